@@ -1,0 +1,17 @@
+/**
+ * Every side effect the incident workflow can have. Activities are created with their
+ * dependencies so the worker, tests and the simulator can each supply their own.
+ */
+import { audienceActivities } from './audience';
+import type { ActivityDeps } from './deps';
+import { emailActivities } from './email';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...audienceActivities(deps),
+    ...emailActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,102 @@
+// @ts-check
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+// Workflow code is replayed: it must not reach Node, the network, the disk or the clock.
+// `domain/` is imported by workflows, so the same rule holds there.
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+const ioPackages = [
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
+  'nodemailer',
+  'twilio',
+  'jsforce',
+  'fastify',
+  'pino',
+  'smtp-server',
+  'mailparser',
+  'yaml',
+  'handlebars',
+  'commander',
+  'playwright-core',
+  'prom-client',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', '.tools/', 'bench-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'test/helpers/*.js'] } },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'object-shorthand': ['error', 'always'],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
+  },
+  { files: ['workflows/**/*.ts', 'domain/**/*.ts'], rules: workflowRules() },
+  prettier,
+);
+
+/** The determinism rules for workflow code; exported so a test can prove they bite. */
+export function workflowRules() {
+  return {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
+          name,
+          message: 'workflow code must be deterministic: do I/O in an activity (activities/).',
+          allowTypeImports: true,
+        })),
+        patterns: [
+          { group: ['node:*'], message: 'workflow code must not import Node built-ins.' },
+          {
+            group: ['**/activities', '**/activities/*'],
+            message: 'workflows call activities through proxyActivities, importing their types only.',
+            allowTypeImports: true,
+          },
+          {
+            group: [
+              '**/comms/*',
+              '**/config/*',
+              '**/intake/*',
+              '**/gateway/*',
+              '**/cli/*',
+              '**/workers/*',
+              '**/temporal/*',
+            ],
+            message: 'only domain/ (pure code) may be imported by value into workflow code.',
+            allowTypeImports: true,
+          },
+        ],
+      },
+    ],
+    'no-restricted-globals': [
+      'error',
+      { name: 'process', message: 'workflow code must not read the environment.' },
+      { name: 'require', message: 'workflow code must not load modules dynamically.' },
+    ],
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * An alert opens an incident or joins the one already running for its fingerprint, in one
+ * atomic signalWithStart: duplicates are counted by the workflow, never lost, never doubled.
+ */
+import type { Client } from '@temporalio/client';
+import type { Alert } from '../domain/alert';
+import type { IncidentFacts, IncidentInput } from '../domain/incident';
+import type { Runbook } from '../domain/runbook';
+import { selectRunbook } from '../domain/select-runbook';
+import * as sa from '../domain/search-attributes';
+import { alertSignal } from '../workflows/messages';
+import { incidentIdFor } from './alerts';
+
+export interface IntakeOptions {
+  client: Client;
+  taskQueue: string;
+  /** Read at each alert so a new incident gets the current definitions. */
+  runbooks: () => readonly Runbook[];
+}
+
+export interface IntakeResult {
+  incidentId: string;
+  runId: string;
+  runbook: string;
+}
+
+export function factsFrom(alert: Alert, runbook: Runbook): IncidentFacts {
+  return {
+    title: alert.title,
+    pattern: alert.pattern,
+    severity: alert.severity ?? runbook.severity,
+    region: alert.region,
+    euPersonalData: alert.euPersonalData ?? false,
+    source: alert.source,
+    description: alert.description,
+    labels: alert.labels,
+  };
+}
+
+export async function openOrJoinIncident(options: IntakeOptions, alert: Alert): Promise<IntakeResult> {
+  const runbook = selectRunbook(options.runbooks(), alert.pattern);
+  const incidentId = incidentIdFor(alert.fingerprint);
+  const facts = factsFrom(alert, runbook);
+  const input: IncidentInput = { incidentId, runbook, facts, detectedAt: alert.receivedAt };
+  const handle = await options.client.workflow.signalWithStart('lockoutIncident', {
+    workflowId: incidentId,
+    taskQueue: options.taskQueue,
+    args: [input],
+    signal: alertSignal,
+    signalArgs: [alert],
+    staticSummary: `${facts.severity} ${facts.pattern} lockout (${facts.region}): ${facts.title}`,
+    staticDetails: `Runbook **${runbook.title}** (${runbook.id} v${runbook.version}). Source: ${facts.source}.`,
+    typedSearchAttributes: [
+      { key: sa.PATTERN, value: facts.pattern },
+      { key: sa.SEVERITY, value: facts.severity },
+      { key: sa.REGION, value: facts.region },
+      { key: sa.PHASE, value: 'detected' },
+      { key: sa.ESCALATION_LEVEL, value: 0 },
+      { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
+    ],
+  });
+  return { incidentId, runId: handle.signaledRunId, runbook: runbook.id };
+}

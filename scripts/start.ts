@@ -1,0 +1,117 @@
+/**
+ * `npm start`: the embedded stack on one machine. A Temporal dev server persisted under .data/
+ * (unless TEMPORAL_ADDRESS points at a server of your own), the worker, the HTTP gateway and,
+ * when no SMTP server is configured, a local SMTP sink that keeps every message in .data/outbox/.
+ * Ctrl-C stops everything; the next `npm start` finds the incidents where they were.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Command } from 'commander';
+import { loadConfig, webUiLink, type Config } from '../config/env';
+import { createLogger } from '../config/logger';
+import { buildGateway } from '../gateway/server';
+import { intakeFromConfig } from '../gateway/intake-setup';
+import { connectClient, connectWorker } from '../temporal/connection';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { ensureTemporalBinaries } from '../temporal/install';
+import { activityDeps } from '../workers/activity-deps';
+import { setUpEmail } from '../workers/email-setup';
+import { installRuntime } from '../workers/runtime';
+import { createIncidentWorker } from '../workers/worker';
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function startTemporal(config: Config): Promise<DevServer | undefined> {
+  if (process.env.TEMPORAL_ADDRESS) {
+    say(`Using the Temporal server at ${config.temporal.address} (TEMPORAL_ADDRESS is set).`);
+    return undefined;
+  }
+  const { cli } = await ensureTemporalBinaries({ cliOnly: true, log: (m) => say(m) });
+  const [host, port] = config.temporal.address.split(':');
+  say('Starting the Temporal dev server…');
+  return startDevServer({
+    cli,
+    ip: host === 'localhost' ? '127.0.0.1' : host,
+    port: Number(port),
+    uiPort: Number(new URL(config.temporal.uiUrl).port || 8233),
+    dbFile: join(config.dataDir, 'temporal.sqlite'),
+    logFile: join(config.dataDir, 'temporal.log'),
+  });
+}
+
+async function main(): Promise<void> {
+  new Command('npm start')
+    .description(
+      'Start the embedded stack: Temporal dev server (SQLite under .data/), Web UI, worker, HTTP gateway\n' +
+        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/. Configured by environment (README).',
+    )
+    .parse();
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const logger = createLogger(config.logLevel, 'lockout');
+  const server = await startTemporal(config);
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((err: Error) => logger.warn({ err: err.message }, 'stop failed'));
+  };
+  if (server) stops.push(() => server.stop());
+
+  try {
+    const email = await setUpEmail(config);
+    stops.push(() => email.close());
+
+    installRuntime(logger, config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const workerConnection = await connectWorker(config);
+    stops.push(() => workerConnection.close());
+    const worker = await createIncidentWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: activityDeps(config, email, logger),
+    });
+
+    const client = await connectClient(config);
+    stops.push(() => client.connection.close());
+    const gateway = buildGateway({
+      intake: intakeFromConfig(config, client, logger),
+      webUiLink: (id) => webUiLink(config, id),
+    });
+    await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
+    stops.push(() => gateway.close());
+
+    const data = relative(process.cwd(), config.dataDir) || '.';
+    say();
+    say('lockout-runbook is running');
+    say(
+      `  Temporal server   ${config.temporal.address}${server ? `  (state: ${data}/temporal.sqlite, log: ${data}/temporal.log)` : ''}`,
+    );
+    say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
+    say(
+      `  Worker            task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`,
+    );
+    say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
+    say(`  Email             ${email.description}`);
+    say();
+    say(
+      'Try:  npx lockout trigger --title "Salesforce API certificate chain invalid" --pattern certificate-chain --severity sev1',
+    );
+    say('      npx lockout list');
+    say('Ctrl-C stops everything.');
+    say();
+
+    // The worker stops itself on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
+    await worker.run();
+    say('Stopping…');
+  } finally {
+    await stopAll();
+  }
+  say('Stopped. Incidents are kept in the dev server state; `npm start` resumes them.');
+}
+
+main().catch((err: Error) => {
+  console.error(`npm start: ${err.message}`);
+  process.exit(1);
+});

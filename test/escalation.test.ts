@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
+import { createIncidentWorker } from '../workers/worker';
+import { testDeps } from './helpers/deps';
+import { incidentStatus, sendAlert, terminateOpenIncidents } from './helpers/incidents';
+import { startMailCatcher, type MailCatcher } from './helpers/mail';
+import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+
+describe('incident escalation (time-skipping server)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+  let mail: MailCatcher;
+
+  before(async () => {
+    [env, mail] = await Promise.all([startTimeSkippingTemporal(), startMailCatcher()]);
+  });
+  after(async () => {
+    await env?.teardown();
+    await mail?.close();
+  });
+  beforeEach(() => mail.messages.splice(0));
+
+  /**
+   * Runs a test with its own worker. Incidents it leaves open are terminated before the worker
+   * stops: the time-skipping server would otherwise wait forever on their unserved timers.
+   */
+  async function withWorker(fn: (taskQueue: string) => Promise<void>): Promise<void> {
+    const taskQueue = uniqueTaskQueue('escalation');
+    const worker: Worker = await createIncidentWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      deps: testDeps(mail.url),
+      workflowBundle: await workflowBundle(),
+    });
+    await worker.runUntil(async () => {
+      try {
+        await fn(taskQueue);
+      } finally {
+        await terminateOpenIncidents(env.client, taskQueue);
+      }
+    });
+  }
+
+  it('emails operations the technical alert with id, pattern, severity and how to acknowledge', async () => {
+    await withWorker(async (taskQueue) => {
+      const { incidentId } = await sendAlert(env.client, taskQueue, {
+        title: 'Salesforce API certificate chain invalid',
+        pattern: 'certificate-chain',
+        severity: 'sev1',
+        region: 'eu',
+      });
+      const [message] = await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+      assert.ok(message);
+      assert.deepEqual(message.to, ['ana.ortiz@example.com']);
+      assert.match(message.subject, /\[SEV1\]/);
+      assert.ok(message.subject.includes(incidentId));
+      assert.match(message.text, /Pattern:\s+certificate-chain/);
+      assert.match(message.text, /Severity:\s+sev1/);
+      assert.ok(message.text.includes(`lockout ack ${incidentId} --by <your-name>`), message.text);
+      assert.match(message.text, /send the signal "acknowledge"/);
+      assert.match(message.html, /<table>/);
+    });
+  });
+
+  it('escalates to the next level when nobody acknowledges within 15 minutes, and not before', async () => {
+    await withWorker(async (taskQueue) => {
+      const { incidentId } = await sendAlert(env.client, taskQueue, {
+        title: 'Token expired',
+        pattern: 'token-expiry',
+      });
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+
+      await env.sleep('14m');
+      assert.equal((await incidentStatus(env.client, incidentId)).escalationLevel, 0);
+      assert.equal(mail.messages.filter((m) => /ESCALATION/.test(m.subject)).length, 0);
+
+      await env.sleep('2m');
+      const level1 = await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-1', 2);
+      assert.deepEqual(level1.flatMap((m) => m.to).sort(), [
+        'ben.okafor@example.com',
+        'chloe.martin@example.com',
+      ]);
+      assert.match(level1[0]!.subject, /ESCALATION level 1/);
+
+      await env.sleep('15m');
+      const level2 = await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-2');
+      assert.deepEqual(level2[0]!.to, ['dev.patel@example.com']);
+
+      const status = await incidentStatus(env.client, incidentId);
+      assert.equal(status.escalationLevel, 2);
+      const escalations = status.timeline.filter((e) => e.kind === 'escalation');
+      assert.equal(escalations.length, 2);
+      const gapMs = Date.parse(escalations[0]!.at) - Date.parse(status.detectedAt);
+      assert.ok(gapMs >= 15 * 60_000 && gapMs < 16 * 60_000, `first escalation after ${gapMs} ms`);
+    });
+  });
+
+  it('never sends an escalation once someone acknowledged before the timeout', async () => {
+    await withWorker(async (taskQueue) => {
+      const { incidentId } = await sendAlert(env.client, taskQueue, {
+        title: 'ACL drift',
+        pattern: 'acl-misconfiguration',
+      });
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+      await env.sleep('5m');
+      const handle = env.client.workflow.getHandle(incidentId);
+      assert.equal(
+        await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ana' }] }),
+        'acknowledged by ana',
+      );
+
+      await env.sleep('3h');
+      const status = await incidentStatus(env.client, incidentId);
+      assert.equal(status.phase, 'acknowledged');
+      assert.equal(status.escalationLevel, 0);
+
+      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored' }] });
+      await handle.result();
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'resolution', 3);
+      assert.equal(mail.messages.filter((m) => /ESCALATION/.test(m.subject)).length, 0);
+    });
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Real Temporal servers for tests, from the pinned binaries (`npm test` installs them first):
+ * the dev server (`createLocal`) and the time-skipping test server. Nothing is downloaded here.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { registerSearchAttributes } from '../../temporal/register-search-attributes';
+import { requireBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../temporal/binaries';
+import { WORKFLOWS_PATH } from '../../workers/worker';
+
+export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: requireBinary(TEMPORAL_CLI) },
+      searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
+      extraArgs: ['--log-level', 'error', '--headless'],
+    },
+  });
+}
+
+export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } },
+  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test run. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: console.error,
+    },
+  });
+  return bundle;
+}
+
+let taskQueueCounter = 0;
+/** A fresh task queue per test, so workers of different tests never share work. */
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${process.pid}-${++taskQueueCounter}`;
+}

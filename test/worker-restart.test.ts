@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { IncidentStatus } from '../domain/incident';
+import type { Runbook } from '../domain/runbook';
+import { acknowledgeSignal, resolveUpdate } from '../workflows/messages';
+import { createIncidentWorker } from '../workers/worker';
+import { testDeps } from './helpers/deps';
+import { sendAlert, shippedRunbooks } from './helpers/incidents';
+import { startMailCatcher, type MailCatcher } from './helpers/mail';
+import { startLocalTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+
+describe('a worker crash mid-incident (dev server)', function () {
+  this.timeout(90_000);
+  let env: TestWorkflowEnvironment;
+  let mail: MailCatcher;
+
+  before(async () => {
+    [env, mail] = await Promise.all([startLocalTemporal(), startMailCatcher()]);
+  });
+  after(async () => {
+    await env?.teardown();
+    await mail?.close();
+  });
+
+  async function startWorker(taskQueue: string): Promise<{ worker: Worker; running: Promise<void> }> {
+    const worker = await createIncidentWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: testDeps(mail.url),
+      workflowBundle: await workflowBundle(),
+    });
+    return { worker, running: worker.run() };
+  }
+
+  it('resumes in a new worker where it was, sending nothing twice', async () => {
+    // The generic runbook with a 2-second escalation, so the timer fires while no worker runs.
+    const generic = shippedRunbooks().find((r) => r.id === 'generic-lockout')!;
+    const fast: Runbook = {
+      ...generic,
+      escalation: {
+        levels: [
+          { ...generic.escalation.levels[0]!, after: '2s' },
+          { ...generic.escalation.levels[1]!, after: '1h' },
+        ],
+      },
+    };
+    const taskQueue = uniqueTaskQueue('restart');
+    const first = await startWorker(taskQueue);
+    const { incidentId } = await sendAlert(
+      env.client,
+      taskQueue,
+      { title: 'Sync jobs denied', fingerprint: 'restart-1' },
+      [fast],
+    );
+    await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+
+    first.worker.shutdown();
+    await first.running;
+    await new Promise((r) => setTimeout(r, 3_000)); // the escalation timer fires with nobody polling
+
+    const second = await startWorker(taskQueue);
+    try {
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-1', 2);
+      const handle = env.client.workflow.getHandle(incidentId);
+      await handle.signal(acknowledgeSignal, { by: 'ben' });
+      await handle.executeUpdate(resolveUpdate, {
+        args: [{ by: 'ben', reason: 'integration user re-enabled' }],
+      });
+      await handle.result();
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'resolution', 3);
+    } finally {
+      second.worker.shutdown();
+      await second.running;
+    }
+
+    const count = (step: string) =>
+      mail.messages.filter((m) => m.headers.get('x-lockout-step') === step).length;
+    assert.equal(count('notify-ops'), 1, 'the ops alert went out once');
+    assert.equal(count('escalation-1'), 2, 'level 1 (engineering, compliance) told once each');
+    assert.equal(count('escalation-2'), 0);
+    const status = (await env.client.workflow.getHandle(incidentId).result()) as IncidentStatus;
+    assert.equal(status.phase, 'resolved');
+    assert.equal(status.escalationLevel, 1);
+    assert.deepEqual(
+      status.acknowledgements.map((a) => a.by),
+      ['ben'],
+    );
+    assert.equal(status.deliveries.filter((d) => d.step === 'notify-ops').length, 1);
+  });
+});

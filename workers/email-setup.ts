@@ -1,0 +1,31 @@
+/** Where email goes: the configured SMTP server, or a local sink that stores it under the outbox. */
+import { join } from 'node:path';
+import { startSmtpSink } from '../comms/smtp-sink';
+import type { Config } from '../config/env';
+import type { EmailSetup } from './activity-deps';
+
+export interface EmailRoute extends EmailSetup {
+  /** Human description for start-up output. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export async function setUpEmail(config: Config): Promise<EmailRoute> {
+  if (config.smtp.url) {
+    const host = new URL(config.smtp.url).host;
+    return {
+      url: config.smtp.url,
+      mode: 'smtp',
+      description: `SMTP server ${host}`,
+      close: async () => undefined,
+    };
+  }
+  const outbox = join(config.dataDir, 'outbox');
+  const sink = await startSmtpSink({ port: config.smtp.sinkPort, dir: outbox });
+  return {
+    url: sink.url,
+    mode: 'local-sink',
+    description: `no SMTP_URL set: local SMTP sink ${sink.url} stores every message in ${outbox}/`,
+    close: () => sink.close(),
+  };
+}

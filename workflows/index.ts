@@ -1,0 +1,2 @@
+/** Every workflow the worker runs. */
+export { lockoutIncident } from './incident';

@@ -68,6 +68,67 @@ export interface Resolution {
   reason: string;
 }
 
+/** What a runbook `activity` step returns: a line for the timeline, details for the report. */
+export interface StepResult {
+  /** false: the check found a problem, or the remediation did not take (not an exception). */
+  ok: boolean;
+  summary: string;
+  data?: Record<string, unknown>;
+}
+
+export interface StepRecord {
+  id: string;
+  kind: string;
+  title?: string;
+  state: 'running' | 'done' | 'failed' | 'skipped';
+  startedAt: string;
+  endedAt?: string;
+  result?: StepResult;
+}
+
+/** A deadline measured from an event: the seed's communication phases, GDPR, NIS2. */
+export interface ClockStatus {
+  id: string;
+  title: string;
+  /** Event the clock runs from, e.g. `detected`, `acknowledged`, `aware`. */
+  from: string;
+  within: string;
+  /** Legal clocks (GDPR, NIS2) as opposed to internal policy. */
+  legal: boolean;
+  state: 'waiting' | 'running' | 'met' | 'missed' | 'not-applicable';
+  startedAt?: string;
+  deadline?: string;
+  metAt?: string;
+  /** How late it was met, or how late it is now once missed (ms). */
+  lateByMs?: number;
+  warnedAt: string[];
+}
+
+export interface ApprovalDecision {
+  by: string;
+  at: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+}
+
+export interface ApprovalStatus {
+  step: string;
+  title: string;
+  /** Who may decide, at the current approver level. */
+  approvers: { roles: string[]; people: string[] };
+  quorum: number;
+  twoPersonRule: boolean;
+  requestedAt: string;
+  /** Who set the approved action in motion (may not approve it under the two-person rule). */
+  requestedBy?: string;
+  deadline?: string;
+  level: number;
+  state: 'pending' | 'approved' | 'rejected' | 'timed-out';
+  decisions: ApprovalDecision[];
+  /** What approval lets happen: the next activity and its exact arguments. */
+  action?: { activity: string; args: Record<string, unknown> };
+}
+
 export interface IncidentStatus {
   incidentId: string;
   runbook: { id: string; version: number; title: string };
@@ -81,6 +142,11 @@ export interface IncidentStatus {
   acknowledgements: Acknowledgement[];
   deliveries: Delivery[];
   resolution?: Resolution;
+  steps: StepRecord[];
+  clocks: ClockStatus[];
+  approvals: ApprovalStatus[];
+  /** When the organisation became aware of a personal-data breach (GDPR Art. 33), if set. */
+  awareness?: { at: string; by: string };
   timeline: TimelineEntry[];
 }
 

@@ -6,6 +6,9 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import type { Alert } from '../domain/alert';
 import type {
   Acknowledgement,
+  ApprovalStatus,
+  ClockStatus,
+  StepRecord,
   Delivery,
   DistinctAlert,
   IncidentInput,
@@ -28,6 +31,10 @@ export class IncidentState {
   readonly acknowledgements: Acknowledgement[] = [];
   readonly deliveries: Delivery[] = [];
   readonly timeline: TimelineEntry[] = [];
+  readonly steps: StepRecord[] = [];
+  readonly clocks: ClockStatus[] = [];
+  readonly approvals: ApprovalStatus[] = [];
+  awareness?: { at: string; by: string };
   resolution?: Resolution;
 
   constructor(readonly input: IncidentInput) {}
@@ -131,6 +138,10 @@ export class IncidentState {
       acknowledgements: this.acknowledgements,
       deliveries: this.deliveries,
       resolution: this.resolution,
+      steps: this.steps,
+      clocks: this.clocks,
+      approvals: this.approvals,
+      awareness: this.awareness,
       timeline: this.timeline,
     };
   }

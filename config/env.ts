@@ -4,6 +4,15 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  crmSyncSettings,
+  salesforceFiles,
+  salesforceSettings,
+  SALESFORCE_ENV,
+  type CrmSyncSettings,
+  type SalesforceFiles,
+  type SalesforceSettings,
+} from './salesforce-env';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -42,6 +51,7 @@ const EnvSchema = z.object({
   ),
   SMTP_FROM: z.string().default('Lockout Runbook <lockout@localhost>'),
   LOCKOUT_SMTP_SINK_PORT: port.default(2525),
+  ...SALESFORCE_ENV,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -62,6 +72,10 @@ export interface Config {
   gateway: { host: string; port: number; publicUrl: string };
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
   smtp: { url?: string; from: string; sinkPort: number };
+  /** Unset: Salesforce is not configured. */
+  salesforce?: SalesforceSettings;
+  salesforceFiles: SalesforceFiles;
+  crmSync: CrmSyncSettings;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(tlsFiles.cert) !== Boolean(tlsFiles.key)) {
     throw new ConfigError(['TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both for mTLS, or neither']);
   }
+  const salesforce = salesforceSettings(e);
+  if (salesforce.problems.length) throw new ConfigError(salesforce.problems);
   const useTls = e.TEMPORAL_TLS === 'true' || Boolean(tlsFiles.cert || tlsFiles.ca || e.TEMPORAL_API_KEY);
   return {
     temporal: {
@@ -104,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT },
+    salesforce: salesforce.settings,
+    salesforceFiles: salesforceFiles(e),
+    crmSync: crmSyncSettings(e, e.LOCKOUT_TASK_QUEUE),
   };
 }
 

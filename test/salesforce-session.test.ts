@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { loadConfig, ConfigError } from '../config/env';
+import { jwtAudience } from '../config/salesforce-env';
+import { callSalesforce, parseRetryAfter, query, SalesforceApiError } from '../salesforce/api';
+import { SalesforceSession } from '../salesforce/session';
+import { TokenRefused } from '../salesforce/token';
+import { startSalesforce, type SalesforceFixture } from './helpers/salesforce';
+
+describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
+  let sf: SalesforceFixture;
+  before(async () => {
+    sf = await startSalesforce();
+  });
+  after(() => sf?.double.close());
+
+  for (const flow of ['jwt-bearer', 'client-credentials', 'refresh-token'] as const) {
+    it(`authenticates with the ${flow} flow and calls the REST API as the integration user`, async () => {
+      const session = sf.session(flow);
+      const limits = await callSalesforce<{ DailyApiRequests: { Max: number } }>(session, {
+        method: 'GET',
+        path: '/limits',
+      });
+      assert.equal(limits.DailyApiRequests.Max, 100_000);
+      const token = session.tokenState()!;
+      assert.equal(token.flow, flow);
+      assert.equal(token.userId, sf.integrationUserId);
+      assert.equal(token.orgId, sf.double.orgId);
+      assert.equal(Date.parse(token.expiresAt) - Date.parse(token.issuedAt), 2 * 3_600_000);
+      assert.ok(session.apiUsage && session.apiUsage.limit === 100_000, 'Sforce-Limit-Info recorded');
+    });
+  }
+
+  it('refreshes the token on 401 INVALID_SESSION_ID and retries the call once', async () => {
+    const session = sf.session('jwt-bearer');
+    await callSalesforce(session, { method: 'GET', path: '/limits' });
+    const grantsBefore = sf.double.tokenGrants.length;
+    sf.double.expireSessions();
+    const limits = await callSalesforce<{ DailyApiRequests: unknown }>(session, {
+      method: 'GET',
+      path: '/limits',
+    });
+    assert.ok(limits.DailyApiRequests);
+    assert.equal(session.tokenState()!.refreshes, 1);
+    assert.equal(sf.double.tokenGrants.length, grantsBefore + 1);
+    const statuses = sf.double.requests
+      .filter((r) => r.path.endsWith('/limits'))
+      .slice(-2)
+      .map((r) => r.status);
+    assert.deepEqual(statuses, [401, 200]);
+  });
+
+  it('refuses a JWT signed with another key: invalid_grant, no token', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const settings = sf.settings('jwt-bearer');
+    const otherKey = `${sf.privateKeyFile}.other`;
+    writeFileSync(otherKey, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    if (settings.flow.kind === 'jwt-bearer') settings.flow.privateKeyFile = otherKey;
+    const session = new SalesforceSession(settings);
+    await assert.rejects(session.connection(), (err: Error) => {
+      assert.ok(err instanceof TokenRefused);
+      assert.match(err.message, /invalid_grant: invalid assertion/);
+      return true;
+    });
+    assert.equal(session.tokenState(), undefined);
+  });
+
+  it('refuses a wrong client secret and an unknown refresh token with the OAuth error', async () => {
+    const cc = sf.settings('client-credentials');
+    if (cc.flow.kind === 'client-credentials') cc.flow.clientSecret = 'wrong';
+    await assert.rejects(
+      new SalesforceSession(cc).connection(),
+      /invalid_client: invalid client credentials/,
+    );
+    const rt = sf.settings('refresh-token');
+    if (rt.flow.kind === 'refresh-token') rt.flow.refreshToken = 'revoked';
+    await assert.rejects(
+      new SalesforceSession(rt).connection(),
+      /invalid_grant: expired access\/refresh token/,
+    );
+  });
+
+  it('reports REQUEST_LIMIT_EXCEEDED, 503 and 429 with status, error code and Retry-After', async () => {
+    const session = sf.session('client-credentials');
+    sf.double.failNext({ status: 403, path: /limits/ });
+    sf.double.failNext({ status: 503, path: /limits/ });
+    sf.double.failNext({ status: 429, retryAfter: 7, path: /limits/ });
+    const failures: SalesforceApiError[] = [];
+    for (let i = 0; i < 3; i++) {
+      await callSalesforce(session, { method: 'GET', path: '/limits' }).catch((e: SalesforceApiError) =>
+        failures.push(e),
+      );
+    }
+    assert.deepEqual(
+      failures.map((f) => [f.status, f.errorCode, f.retryAfterMs]),
+      [
+        [403, 'REQUEST_LIMIT_EXCEEDED', undefined],
+        [503, 'SERVER_UNAVAILABLE', undefined],
+        [429, 'REQUEST_LIMIT_EXCEEDED', 7000],
+      ],
+    );
+  });
+
+  it('while locked out: the refresh is refused and the call fails as SESSION_REFRESH_FAILED', async () => {
+    const session = sf.session('jwt-bearer');
+    await callSalesforce(session, { method: 'GET', path: '/limits' });
+    sf.double.lockOut();
+    try {
+      await assert.rejects(
+        callSalesforce(session, { method: 'GET', path: '/limits' }),
+        (err: SalesforceApiError) => {
+          assert.equal(err.errorCode, 'SESSION_REFRESH_FAILED');
+          assert.match(err.message, /authentication failure/);
+          return true;
+        },
+      );
+    } finally {
+      sf.double.unblock();
+    }
+    await callSalesforce(session, { method: 'GET', path: '/limits' });
+  });
+
+  it('follows nextRecordsUrl through every page of a query', async () => {
+    sf.double.queryBatchSize = 2;
+    try {
+      for (let i = 0; i < 5; i++) sf.double.insert('Account', { Name: `Paged ${i}`, AnnualRevenue: i });
+      const rows = await query<{ Name: string }>(
+        sf.session('client-credentials'),
+        "SELECT Name FROM Account WHERE Name LIKE 'Paged%' ORDER BY AnnualRevenue DESC",
+      );
+      assert.deepEqual(
+        rows.map((r) => r.Name),
+        ['Paged 4', 'Paged 3', 'Paged 2', 'Paged 1', 'Paged 0'],
+      );
+    } finally {
+      sf.double.queryBatchSize = 2000;
+    }
+  });
+});
+
+describe('Salesforce configuration', () => {
+  const base = { SALESFORCE_CLIENT_ID: 'abc' };
+  it('picks the flow from the variables set', () => {
+    const jwt = loadConfig({
+      ...base,
+      SALESFORCE_PRIVATE_KEY_FILE: '/k.pem',
+      SALESFORCE_USERNAME: 'u@x',
+    }).salesforce;
+    assert.equal(jwt?.flow.kind, 'jwt-bearer');
+    assert.equal(
+      loadConfig({ ...base, SALESFORCE_CLIENT_SECRET: 's' }).salesforce?.flow.kind,
+      'client-credentials',
+    );
+    assert.equal(
+      loadConfig({ ...base, SALESFORCE_REFRESH_TOKEN: 'r' }).salesforce?.flow.kind,
+      'refresh-token',
+    );
+    assert.equal(loadConfig({}).salesforce, undefined);
+  });
+
+  it('names the variable and the reason when the combination is wrong', () => {
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.message;
+      }
+    };
+    assert.match(problems(base), /SALESFORCE_CLIENT_ID: set with one flow/);
+    assert.match(problems({ ...base, SALESFORCE_PRIVATE_KEY_FILE: '/k' }), /SALESFORCE_USERNAME: required/);
+    assert.match(
+      problems({
+        ...base,
+        SALESFORCE_PRIVATE_KEY_FILE: '/k',
+        SALESFORCE_USERNAME: 'u',
+        SALESFORCE_REFRESH_TOKEN: 'r',
+      }),
+      /set one OAuth flow, not both/,
+    );
+    assert.match(
+      problems({ SALESFORCE_CLIENT_SECRET: 's' }),
+      /SALESFORCE_CLIENT_ID: required when SALESFORCE_CLIENT_SECRET/,
+    );
+    assert.match(
+      problems({ ...base, SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_SESSION_TIMEOUT: 'soon' }),
+      /SALESFORCE_SESSION_TIMEOUT: "soon" is not a duration/,
+    );
+  });
+
+  it('sends the JWT to login/test.salesforce.com for Salesforce hosts, else to the login URL itself', () => {
+    assert.equal(jwtAudience('https://acme.my.salesforce.com'), 'https://login.salesforce.com');
+    assert.equal(jwtAudience('https://acme--uat.sandbox.my.salesforce.com'), 'https://test.salesforce.com');
+    assert.equal(jwtAudience('http://127.0.0.1:4000/'), 'http://127.0.0.1:4000');
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    assert.equal(parseRetryAfter('120'), 120_000);
+    assert.equal(
+      parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')),
+      10_000,
+    );
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+});

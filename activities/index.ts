@@ -5,11 +5,13 @@
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { salesforceActivities } from './salesforce';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
     ...emailActivities(deps),
+    ...salesforceActivities(deps),
   };
 }
 

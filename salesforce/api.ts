@@ -7,6 +7,7 @@
  */
 import type { HttpResponse } from 'jsforce';
 import { HttpApi } from 'jsforce/lib/http-api';
+import Transport from 'jsforce/lib/transport';
 import type { SalesforceSession } from './session';
 import { TokenRefused } from './token';
 
@@ -149,4 +150,31 @@ export async function createRecord(
     body: fields,
   });
   return result.id;
+}
+
+export interface Probe {
+  url: string;
+  reachable: boolean;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  body?: string;
+}
+
+/** An unauthenticated GET through jsforce's transport: is the endpoint there at all? */
+export async function probe(url: string): Promise<Probe> {
+  const started = Date.now();
+  try {
+    const response = await new Transport().httpRequest({ method: 'GET', url }, { retry: { maxRetries: 0 } });
+    return {
+      url,
+      reachable: true,
+      status: response.statusCode,
+      latencyMs: Date.now() - started,
+      body: response.body,
+    };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    return { url, reachable: false, latencyMs: Date.now() - started, error: e.code ?? e.message };
+  }
 }

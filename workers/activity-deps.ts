@@ -6,6 +6,7 @@ import { loadTemplates } from '../comms/templates';
 import { webUiLink, type Config } from '../config/env';
 import { dirStamp, live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
+import { salesforceDepsFromConfig } from '../salesforce/deps';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -29,5 +30,6 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     ),
     email: { transport: nodemailer.createTransport(email.url), from: config.smtp.from, mode: email.mode },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
+    salesforce: salesforceDepsFromConfig(config, logger),
   };
 }

@@ -4,13 +4,17 @@ import nodemailer from 'nodemailer';
 import type { ActivityDeps } from '../../activities';
 import { loadDirectory, type Directory } from '../../comms/directory';
 import { loadTemplates } from '../../comms/templates';
+import type { SalesforceDeps } from '../../salesforce/deps';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHIPPED_DIRECTORY = join(ROOT, 'config', 'directory.yaml');
 export const SHIPPED_TEMPLATES = join(ROOT, 'templates');
 export const SHIPPED_RUNBOOKS = join(ROOT, 'runbooks');
 
-export function testDeps(smtpUrl: string, overrides: { directory?: Directory } = {}): ActivityDeps {
+export function testDeps(
+  smtpUrl: string,
+  overrides: { directory?: Directory; salesforce?: SalesforceDeps } = {},
+): ActivityDeps {
   const directory = overrides.directory ?? loadDirectory(SHIPPED_DIRECTORY);
   const templates = loadTemplates(SHIPPED_TEMPLATES);
   return {
@@ -22,5 +26,6 @@ export function testDeps(smtpUrl: string, overrides: { directory?: Directory } =
       mode: 'smtp',
     },
     links: (id) => ({ webUi: `http://ui.test/namespaces/default/workflows/${id}` }),
+    salesforce: overrides.salesforce,
   };
 }

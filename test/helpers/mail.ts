@@ -9,6 +9,7 @@ export interface CaughtMail {
   html: string;
   messageId: string;
   headers: ParsedMail['headers'];
+  attachments: { filename: string; content: Buffer }[];
 }
 
 export interface MailCatcher extends SmtpSink {
@@ -31,6 +32,7 @@ export async function startMailCatcher(): Promise<MailCatcher> {
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
             headers: mail.headers,
+            attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '', content: a.content })),
           });
         }),
       );

@@ -1,0 +1,115 @@
+/**
+ * What every Salesforce activity does the same way: "not configured" answers, and Salesforce
+ * failures turned into Temporal's terms (retry after Retry-After, retry later, or give up).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { FileProblems } from '../config/yaml-file';
+import type { StepResult } from '../domain/incident';
+import { SalesforceApiError } from '../salesforce/api';
+import type { SalesforceDeps } from '../salesforce/deps';
+import type { SalesforceSession } from '../salesforce/session';
+import type { ActivityDeps } from './deps';
+
+export const NOT_CONFIGURED =
+  'Salesforce not configured: set SALESFORCE_CLIENT_ID and one OAuth flow (README, "Salesforce")';
+
+/** The org's daily limit is rolling: come back later rather than spin. */
+const LIMIT_EXCEEDED_RETRY_MS = 10 * 60_000;
+
+export function notConfigured(): StepResult {
+  return { ok: false, summary: NOT_CONFIGURED, data: { configured: false } };
+}
+
+/** For remediation: refuse clearly, without retries. */
+export function requireSession(
+  deps: ActivityDeps,
+  activity: string,
+): { sf: SalesforceDeps; session: SalesforceSession } {
+  const sf = deps.salesforce;
+  if (!sf?.session)
+    throw ApplicationFailure.nonRetryable(`${activity}: ${NOT_CONFIGURED}`, 'SalesforceNotConfigured');
+  return { sf, session: sf.session };
+}
+
+/** A configuration file an activity needs, or a non-retryable failure naming file, line and field. */
+export function configFile<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof FileProblems) throw ApplicationFailure.nonRetryable(err.message, 'ConfigurationError');
+    throw err;
+  }
+}
+
+/** Salesforce refused us (credentials, permissions, limits): during a lockout that is the finding. */
+export function isAccessProblem(err: unknown): err is SalesforceApiError {
+  return (
+    err instanceof SalesforceApiError &&
+    (err.errorCode === 'TOKEN_REFUSED' ||
+      err.errorCode === 'SESSION_REFRESH_FAILED' ||
+      err.status === 401 ||
+      err.status === 403)
+  );
+}
+
+/**
+ * The ApplicationFailure for a Salesforce error: 429/503 retry after Retry-After, the daily
+ * limit retries in 10 minutes, outages retry with the step's backoff, refusals and bad requests
+ * do not retry.
+ */
+export function salesforceFailure(activity: string, err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  if (!(err instanceof SalesforceApiError)) {
+    return ApplicationFailure.create({
+      message: `${activity}: ${(err as Error).message}`,
+      type: 'SalesforceError',
+    });
+  }
+  const message = `${activity}: Salesforce answered ${err.message}`;
+  if (err.status === 429 || err.status === 503) {
+    return ApplicationFailure.create({
+      message,
+      type: 'SalesforceRateLimited',
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+  if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+    return ApplicationFailure.create({
+      message,
+      type: 'SalesforceApiLimit',
+      nextRetryDelay: LIMIT_EXCEEDED_RETRY_MS,
+    });
+  }
+  if (err.status === undefined || err.status >= 500) {
+    return ApplicationFailure.create({ message, type: 'SalesforceUnavailable' });
+  }
+  return ApplicationFailure.nonRetryable(
+    message,
+    isAccessProblem(err) ? 'SalesforceAccessDenied' : 'SalesforceRejected',
+  );
+}
+
+/**
+ * A diagnostic: not configured and access refused are results (ok: false, with the reason);
+ * outages and rate limits are retried by Temporal.
+ */
+export async function diagnose(
+  deps: ActivityDeps,
+  activity: string,
+  run: (session: SalesforceSession, sf: SalesforceDeps) => Promise<StepResult>,
+): Promise<StepResult> {
+  const sf = deps.salesforce;
+  if (!sf?.session) return notConfigured();
+  try {
+    return await run(sf.session, sf);
+  } catch (err) {
+    if (isAccessProblem(err)) {
+      return {
+        ok: false,
+        summary: `Salesforce refused access: ${err.message}`,
+        data: { status: err.status ?? null, errorCode: err.errorCode },
+      };
+    }
+    throw salesforceFailure(activity, err);
+  }
+}

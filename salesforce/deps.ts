@@ -1,0 +1,61 @@
+/** What the Salesforce activities need, injected through ActivityDeps (workers and tests). */
+import type { Config } from '../config/env';
+import { mtimeStamp, live } from '../config/live';
+import type { Logger } from '../config/logger';
+import { loadYamlFile } from '../config/yaml-file';
+import { KeyAccountCriteria } from './key-accounts';
+import { PermissionBaseline } from './permissions';
+import { SalesforceSession } from './session';
+
+export interface SalesforceDeps {
+  /** Undefined: Salesforce is not configured (diagnostics say so, remediation refuses). */
+  session?: SalesforceSession;
+  /** Current baseline file; an edit that breaks it keeps the last good version. */
+  permissionBaseline(): PermissionBaseline;
+  keyAccounts(): KeyAccountCriteria;
+  procurementPackDir: string;
+  /** Share of the daily API requests (%) the CRM sync leaves for everything else. */
+  apiReservePercent: number;
+}
+
+export interface SalesforceDepsOptions {
+  session?: SalesforceSession;
+  permissionBaselineFile: string;
+  keyAccountsFile: string;
+  procurementPackDir: string;
+  apiReservePercent: number;
+  /** Called when an edited file is broken (the last good version stays in use). */
+  onFileError?: (what: string, err: Error) => void;
+}
+
+export function salesforceDeps(options: SalesforceDepsOptions): SalesforceDeps {
+  const report = (what: string) => (err: Error) => options.onFileError?.(what, err);
+  return {
+    session: options.session,
+    permissionBaseline: live(
+      () => mtimeStamp(options.permissionBaselineFile),
+      () => loadYamlFile(options.permissionBaselineFile, PermissionBaseline),
+      report('Salesforce permission baseline'),
+    ),
+    keyAccounts: live(
+      () => mtimeStamp(options.keyAccountsFile),
+      () => loadYamlFile(options.keyAccountsFile, KeyAccountCriteria),
+      report('key-account criteria'),
+    ),
+    procurementPackDir: options.procurementPackDir,
+    apiReservePercent: options.apiReservePercent,
+  };
+}
+
+/** From configuration, for the worker. */
+export function salesforceDepsFromConfig(config: Config, logger?: Logger): SalesforceDeps {
+  return salesforceDeps({
+    session: config.salesforce ? new SalesforceSession(config.salesforce) : undefined,
+    permissionBaselineFile: config.salesforceFiles.permissionBaseline,
+    keyAccountsFile: config.salesforceFiles.keyAccounts,
+    procurementPackDir: config.salesforceFiles.procurementPackDir,
+    apiReservePercent: config.crmSync.apiReservePercent,
+    onFileError: (what, err) =>
+      logger?.error({ err: err.message }, `${what} has errors; still using the last good version`),
+  });
+}

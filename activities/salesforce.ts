@@ -1,4 +1,5 @@
 /** Every Salesforce activity (runbook catalog ones and the CRM sync upsert), for createActivities. */
+import { crmSyncActivities } from './crm-sync';
 import type { ActivityDeps } from './deps';
 import { keyAccountActivities } from './key-accounts';
 import { procurementActivities } from './procurement';
@@ -11,5 +12,6 @@ export function salesforceActivities(deps: ActivityDeps) {
     ...salesforceRemediation(deps),
     ...keyAccountActivities(deps),
     ...procurementActivities(deps),
+    ...crmSyncActivities(deps),
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/env';
 import { ackCommand, resolveCommand } from './commands/respond';
 import { listCommand } from './commands/list';
 import { statusCommand } from './commands/status';
+import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { CliError } from './output';
 
@@ -15,7 +16,14 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [triggerCommand(), listCommand(), statusCommand(), ackCommand(), resolveCommand()]) {
+  for (const command of [
+    triggerCommand(),
+    listCommand(),
+    statusCommand(),
+    ackCommand(),
+    resolveCommand(),
+    syncCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     intake: intakeFromConfig(config, client, logger),
     webUiLink: (id) => webUiLink(config, id),
     logger,
+    crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
   });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

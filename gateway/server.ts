@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from '../config/logger';
 import { AlertRejected, parseGenericAlert } from '../intake/alerts';
 import { openOrJoinIncident, type IntakeOptions } from '../intake/open-incident';
+import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 
 export interface GatewayOptions {
   intake: IntakeOptions;
@@ -13,6 +14,8 @@ export interface GatewayOptions {
   webUiLink(incidentId: string): string;
   logger?: Logger;
   bodyLimit?: number;
+  /** The CRM sync buffer's intake (POST /crm/writes); absent: not served. */
+  crmWrites?: Omit<CrmWritesOptions, 'client'>;
 }
 
 export function buildGateway(options: GatewayOptions): FastifyInstance {
@@ -39,6 +42,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  if (options.crmWrites)
+    void app.register(crmWritesRoutes, { client: options.intake.client, ...options.crmWrites });
 
   app.post('/alerts/generic', async (request, reply) => {
     let alert;

@@ -17,6 +17,7 @@ import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../workers/activity-deps';
 import { setUpEmail } from '../workers/email-setup';
 import { installRuntime } from '../workers/runtime';
+import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { createIncidentWorker } from '../workers/worker';
 
 function say(line = ''): void {
@@ -66,11 +67,19 @@ async function main(): Promise<void> {
     installRuntime(logger, config.logLevel === 'info' ? 'warn' : config.logLevel);
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
+    const deps = activityDeps(config, email, logger);
     const worker = await createIncidentWorker({
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: activityDeps(config, email, logger),
+      deps,
+    });
+    const syncWorker = await createCrmSyncWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.crmSync.taskQueue,
+      deps,
+      maxPerSecond: config.crmSync.maxPerSecond,
     });
 
     const client = await connectClient(config);
@@ -78,6 +87,7 @@ async function main(): Promise<void> {
     const gateway = buildGateway({
       intake: intakeFromConfig(config, client, logger),
       webUiLink: (id) => webUiLink(config, id),
+      crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
     });
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());
@@ -94,6 +104,11 @@ async function main(): Promise<void> {
     );
     say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
     say(`  Email             ${email.description}`);
+    say(
+      `  CRM sync buffer   POST ${config.gateway.publicUrl}/crm/writes → task queue "${config.crmSync.taskQueue}"` +
+        ` (≤ ${config.crmSync.maxPerSecond} upserts/s${config.salesforce ? '' : '; Salesforce not configured: writes are held'}` +
+        `${config.crmSync.writesToken ? '' : '; disabled until LOCKOUT_CRM_WRITES_TOKEN is set'})`,
+    );
     say();
     say(
       'Try:  npx lockout trigger --title "Salesforce API certificate chain invalid" --pattern certificate-chain --severity sev1',
@@ -103,7 +118,7 @@ async function main(): Promise<void> {
     say();
 
     // The worker stops itself on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
-    await worker.run();
+    await Promise.all([worker.run(), syncWorker.run()]);
     say('Stopping…');
   } finally {
     await stopAll();

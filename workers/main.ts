@@ -8,6 +8,7 @@ import { connectWorker } from '../temporal/connection';
 import { activityDeps } from './activity-deps';
 import { setUpEmail } from './email-setup';
 import { installRuntime } from './runtime';
+import { createCrmSyncWorker } from './crm-sync-worker';
 import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -17,14 +18,23 @@ async function main(): Promise<void> {
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
   const connection = await connectWorker(config);
+  const deps = activityDeps(config, email, logger);
   const worker = await createIncidentWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDeps(config, email, logger),
+    deps,
+  });
+  const syncWorker = await createCrmSyncWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.crmSync.taskQueue,
+    deps,
+    maxPerSecond: config.crmSync.maxPerSecond,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker polling');
-  await worker.run(); // returns after SIGINT/SIGTERM and a graceful shutdown
+  // Both return after SIGINT/SIGTERM and a graceful shutdown.
+  await Promise.all([worker.run(), syncWorker.run()]);
   await connection.close();
   await email.close();
 }

@@ -1,0 +1,96 @@
+/**
+ * The CRM sync buffer's one side effect: upsert a record by external id. Run by the sync worker
+ * (its own task queue, rate-limited). Which failures are worth waiting for decides everything:
+ * a lockout (401/403, refused token), an outage or a rate limit is retried until it passes;
+ * a write Salesforce rejects as such (unknown field, bad value) is not.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { BufferedWrite } from '../domain/crm-write';
+import { SalesforceApiError, upsertByExternalId, type UpsertResult } from '../salesforce/api';
+import type { ActivityDeps } from './deps';
+import { NOT_CONFIGURED } from './salesforce-support';
+
+/** Refusals that mean "not now" rather than "never": the ACL-drift errors among the 400s. */
+const LOCKOUT_CODES = new Set([
+  'INSUFFICIENT_ACCESS',
+  'INSUFFICIENT_ACCESS_OR_READONLY',
+  'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+  'API_DISABLED_FOR_ORG',
+  'TOKEN_REFUSED',
+  'SESSION_REFRESH_FAILED',
+  'INVALID_SESSION_ID',
+  'UNABLE_TO_LOCK_ROW',
+]);
+
+const NOT_CONFIGURED_RETRY = '5m';
+const API_LIMIT_RETRY = '15m';
+const RESERVE_RETRY = '5m';
+/** Usage older than this is refreshed by letting one call through. */
+const USAGE_FRESH_MS = 60_000;
+
+export function syncFailure(err: unknown): ApplicationFailure {
+  if (!(err instanceof SalesforceApiError)) {
+    return ApplicationFailure.create({ message: (err as Error).message, type: 'SalesforceUnavailable' });
+  }
+  const message = `Salesforce answered ${err.message}`;
+  if (err.status === 429 || err.status === 503) {
+    return ApplicationFailure.create({
+      message,
+      type: 'SalesforceRateLimited',
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+  if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+    return ApplicationFailure.create({
+      message,
+      type: 'SalesforceApiLimit',
+      nextRetryDelay: API_LIMIT_RETRY,
+    });
+  }
+  if (LOCKOUT_CODES.has(err.errorCode) || err.status === 401 || err.status === 403) {
+    return ApplicationFailure.create({ message, type: 'SalesforceLockedOut' });
+  }
+  if (err.status !== undefined && err.status < 500) {
+    return ApplicationFailure.nonRetryable(message, 'CrmWriteRejected');
+  }
+  return ApplicationFailure.create({ message, type: 'SalesforceUnavailable' });
+}
+
+export function crmSyncActivities(deps: ActivityDeps) {
+  return {
+    async upsertCrmRecord(write: BufferedWrite): Promise<UpsertResult> {
+      const sf = deps.salesforce;
+      if (!sf?.session) {
+        throw ApplicationFailure.create({
+          message: `${NOT_CONFIGURED}; the write stays in the buffer`,
+          type: 'SalesforceNotConfigured',
+          nextRetryDelay: NOT_CONFIGURED_RETRY,
+        });
+      }
+      const usage = sf.session.apiUsage;
+      if (usage && usage.limit > 0 && Date.now() - Date.parse(usage.at) < USAGE_FRESH_MS) {
+        const remainingPercent = ((usage.limit - usage.used) / usage.limit) * 100;
+        if (remainingPercent < sf.apiReservePercent) {
+          throw ApplicationFailure.create({
+            message:
+              `holding back: ${usage.limit - usage.used} of ${usage.limit} daily API requests left, ` +
+              `below the ${sf.apiReservePercent}% reserve (LOCKOUT_CRM_SYNC_API_RESERVE)`,
+            type: 'SalesforceApiReserve',
+            nextRetryDelay: RESERVE_RETRY,
+          });
+        }
+      }
+      try {
+        return await upsertByExternalId(
+          sf.session,
+          write.object,
+          write.externalIdField,
+          write.externalId,
+          write.fields,
+        );
+      } catch (err) {
+        throw syncFailure(err);
+      }
+    },
+  };
+}

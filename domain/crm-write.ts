@@ -1,0 +1,98 @@
+/**
+ * A CRM write from the storefront: an upsert of one Salesforce record by external id. Writes are
+ * buffered per record (one workflow each) and applied in the order they were accepted.
+ * Pure: shared by the gateway, the CLI and the sync workflow.
+ */
+import { z } from 'zod';
+
+const ApiName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce API name (letters, digits, _)');
+const FieldValue = z.union([z.string().max(131_072), z.number(), z.boolean(), z.null()]);
+
+export const CrmWrite = z
+  .object({
+    /** The storefront's idempotency key: the same write sent twice is applied once. */
+    writeId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or . _ : -'),
+    object: ApiName,
+    externalIdField: ApiName,
+    externalId: z.string().min(1).max(255),
+    fields: z.record(ApiName, FieldValue),
+    /** When the storefront made the change (informational). */
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .superRefine((write, ctx) => {
+    for (const name of Object.keys(write.fields)) {
+      if (name === 'Id' || name.toLowerCase() === write.externalIdField.toLowerCase()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', name],
+          message: 'must not be set: the record is addressed by externalIdField/externalId',
+        });
+      }
+    }
+    if (Object.keys(write.fields).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must set at least one field' });
+    }
+  });
+export type CrmWrite = z.infer<typeof CrmWrite>;
+
+/** One write, or a batch in order (`{"writes": [...]}`), as POST /crm/writes takes them. */
+export const CrmWriteBody = z.union([
+  CrmWrite,
+  z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict(),
+]);
+
+export interface BufferedWrite extends CrmWrite {
+  /** When the gateway accepted it (ISO). */
+  acceptedAt: string;
+}
+
+export interface RecordKey {
+  object: string;
+  externalIdField: string;
+  externalId: string;
+}
+
+export function recordKeyOf(write: CrmWrite): RecordKey {
+  return { object: write.object, externalIdField: write.externalIdField, externalId: write.externalId };
+}
+
+/** One buffer per record; the id is what makes writes to the same record queue in order. */
+export function syncWorkflowId(key: RecordKey): string {
+  return `crm-sync:${key.object}:${key.externalIdField}:${key.externalId}`;
+}
+
+export interface RejectedWrite {
+  writeId: string;
+  at: string;
+  reason: string;
+  fields: CrmWrite['fields'];
+}
+
+export interface SyncTotals {
+  accepted: number;
+  applied: number;
+  rejected: number;
+  duplicates: number;
+}
+
+/** What a record's buffer shows (query), and its memo in visibility (for the status overview). */
+export interface RecordSyncStatus {
+  record: RecordKey;
+  pending: number;
+  oldestPendingAt: string | null;
+  lastAppliedAt: string | null;
+  totals: SyncTotals;
+  rejected: RejectedWrite[];
+}
+
+export interface SyncMemo {
+  object: string;
+  pending: number;
+  oldestPendingAt: string | null;
+  applied: number;
+  rejected: number;
+  lastAppliedAt: string | null;
+}

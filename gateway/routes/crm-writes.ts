@@ -1,0 +1,57 @@
+/**
+ * POST /crm/writes: the storefront's CRM writes go into the sync buffer (and from there to
+ * Salesforce, now or after a lockout). 202 means durable: every write is recorded in Temporal.
+ * Authenticated with a bearer token; a bad body is refused whole, naming each field.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { FastifyPluginAsync } from 'fastify';
+import { CrmWriteBody } from '../../domain/crm-write';
+import { bufferWrites } from '../../salesforce/sync-intake';
+
+export interface CrmWritesOptions {
+  client: Client;
+  /** The sync worker's task queue. */
+  taskQueue: string;
+  /** Bearer token the storefront sends; unset: the endpoint refuses everything. */
+  token?: string;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export const crmWritesRoutes: FastifyPluginAsync<CrmWritesOptions> = async (app, options) => {
+  app.post('/crm/writes', async (request, reply) => {
+    if (!options.token) {
+      return reply
+        .status(503)
+        .send({ error: 'CRM write buffer not enabled: set LOCKOUT_CRM_WRITES_TOKEN on the gateway' });
+    }
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    if (!sameSecret(bearer, options.token)) {
+      return reply.status(401).send({ error: 'missing or wrong bearer token' });
+    }
+    const parsed = CrmWriteBody.safeParse(request.body);
+    if (!parsed.success) {
+      return reply.status(400).send({
+        error: 'invalid CRM write',
+        problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+      });
+    }
+    const writes = 'writes' in parsed.data ? parsed.data.writes : [parsed.data];
+    try {
+      const receipts = await bufferWrites(options.client, options.taskQueue, writes);
+      return reply
+        .status(202)
+        .send({ accepted: receipts.length, records: new Set(receipts.map((r) => r.record)).size });
+    } catch (err) {
+      request.log.error({ err: (err as Error).message }, 'could not reach Temporal for CRM writes');
+      return reply.status(503).send({
+        error: 'Temporal is unreachable; send the writes again (repeats are recognised by writeId)',
+      });
+    }
+  });
+};

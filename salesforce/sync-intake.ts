@@ -1,0 +1,49 @@
+/**
+ * Storefront CRM writes into the sync buffer: each write is a signal to its record's workflow,
+ * started if needed (signalWithStart), so it is durable once this resolves. Writes to the same
+ * record are sent one after the other in the order given; different records go in parallel.
+ */
+import type { Client } from '@temporalio/client';
+import { recordKeyOf, syncWorkflowId, type CrmWrite } from '../domain/crm-write';
+import { crmWriteSignal } from '../workflows/crm-sync-messages';
+import { crmSyncRecord } from '../workflows/crm-sync-record';
+
+export interface BufferedReceipt {
+  writeId: string;
+  record: string;
+}
+
+const PARALLEL_RECORDS = 16;
+
+export async function bufferWrites(
+  client: Client,
+  taskQueue: string,
+  writes: readonly CrmWrite[],
+  acceptedAt = new Date(),
+): Promise<BufferedReceipt[]> {
+  const byRecord = new Map<string, CrmWrite[]>();
+  for (const write of writes) {
+    const id = syncWorkflowId(recordKeyOf(write));
+    byRecord.set(id, [...(byRecord.get(id) ?? []), write]);
+  }
+  const queue = [...byRecord.entries()];
+  const receipts: BufferedReceipt[] = [];
+  const sendRecords = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [workflowId, recordWrites] = next;
+      for (const write of recordWrites) {
+        await client.workflow.signalWithStart(crmSyncRecord, {
+          workflowId,
+          taskQueue,
+          args: [{ record: recordKeyOf(write) }],
+          signal: crmWriteSignal,
+          signalArgs: [{ ...write, acceptedAt: acceptedAt.toISOString() }],
+          staticSummary: `CRM sync buffer for ${write.object} ${write.externalIdField}=${write.externalId}`,
+        });
+        receipts.push({ writeId: write.writeId, record: workflowId });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_RECORDS, queue.length) }, sendRecords));
+  return receipts;
+}

@@ -20,6 +20,8 @@ export async function bufferWrites(
   taskQueue: string,
   writes: readonly CrmWrite[],
   acceptedAt = new Date(),
+  /** For tests: continue-as-new sooner than the default. */
+  historyLimit?: number,
 ): Promise<BufferedReceipt[]> {
   const byRecord = new Map<string, CrmWrite[]>();
   for (const write of writes) {
@@ -35,7 +37,7 @@ export async function bufferWrites(
         await client.workflow.signalWithStart(crmSyncRecord, {
           workflowId,
           taskQueue,
-          args: [{ record: recordKeyOf(write) }],
+          args: [{ record: recordKeyOf(write), historyLimit }],
           signal: crmWriteSignal,
           signalArgs: [{ ...write, acceptedAt: acceptedAt.toISOString() }],
           staticSummary: `CRM sync buffer for ${write.object} ${write.externalIdField}=${write.externalId}`,

@@ -8,6 +8,7 @@ import type { CrmWrite, RecordSyncStatus } from '../domain/crm-write';
 import { syncWorkflowId } from '../domain/crm-write';
 import { buildGateway } from '../gateway/server';
 import { salesforceDeps } from '../salesforce/deps';
+import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
 import { crmSyncStatusQuery } from '../workflows/crm-sync-messages';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';
@@ -235,6 +236,34 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
     assert.equal(
       sf.double.all('Contact').find((c) => c.Shop_Customer_Id__c === 'rejects-1')?.LastName,
       'After',
+    );
+  });
+
+  it('continues as new with its waiting writes and counters when its history grows long', async () => {
+    const key = { object: 'Contact', externalIdField: 'Shop_Customer_Id__c', externalId: 'long-1' };
+    const writes: CrmWrite[] = Array.from({ length: 40 }, (_, i) => ({
+      ...key,
+      writeId: `long-${i}`,
+      fields: { Sequence__c: i + 1 },
+    }));
+    sf.double.lockOut();
+    try {
+      await bufferWrites(env.client, taskQueue, writes, new Date(), 30);
+      await bufferWrites(env.client, taskQueue, writes.slice(0, 5), new Date(), 30);
+    } finally {
+      sf.double.unblock();
+    }
+    const handle = env.client.workflow.getHandle(syncWorkflowId(key));
+    const status = await eventually('40 writes applied across runs', async () => {
+      const s: RecordSyncStatus = await handle.query(crmSyncStatusQuery);
+      return s.totals.applied === 40 ? s : undefined;
+    });
+    assert.deepEqual(status.totals, { accepted: 40, applied: 40, rejected: 0, duplicates: 5 });
+    const described = await handle.describe();
+    assert.notEqual(described.runId, described.raw.workflowExecutionInfo?.firstRunId, 'continued as new');
+    assert.deepEqual(
+      sf.double.upserts.filter((u) => u.value === 'long-1').map((u) => u.body.Sequence__c),
+      Array.from({ length: 40 }, (_, i) => i + 1),
     );
   });
 });

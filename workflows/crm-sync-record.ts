@@ -34,6 +34,8 @@ export interface CrmSyncInput {
   recentWriteIds?: string[];
   rejected?: RejectedWrite[];
   lastAppliedAt?: string | null;
+  /** History length after which the buffer continues as new (tests set it low). */
+  historyLimit?: number;
 }
 
 /** Unlimited attempts: a lockout can last hours; the buffer waits it out. */
@@ -109,8 +111,11 @@ export async function crmSyncRecord(input: CrmSyncInput): Promise<RecordSyncStat
   })();
 
   for (;;) {
-    await condition(() => pending.length > 0, IDLE_BEFORE_ENDING);
-    if (pending.length === 0) break;
+    // The idle timer only while empty: draining a backlog starts no timers.
+    if (pending.length === 0) {
+      await condition(() => pending.length > 0, IDLE_BEFORE_ENDING);
+      if (pending.length === 0) break;
+    }
     const write = pending[0]!;
     try {
       await upsertCrmRecord(write);
@@ -130,7 +135,7 @@ export async function crmSyncRecord(input: CrmSyncInput): Promise<RecordSyncStat
     pending.shift();
     dirty = true;
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_BEFORE_CONTINUE) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? HISTORY_BEFORE_CONTINUE)) {
       await condition(allHandlersFinished);
       publish();
       await continueAsNew<typeof crmSyncRecord>({
@@ -140,6 +145,7 @@ export async function crmSyncRecord(input: CrmSyncInput): Promise<RecordSyncStat
         recentWriteIds: recent,
         rejected,
         lastAppliedAt,
+        historyLimit: input.historyLimit,
       });
     }
   }

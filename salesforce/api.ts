@@ -70,6 +70,9 @@ function classify(err: unknown, last: HttpResponse | undefined): Error {
 export async function callSalesforce<T>(session: SalesforceSession, call: SalesforceCall): Promise<T> {
   let last: HttpResponse | undefined;
   try {
+    // Refused a token a moment ago: every call would be a 401 and a refused refresh.
+    const refused = session.recentRefusal();
+    if (refused) throw refused;
     const conn = await session.connection();
     const api = new HttpApi(conn, { retry: { maxRetries: 0 }, noContentResponse: null });
     api.on('response', (response: HttpResponse) => {

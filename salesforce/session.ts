@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Connection, type OAuth2 } from 'jsforce';
 import type { SalesforceSettings } from '../config/salesforce-env';
-import { createOAuth2, identityOf, requestToken, type TokenResponse } from './token';
+import { createOAuth2, identityOf, requestToken, TokenRefused, type TokenResponse } from './token';
 
 export interface TokenState {
   flow: SalesforceSettings['flow']['kind'];
@@ -36,14 +36,25 @@ export interface CredentialExpiry {
   renewsAutomatically: boolean;
 }
 
+/**
+ * After the token endpoint refuses, ask again only this much later: during a lockout every
+ * buffered write retries, and Salesforce locks out users that try to log in too often
+ * (3,600 logins per user per hour).
+ */
+export const TOKEN_REFUSAL_COOLDOWN_MS = 30_000;
+
 export class SalesforceSession {
   readonly oauth2: OAuth2;
   apiUsage?: ApiUsage;
   private opening?: Promise<Connection>;
   private token?: TokenState;
   private currentRefreshToken?: string;
+  private refusal?: { error: Error; until: number };
 
-  constructor(readonly settings: SalesforceSettings) {
+  constructor(
+    readonly settings: SalesforceSettings,
+    private readonly refusalCooldownMs = TOKEN_REFUSAL_COOLDOWN_MS,
+  ) {
     this.oauth2 = createOAuth2(settings);
   }
 
@@ -56,12 +67,18 @@ export class SalesforceSession {
     return this.opening;
   }
 
+  /** The token endpoint's last refusal while the cooldown lasts: calls fail fast meanwhile. */
+  recentRefusal(): Error | undefined {
+    return this.refusal && Date.now() < this.refusal.until ? this.refusal.error : undefined;
+  }
+
   tokenState(): TokenState | undefined {
     return this.token;
   }
 
-  /** A new token now, even if the current one still works (remediation). */
+  /** A new token now, even if the current one still works (remediation; ignores the cooldown). */
   async reissue(): Promise<TokenState> {
+    this.refusal = undefined;
     if (!this.opening) {
       await this.connection();
       return this.token!;
@@ -112,7 +129,17 @@ export class SalesforceSession {
   }
 
   private async newToken(): Promise<TokenResponse> {
-    const token = await requestToken(this.oauth2, this.settings, this.currentRefreshToken);
+    const refused = this.recentRefusal();
+    if (refused) throw refused;
+    let token: TokenResponse;
+    try {
+      token = await requestToken(this.oauth2, this.settings, this.currentRefreshToken);
+    } catch (err) {
+      if (err instanceof TokenRefused)
+        this.refusal = { error: err, until: Date.now() + this.refusalCooldownMs };
+      throw err;
+    }
+    this.refusal = undefined;
     if (token.refresh_token) this.currentRefreshToken = token.refresh_token;
     const issuedAt = Number(token.issued_at);
     this.token = {

@@ -13,7 +13,7 @@ export interface BufferedReceipt {
   record: string;
 }
 
-const PARALLEL_RECORDS = 16;
+const PARALLEL_RECORDS = 64;
 
 export async function bufferWrites(
   client: Client,

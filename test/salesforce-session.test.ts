@@ -121,6 +121,33 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
     await callSalesforce(session, { method: 'GET', path: '/limits' });
   });
 
+  it('after a refused token, asks the token endpoint again only after the cooldown (login limits)', async () => {
+    const session = sf.session('jwt-bearer', 60_000);
+    await callSalesforce(session, { method: 'GET', path: '/limits' });
+    sf.double.lockOut();
+    const grants = () => sf.double.tokenGrants.length;
+    const before = grants();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(
+          callSalesforce(session, { method: 'GET', path: '/limits' }),
+          /authentication failure/,
+        );
+      }
+      assert.equal(grants(), before + 1, 'one token request for five refused calls');
+    } finally {
+      sf.double.unblock();
+    }
+    await assert.rejects(
+      callSalesforce(session, { method: 'GET', path: '/limits' }),
+      /authentication failure/,
+    );
+    assert.equal(grants(), before + 1, 'still cooling down');
+    await session.reissue();
+    await callSalesforce(session, { method: 'GET', path: '/limits' });
+    assert.equal(grants(), before + 2, 'an explicit re-issue does not wait');
+  });
+
   it('follows nextRecordsUrl through every page of a query', async () => {
     sf.double.queryBatchSize = 2;
     try {

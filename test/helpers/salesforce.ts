@@ -20,7 +20,8 @@ export interface SalesforceFixture {
   privateKeyFile: string;
   refreshToken: string;
   settings(flow?: SalesforceSettings['flow']['kind']): SalesforceSettings;
-  session(flow?: SalesforceSettings['flow']['kind']): SalesforceSession;
+  /** Without the token-refusal cooldown unless one is given, so tests can unblock at once. */
+  session(flow?: SalesforceSettings['flow']['kind'], refusalCooldownMs?: number): SalesforceSession;
 }
 
 export async function startSalesforce(
@@ -61,7 +62,7 @@ export async function startSalesforce(
     privateKeyFile,
     refreshToken,
     settings,
-    session: (kind) => new SalesforceSession(settings(kind)),
+    session: (kind, refusalCooldownMs = 0) => new SalesforceSession(settings(kind), refusalCooldownMs),
   };
 }
 

@@ -21,6 +21,7 @@ import { testDeps } from '../helpers/deps';
 import { sendAlert } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { recordCrmSyncHistory } from './record-crm-sync';
 
 type Scenario = (env: TestWorkflowEnvironment, client: Client, taskQueue: string) => Promise<string>;
 
@@ -38,6 +39,8 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return incidentId;
   },
+  /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
+  'crm-sync-lockout-drained': recordCrmSyncHistory,
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
 import { crmSyncStatusQuery } from '../workflows/crm-sync-messages';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';
+import { formatSyncStatus } from '../cli/commands/sync';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
 import { startSalesforce, type SalesforceFixture } from './helpers/salesforce';
@@ -307,5 +308,32 @@ describe('CRM sync status arithmetic', () => {
       new Date('2026-11-26T03:00:05.000Z'),
     );
     assert.equal(drainRate(first, second), 1);
+  });
+
+  it('prints depth, age, rate and rejections for a person; refuses a bad --sample with exit 2', async () => {
+    const text = formatSyncStatus(
+      {
+        at: '2026-11-26T03:00:05.000Z',
+        records: 2,
+        pending: 5,
+        oldestPendingAt: '2026-11-26T02:14:00.000Z',
+        applied: 15,
+        rejected: 1,
+        withRejections: ['crm-sync:Contact:Shop_Customer_Id__c:c-9'],
+        drainRatePerSecond: 0.5,
+        sampleSeconds: 5,
+      },
+      Date.parse('2026-11-26T03:00:05.000Z'),
+    );
+    assert.match(
+      text,
+      /waiting {4}5 write\(s\) for 2 record\(s\), oldest accepted 2026-11-26T02:14:00.000Z \(46m 5s ago\)/,
+    );
+    assert.match(text, /draining {3}0.5 write\(s\)\/s \(over 5.0 s\)/);
+    assert.match(text, /empty in {3}~10s at this rate/);
+    assert.match(text, /REJECTED {3}1 write\(s\) refused by Salesforce in 1 record\(s\)/);
+    const bad = await runCli(['sync', 'status', '--sample', 'soon']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--sample: "soon" is not a duration/);
   });
 });

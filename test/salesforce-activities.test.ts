@@ -316,6 +316,77 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
     assert.equal((wider.data?.entries as unknown[]).length, 3);
   });
 
+  describe("upsertCrmRecord (the sync buffer's activity)", () => {
+    const write = (writeId: string, fields: Record<string, string | number>) => ({
+      writeId,
+      object: 'Contact',
+      externalIdField: 'Shop_Customer_Id__c',
+      externalId: 'direct-1',
+      fields,
+      acceptedAt: new Date().toISOString(),
+    });
+
+    it('upserts by external id: created once, then updated', async () => {
+      assert.deepEqual((await activities.upsertCrmRecord(write('d-1', { LastName: 'A' }))).created, true);
+      assert.deepEqual((await activities.upsertCrmRecord(write('d-2', { LastName: 'B' }))).created, false);
+      assert.equal(sf.double.all('Contact').filter((c) => c.Shop_Customer_Id__c === 'direct-1').length, 1);
+    });
+
+    it('waits out a lockout and rate limits, gives up only on a write Salesforce rejects', async () => {
+      sf.double.lockOut();
+      try {
+        const locked = await failureOf(activities.upsertCrmRecord(write('d-3', { LastName: 'C' })));
+        assert.equal(locked.nonRetryable, false);
+        assert.equal(locked.type, 'SalesforceLockedOut');
+      } finally {
+        sf.double.unblock();
+      }
+      sf.double.failNext({ status: 429, retryAfter: 9, path: /sobjects\/Contact/ });
+      const limited = await failureOf(activities.upsertCrmRecord(write('d-4', { LastName: 'D' })));
+      assert.equal(limited.nextRetryDelay, 9_000);
+      const rejected = await failureOf(activities.upsertCrmRecord(write('d-5', { 'Bad-Field': 'x' })));
+      assert.equal(rejected.nonRetryable, true);
+      assert.equal(rejected.type, 'CrmWriteRejected');
+    });
+
+    it("holds back while the org's daily API usage is inside the reserve", async () => {
+      const saved = sf.double.apiUsed;
+      sf.double.apiUsed = 95_000;
+      try {
+        await activities.upsertCrmRecord(write('d-6', { LastName: 'E' }));
+        const upserts = sf.double.upserts.length;
+        const held = await failureOf(activities.upsertCrmRecord(write('d-7', { LastName: 'F' })));
+        assert.equal(held.type, 'SalesforceApiReserve');
+        assert.equal(held.nextRetryDelay, '5m');
+        assert.match(held.message, /4999 of 100000 daily API requests left, below the 10% reserve/);
+        assert.equal(sf.double.upserts.length, upserts, 'nothing sent');
+      } finally {
+        sf.double.apiUsed = saved;
+      }
+    });
+  });
+
+  it('fails a step whose configuration file is broken, naming file, line and field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockout-baseline-'));
+    const file = join(dir, 'baseline.yaml');
+    writeFileSync(file, 'permissionSets:\n  - Order_Sync\nobjectPermissions:\n  Order: [read, write]\n');
+    const broken = createActivities(
+      testDeps(mail.url, {
+        salesforce: salesforceDeps({
+          session,
+          permissionBaselineFile: file,
+          keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+          procurementPackDir: PACK,
+          apiReservePercent: 10,
+        }),
+      }),
+    );
+    const failure = await failureOf(broken.compareIntegrationPermissions(input('acl')));
+    assert.equal(failure.nonRetryable, true);
+    assert.equal(failure.type, 'ConfigurationError');
+    assert.ok(failure.message.startsWith(`${file}:4  objectPermissions.Order.1:`), failure.message);
+  });
+
   describe('key accounts', () => {
     it('finds key accounts by revenue or open opportunity, with procurement contacts (masked)', async () => {
       const result = await activities.findKeyAccounts(input('key-accounts'));

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/env';
 import { jwtAudience } from '../config/salesforce-env';
+import { loadYamlFile } from '../config/yaml-file';
+import { KeyAccountCriteria } from '../salesforce/key-accounts';
 import { callSalesforce, parseRetryAfter, query, SalesforceApiError } from '../salesforce/api';
 import { SalesforceSession } from '../salesforce/session';
 import { TokenRefused } from '../salesforce/token';
@@ -230,5 +234,38 @@ describe('Salesforce configuration', () => {
       10_000,
     );
     assert.equal(parseRetryAfter('soon'), undefined);
+  });
+});
+
+describe('key-account criteria file', () => {
+  it('checks the SOQL conditions when loading, naming the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockout-ka-'));
+    const file = join(dir, 'key-accounts.yaml');
+    writeFileSync(
+      file,
+      [
+        'accounts:',
+        "  where: AnnualRevenue >= 'lots' AND (",
+        'procurementContacts:',
+        "  where: Title LIKE '%Procurement%' LIMIT 5",
+        'cases:',
+        '  externalIdField: Lockout_Key',
+      ].join('\n'),
+    );
+    assert.throws(
+      () => loadYamlFile(file, KeyAccountCriteria),
+      (err: Error) => {
+        assert.match(err.message, /:2 {2}accounts\.where: not a valid SOQL condition for Account/);
+        assert.match(
+          err.message,
+          /:4 {2}procurementContacts\.where: only the condition: no ORDER BY, LIMIT or ";"/,
+        );
+        assert.match(err.message, /:6 {2}cases\.externalIdField: must be a custom field API name/);
+        return true;
+      },
+    );
+    assert.doesNotThrow(() =>
+      loadYamlFile(join(__dirname, '..', 'config', 'salesforce-key-accounts.yaml'), KeyAccountCriteria),
+    );
   });
 });

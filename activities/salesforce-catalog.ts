@@ -20,6 +20,7 @@ export const SalesforceArgs = {
       warnWithin: Duration.default('72h'),
     })
     .strict(),
+  checkSalesforceCertificates: z.object({ warnWithin: Duration.default('72h') }).strict(),
   checkSalesforceLimits: z.object({ minRemainingPercent: z.number().min(0).max(100).default(10) }).strict(),
   checkSalesforceConnectivity: NoArgs,
   compareIntegrationPermissions: NoArgs,
@@ -62,6 +63,12 @@ export const SALESFORCE_CATALOG: Record<keyof typeof SalesforceArgs, CatalogEntr
     description:
       'Salesforce auth health: the integration gets a token and it works; time to expiry of the token and of the JWT certificate',
     args: SalesforceArgs.checkSalesforceAuth,
+    risky: false,
+  },
+  checkSalesforceCertificates: {
+    description:
+      "The org's certificates (Certificate and Key Management, Tooling API): expired or expiring within warnWithin",
+    args: SalesforceArgs.checkSalesforceCertificates,
     risky: false,
   },
   checkSalesforceLimits: {

@@ -7,6 +7,7 @@ import { durationMs, formatDuration } from '../domain/duration';
 import type { StepResult } from '../domain/incident';
 import { callSalesforce, probe } from '../salesforce/api';
 import { readAuditTrail } from '../salesforce/audit-trail';
+import { readOrgCertificates } from '../salesforce/certificates';
 import { comparePermissions, describeDrift, readPermissions } from '../salesforce/permissions';
 import { parseArgs, type RunbookActivityInput } from './catalog';
 import type { ActivityDeps } from './deps';
@@ -45,6 +46,36 @@ export function salesforceDiagnostics(deps: ActivityDeps) {
           ok: expiring.length === 0,
           summary: parts.join('; '),
           data: { tokenValid: true, refreshedAutomatically: refreshed, ...token, credentials },
+        };
+      });
+    },
+
+    async checkSalesforceCertificates(input: RunbookActivityInput): Promise<StepResult> {
+      const args = parseArgs(
+        'checkSalesforceCertificates',
+        SalesforceArgs.checkSalesforceCertificates,
+        input.args,
+      );
+      return diagnose(deps, 'checkSalesforceCertificates', async (session) => {
+        const now = Date.now();
+        const certificates = (await readOrgCertificates(session)).map((c) => ({
+          ...c,
+          expiresInMs: c.expiresAt ? Date.parse(c.expiresAt) - now : null,
+        }));
+        const due = certificates.filter(
+          (c) => c.expiresInMs !== null && c.expiresInMs <= durationMs(args.warnWithin),
+        );
+        return {
+          ok: due.length === 0,
+          summary: due.length
+            ? due
+                .map(
+                  (c) =>
+                    `certificate ${c.developerName} ${c.expiresInMs! <= 0 ? 'expired' : 'expires'} ${inWords(c.expiresInMs!)}`,
+                )
+                .join('; ')
+            : `${certificates.length} org certificate(s), none expiring within ${args.warnWithin}`,
+          data: { certificates, expiringOrExpired: due.map((c) => c.developerName) },
         };
       });
     },

@@ -104,12 +104,12 @@ interface QueryPage<R> {
 export async function query<R>(
   session: SalesforceSession,
   soql: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; tooling?: boolean } = {},
 ): Promise<R[]> {
   const records: R[] = [];
   let page = await callSalesforce<QueryPage<R>>(session, {
     method: 'GET',
-    path: `/query?q=${encodeURIComponent(soql)}`,
+    path: `${options.tooling ? '/tooling' : ''}/query?q=${encodeURIComponent(soql)}`,
   });
   for (;;) {
     records.push(...page.records);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Connection, type OAuth2 } from 'jsforce';
 import type { SalesforceSettings } from '../config/salesforce-env';
+import { readOrgCertificates } from './certificates';
 import { createOAuth2, identityOf, requestToken, TokenRefused, type TokenResponse } from './token';
 
 export interface TokenState {
@@ -154,9 +155,22 @@ export class SalesforceSession {
   }
 }
 
-/** For the expiry watch: when the Salesforce credentials expire (empty when not configured). */
+/**
+ * For the expiry watch: when the Salesforce credentials expire (empty when not configured): the
+ * JWT certificate, the access token, and the org's own certificates (Tooling API).
+ */
 export async function salesforceCredentialExpiry(
   session: SalesforceSession | undefined,
 ): Promise<CredentialExpiry[]> {
-  return session ? session.credentialExpiry() : [];
+  if (!session) return [];
+  const own = await session.credentialExpiry();
+  const org = (await readOrgCertificates(session))
+    .filter((c) => c.expiresAt)
+    .map((c) => ({
+      id: `salesforce-certificate-${c.developerName}`,
+      description: `Salesforce org certificate ${c.label} (${c.developerName})`,
+      expiresAt: c.expiresAt!,
+      renewsAutomatically: false,
+    }));
+  return [...own, ...org];
 }

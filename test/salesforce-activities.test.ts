@@ -9,7 +9,7 @@ import { createActivities, type Activities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
 import type { IncidentFacts } from '../domain/incident';
 import { salesforceDeps } from '../salesforce/deps';
-import { SalesforceSession } from '../salesforce/session';
+import { salesforceCredentialExpiry, SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { seedOrg, startSalesforce, type SalesforceFixture, type SeededOrg } from './helpers/salesforce';
@@ -176,6 +176,31 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
         sf.double.unblock();
       }
     });
+  });
+
+  it('checkSalesforceCertificates lists the org certificates (Tooling API) and flags one expiring within 72 hours', async () => {
+    const result = await activities.checkSalesforceCertificates(input('certs'));
+    assert.equal(result.ok, false);
+    assert.match(result.summary, /^certificate Storefront_mTLS expires in 1d \d+h/);
+    assert.deepEqual(result.data?.expiringOrExpired, ['Storefront_mTLS']);
+    assert.ok(sf.double.requests.some((r) => r.path.endsWith('/tooling/query')));
+    const relaxed = await activities.checkSalesforceCertificates(input('certs', { warnWithin: '1d' }));
+    assert.equal(relaxed.ok, true, relaxed.summary);
+    assert.match(relaxed.summary, /2 org certificate\(s\), none expiring within 1d/);
+  });
+
+  it('tells the expiry watch what expires: the access token (renews itself) and the org certificates', async () => {
+    assert.deepEqual(await salesforceCredentialExpiry(undefined), []);
+    const expiries = await salesforceCredentialExpiry(session);
+    assert.deepEqual(
+      expiries.map((e) => [e.id, e.renewsAutomatically]),
+      [
+        ['salesforce-access-token', true],
+        ['salesforce-certificate-Storefront_mTLS', false],
+        ['salesforce-certificate-SSO_Signing', false],
+      ],
+    );
+    assert.ok(Date.parse(expiries[1]!.expiresAt) - Date.now() < 3 * 86_400_000);
   });
 
   describe('checkSalesforceLimits', () => {

@@ -52,6 +52,7 @@ export interface RecordedRequest {
 
 const KEY_PREFIX: Record<string, string> = {
   Account: '001',
+  Certificate: '0P1',
   Contact: '003',
   Case: '500',
   User: '005',
@@ -107,7 +108,7 @@ export class SalesforceDouble implements OrgView {
   private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
   private readonly sessions = new Map<string, { userId: string; valid: boolean }>();
   private readonly failures: (InjectedFailure & { left: number })[] = [];
-  private readonly cursors = new Map<string, Record<string, unknown>[]>();
+  private readonly cursors = new Map<string, { rows: Record<string, unknown>[]; api: '' | '/tooling' }>();
   private locked = false;
   private counter = 0;
 
@@ -313,8 +314,9 @@ export class SalesforceDouble implements OrgView {
         },
       };
     }
-    if (method === 'GET' && path === '/query') return this.query(url.searchParams.get('q') ?? '');
-    const page = /^\/query\/([\w-]+)$/.exec(path);
+    if (method === 'GET' && (path === '/query' || path === '/tooling/query'))
+      return this.query(url.searchParams.get('q') ?? '', path.startsWith('/tooling') ? '/tooling' : '');
+    const page = /^(?:\/tooling)?\/query\/([\w-]+)$/.exec(path);
     if (method === 'GET' && page) return this.nextPage(page[1]!);
 
     const sobjectPath = /^\/sobjects\/(\w+)(?:\/(\w+))?(?:\/([^/]+))?$/.exec(path);
@@ -425,7 +427,8 @@ export class SalesforceDouble implements OrgView {
 
   // ---- REST resources ----
 
-  private query(soql: string): { status: number; body: unknown } {
+  /** Tooling objects (Certificate, …) live in the same store; the path only shapes nextRecordsUrl. */
+  private query(soql: string, api: '' | '/tooling' = ''): { status: number; body: unknown } {
     let rows: Record<string, unknown>[];
     try {
       rows = runQuery(this, soql);
@@ -433,17 +436,21 @@ export class SalesforceDouble implements OrgView {
       if (err instanceof MalformedQuery) throw restError(400, 'MALFORMED_QUERY', err.message);
       throw err;
     }
-    return this.pageOf(rows);
+    return this.pageOf(rows, rows.length, api);
   }
 
-  private pageOf(rows: Record<string, unknown>[], total = rows.length): { status: number; body: unknown } {
+  private pageOf(
+    rows: Record<string, unknown>[],
+    total = rows.length,
+    api: '' | '/tooling' = '',
+  ): { status: number; body: unknown } {
     const page = rows.slice(0, this.queryBatchSize);
     const rest = rows.slice(this.queryBatchSize);
     let nextRecordsUrl: string | undefined;
     if (rest.length) {
       const cursor = `01g${randomBytes(6).toString('hex')}-${total - rest.length}`;
-      this.cursors.set(cursor, rest);
-      nextRecordsUrl = `/services/data/v${this.apiVersion}/query/${cursor}`;
+      this.cursors.set(cursor, { rows: rest, api });
+      nextRecordsUrl = `/services/data/v${this.apiVersion}${api}/query/${cursor}`;
     }
     return {
       status: 200,
@@ -457,11 +464,11 @@ export class SalesforceDouble implements OrgView {
   }
 
   private nextPage(cursor: string): { status: number; body: unknown } {
-    const rows = this.cursors.get(cursor);
-    if (!rows) throw restError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+    const saved = this.cursors.get(cursor);
+    if (!saved) throw restError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
     this.cursors.delete(cursor);
     const seen = Number(cursor.split('-')[1]);
-    return this.pageOf(rows, seen + rows.length);
+    return this.pageOf(saved.rows, seen + saved.rows.length, saved.api);
   }
 
   private checkFields(sobject: string, fields: Record<string, unknown>): void {

@@ -164,6 +164,20 @@ export function seedOrg(double: SalesforceDouble, integrationUserId: string): Se
   audit(90, 'Customize Opportunities', 'changedOpportunityStageValues', 'Changed picklist value Closed Won');
   audit(60 * 48, 'Connected Apps', 'connectedAppChanged', 'Changed connected app Storefront: IP relaxation');
 
+  const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+  double.insert('Certificate', {
+    DeveloperName: 'Storefront_mTLS',
+    MasterLabel: 'Storefront mTLS',
+    ExpirationDate: inDays(2),
+    KeySize: 2048,
+  });
+  double.insert('Certificate', {
+    DeveloperName: 'SSO_Signing',
+    MasterLabel: 'SSO signing',
+    ExpirationDate: inDays(300),
+    KeySize: 4096,
+  });
+
   return {
     ownerIds: { ana, ben },
     permissionSets,

@@ -10,32 +10,36 @@ const ApiName = z
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce API name (letters, digits, _)');
 const FieldValue = z.union([z.string().max(131_072), z.number(), z.boolean(), z.null()]);
 
-export const CrmWrite = z
-  .object({
-    /** The storefront's idempotency key: the same write sent twice is applied once. */
-    writeId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or . _ : -'),
-    object: ApiName,
-    externalIdField: ApiName,
-    externalId: z.string().min(1).max(255),
-    fields: z.record(ApiName, FieldValue),
-    /** When the storefront made the change (informational). */
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict()
-  .superRefine((write, ctx) => {
-    for (const name of Object.keys(write.fields)) {
-      if (name === 'Id' || name.toLowerCase() === write.externalIdField.toLowerCase()) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fields', name],
-          message: 'must not be set: the record is addressed by externalIdField/externalId',
-        });
-      }
+const WriteShape = {
+  /** The storefront's idempotency key: the same write sent twice is applied once. */
+  writeId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or . _ : -'),
+  object: ApiName,
+  externalIdField: ApiName,
+  externalId: z.string().min(1).max(255),
+  fields: z.record(ApiName, FieldValue),
+  /** When the storefront made the change (informational). */
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+};
+
+function onlyDataFields(
+  write: { externalIdField: string; fields: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+) {
+  for (const name of Object.keys(write.fields)) {
+    if (name === 'Id' || name.toLowerCase() === write.externalIdField.toLowerCase()) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields', name],
+        message: 'must not be set: the record is addressed by externalIdField/externalId',
+      });
     }
-    if (Object.keys(write.fields).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must set at least one field' });
-    }
-  });
+  }
+  if (Object.keys(write.fields).length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must set at least one field' });
+  }
+}
+
+export const CrmWrite = z.object(WriteShape).strict().superRefine(onlyDataFields);
 export type CrmWrite = z.infer<typeof CrmWrite>;
 
 /** One write, or a batch in order (`{"writes": [...]}`), as POST /crm/writes takes them. */
@@ -44,10 +48,12 @@ export const CrmWriteBody = z.union([
   z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict(),
 ]);
 
-export interface BufferedWrite extends CrmWrite {
-  /** When the gateway accepted it (ISO). */
-  acceptedAt: string;
-}
+/** A write as the buffer holds it: with the time the gateway accepted it. */
+export const BufferedWrite = z
+  .object({ ...WriteShape, acceptedAt: z.iso.datetime({ offset: true }) })
+  .strict()
+  .superRefine(onlyDataFields);
+export type BufferedWrite = z.infer<typeof BufferedWrite>;
 
 export interface RecordKey {
   object: string;

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { CrmWrite, RecordSyncStatus } from '../domain/crm-write';
+import type { BufferedWrite, CrmWrite, RecordSyncStatus } from '../domain/crm-write';
 import { syncWorkflowId } from '../domain/crm-write';
 import { buildGateway } from '../gateway/server';
 import { salesforceDeps } from '../salesforce/deps';
 import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
-import { crmSyncStatusQuery } from '../workflows/crm-sync-messages';
+import { crmSyncStatusQuery, crmWriteSignal } from '../workflows/crm-sync-messages';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { formatSyncStatus } from '../cli/commands/sync';
 import { runCli } from './helpers/cli';
@@ -238,6 +238,16 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
       sf.double.all('Contact').find((c) => c.Shop_Customer_Id__c === 'rejects-1')?.LastName,
       'After',
     );
+
+    // A signal sent past the gateway with a malformed write: set aside, the buffer keeps working.
+    await handle.signal(crmWriteSignal, { writeId: 'r-4', fields: {} } as unknown as BufferedWrite);
+    const after = await eventually('the malformed write to be set aside', async () => {
+      const s: RecordSyncStatus = await handle.query(crmSyncStatusQuery);
+      return s.totals.rejected === 2 ? s : undefined;
+    });
+    assert.equal(after.rejected[1]!.writeId, 'r-4');
+    assert.match(after.rejected[1]!.reason, /^invalid write: object: .*acceptedAt: /);
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
   });
 
   it('continues as new with its waiting writes and counters when its history grows long', async () => {

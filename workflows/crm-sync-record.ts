@@ -24,6 +24,7 @@ import type {
   SyncMemo,
   SyncTotals,
 } from '../domain/crm-write';
+import { BufferedWrite as BufferedWriteSchema } from '../domain/crm-write';
 import { crmSyncStatusQuery, crmWriteSignal } from './crm-sync-messages';
 
 export interface CrmSyncInput {
@@ -86,7 +87,21 @@ export async function crmSyncRecord(input: CrmSyncInput): Promise<RecordSyncStat
     dirty = false;
   };
 
-  setHandler(crmWriteSignal, (write) => {
+  setHandler(crmWriteSignal, (received) => {
+    // Signals can be sent by anyone with access to Temporal: a malformed one is set aside, never thrown.
+    const parsed = BufferedWriteSchema.safeParse(received);
+    if (!parsed.success) {
+      totals.rejected++;
+      rejected.push({
+        writeId: String((received as { writeId?: unknown } | null)?.writeId ?? '(none)'),
+        at: new Date().toISOString(),
+        reason: `invalid write: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'write'}: ${i.message}`).join('; ')}`,
+        fields: {},
+      });
+      dirty = true;
+      return;
+    }
+    const write = parsed.data;
     if (seen.has(write.writeId)) {
       totals.duplicates++;
       return;

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { renderTemplate, type Template } from '../comms/templates';
 import type { StepResult } from '../domain/incident';
 import { callSalesforce, upsertByExternalId } from '../salesforce/api';
-import { findKeyAccounts, maskEmail, type KeyAccount } from '../salesforce/key-accounts';
+import { maskEmail, readKeyAccounts, type KeyAccount } from '../salesforce/key-accounts';
 import type { SalesforceSession } from '../salesforce/session';
 import { parseArgs, type RunbookActivityInput } from './catalog';
 import type { ActivityDeps } from './deps';
@@ -122,7 +122,7 @@ export function keyAccountActivities(deps: ActivityDeps) {
       const criteria = configFile(() => sf.keyAccounts());
       let accounts: KeyAccount[];
       try {
-        accounts = await findKeyAccounts(sf.session, criteria);
+        accounts = await readKeyAccounts(sf.session, criteria);
       } catch (err) {
         throw salesforceFailure('findKeyAccounts', err);
       }
@@ -154,7 +154,7 @@ export function keyAccountActivities(deps: ActivityDeps) {
       const template = templateNamed(deps, 'notifyKeyAccounts', args.template);
       const notices: CaseNotice[] = [];
       try {
-        const accounts = await findKeyAccounts(sf.session, criteria, args.accountIds);
+        const accounts = await readKeyAccounts(sf.session, criteria, args.accountIds);
         for (const account of accounts) {
           let message;
           try {

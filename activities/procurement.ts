@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { renderTemplate } from '../comms/templates';
 import type { StepResult } from '../domain/incident';
-import { findKeyAccounts, maskEmail, type KeyAccount } from '../salesforce/key-accounts';
+import { maskEmail, readKeyAccounts, type KeyAccount } from '../salesforce/key-accounts';
 import { parseArgs, type RunbookActivityInput } from './catalog';
 import type { ActivityDeps } from './deps';
 import { emailMessageId } from './email';
@@ -89,7 +89,7 @@ export function procurementActivities(deps: ActivityDeps) {
       const attachments = packFiles(sf.procurementPackDir);
       let accounts: KeyAccount[];
       try {
-        accounts = await findKeyAccounts(session, criteria, args.accountIds);
+        accounts = await readKeyAccounts(session, criteria, args.accountIds);
       } catch (err) {
         throw salesforceFailure('sendProcurementPack', err);
       }

@@ -76,7 +76,7 @@ interface ContactRow {
 }
 
 /** The key accounts (or exactly `accountIds`), each with its procurement contacts. */
-export async function findKeyAccounts(
+export async function readKeyAccounts(
   session: SalesforceSession,
   criteria: KeyAccountCriteria,
   accountIds?: readonly string[],

@@ -430,7 +430,9 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
     });
 
     it('opens one Case per key account and posts to its Chatter feed mentioning the owner, refreshing an expired session', async () => {
-      sf.double.expireSessions();
+      await activities.checkSalesforceLimits(input('limits')); // the session has a token…
+      sf.double.expireSessions(); // …that Salesforce no longer accepts
+      const requestsBefore = sf.double.requests.length;
       const first = await activities.notifyKeyAccounts(input('notify-key-accounts', {}, 'lockout-notify-1'));
       assert.equal(first.ok, true, first.summary);
       const cases = sf.double.all('Case');
@@ -443,10 +445,18 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       const post = sf.double.feedItems(org.accounts.globex)[0]!;
       assert.deepEqual(post.Mentions, [org.ownerIds.ana]);
       assert.match(String(post.Body), new RegExp(`Case ${cases[0]!.Id} has the details`));
-      assert.ok(
-        sf.double.requests.some((r) => r.status === 401),
-        'the expired session was refused once',
+      assert.deepEqual(
+        sf.double.requests
+          .slice(requestsBefore, requestsBefore + 3)
+          .map((r) => [r.path.replace(/.*\/services/, ''), r.status]),
+        [
+          ['/data/v62.0/query', 401],
+          ['/oauth2/token', 200],
+          ['/data/v62.0/query', 200],
+        ],
+        '401 INVALID_SESSION_ID, a new token, the same call again',
       );
+      assert.equal(sf.double.requests.slice(requestsBefore).filter((r) => r.status === 401).length, 1);
 
       // A retry of the same step: same Cases, no second post.
       sf.double.failNext({ status: 429, retryAfter: 3, path: /sobjects\/Case/ });

@@ -142,7 +142,8 @@ export class SalesforceSession {
     }
     this.refusal = undefined;
     if (token.refresh_token) this.currentRefreshToken = token.refresh_token;
-    const issuedAt = Number(token.issued_at);
+    // Without issued_at (JWT bearer), the time it arrived is close enough.
+    const issuedAt = token.issued_at ? Number(token.issued_at) : Date.now();
     this.token = {
       flow: this.settings.flow.kind,
       issuedAt: new Date(issuedAt).toISOString(),

@@ -14,9 +14,10 @@ export const TokenResponse = z.object({
   instance_url: z.url(),
   /** Identity URL: https://login…/id/<org id>/<user id> */
   id: z.url(),
-  issued_at: z.string().regex(/^\d+$/, 'milliseconds since the epoch'),
+  /** Milliseconds since the epoch; the JWT bearer flow leaves it out. */
+  issued_at: z.string().regex(/^\d+$/, 'milliseconds since the epoch').optional(),
   token_type: z.string().optional(),
-  signature: z.string().default(''),
+  signature: z.string().optional(),
   scope: z.string().optional(),
   refresh_token: z.string().optional(),
 });

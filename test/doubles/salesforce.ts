@@ -346,17 +346,23 @@ export class SalesforceDouble implements OrgView {
       const id = `${this.url}/id/${this.orgId}/${userId}`;
       const issuedAt = String(Date.now());
       this.tokenGrants.push({ grantType, outcome: 'issued' });
+      // As documented: the JWT bearer answer has no issued_at and no signature.
+      const isJwt = grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer';
       return {
         access_token: accessToken,
         ...(refreshToken ? { refresh_token: refreshToken } : {}),
         instance_url: this.url,
         id,
         token_type: 'Bearer',
-        issued_at: issuedAt,
         scope: 'api',
-        signature: createHmac('sha256', app.clientSecret ?? app.clientId)
-          .update(id + issuedAt)
-          .digest('base64'),
+        ...(isJwt
+          ? {}
+          : {
+              issued_at: issuedAt,
+              signature: createHmac('sha256', app.clientSecret ?? app.clientId)
+                .update(id + issuedAt)
+                .digest('base64'),
+            }),
       };
     } catch (err) {
       this.tokenGrants.push({

@@ -2,6 +2,7 @@
  * Every side effect the incident workflow can have. Activities are created with their
  * dependencies so the worker, tests and the simulator can each supply their own.
  */
+import { approverActivities } from './approvers';
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
@@ -9,6 +10,7 @@ import { emailActivities } from './email';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
+    ...approverActivities(deps),
     ...emailActivities(deps),
   };
 }

@@ -4,12 +4,13 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert';
-import type { IncidentFacts, IncidentInput } from '../domain/incident';
+import type { IncidentInput } from '../domain/incident';
 import type { Runbook } from '../domain/runbook';
 import { selectRunbook } from '../domain/select-runbook';
 import * as sa from '../domain/search-attributes';
 import { alertSignal } from '../workflows/messages';
 import { incidentIdFor } from './alerts';
+import { factsFrom, resolveRunbook } from './resolve-runbook';
 
 export interface IntakeOptions {
   client: Client;
@@ -24,21 +25,8 @@ export interface IntakeResult {
   runbook: string;
 }
 
-export function factsFrom(alert: Alert, runbook: Runbook): IncidentFacts {
-  return {
-    title: alert.title,
-    pattern: alert.pattern,
-    severity: alert.severity ?? runbook.severity,
-    region: alert.region,
-    euPersonalData: alert.euPersonalData ?? false,
-    source: alert.source,
-    description: alert.description,
-    labels: alert.labels,
-  };
-}
-
 export async function openOrJoinIncident(options: IntakeOptions, alert: Alert): Promise<IntakeResult> {
-  const runbook = selectRunbook(options.runbooks(), alert.pattern);
+  const runbook = resolveRunbook(selectRunbook(options.runbooks(), alert.pattern));
   const incidentId = incidentIdFor(alert.fingerprint);
   const facts = factsFrom(alert, runbook);
   const input: IncidentInput = { incidentId, runbook, facts, detectedAt: alert.receivedAt };

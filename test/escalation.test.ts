@@ -115,7 +115,7 @@ describe('incident escalation (time-skipping server)', function () {
       await env.sleep('3h');
       const status = await incidentStatus(env.client, incidentId);
       assert.equal(status.phase, 'acknowledged');
-      assert.equal(status.escalationLevel, 0);
+      assert.equal(status.escalationLevel, 0, JSON.stringify(status.timeline, null, 1));
 
       await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored' }] });
       await handle.result();

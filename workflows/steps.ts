@@ -1,0 +1,158 @@
+/**
+ * The runbook interpreter: runs a list of steps in order, following forward jumps (`next`,
+ * `branch`), running `parallel` branches side by side, and stopping when the incident is resolved.
+ */
+import { condition } from '@temporalio/workflow';
+import { evaluate } from '../domain/conditions';
+import { durationMs } from '../domain/duration';
+import { notifyOutcome } from '../domain/deliveries';
+import type { StepResult } from '../domain/incident';
+import type { NotifyStep, Step } from '../domain/runbook';
+import { awaitApproval, gatedStep } from './approvals';
+import type { IncidentState } from './incident-state';
+import { notify } from './notify';
+import { failureMessage, runActivity } from './run-activity';
+
+/** Where to go after a step: the next one, a jump target, or the end of the list. */
+type Next = { jump?: string };
+
+export interface RunOptions {
+  /** Called between steps of the top-level list (continue-as-new checkpoints). */
+  between?: (nextIndex: number) => Promise<void>;
+  startAt?: number;
+}
+
+/** Runs a list of steps; resolves when the list ends, jumps to `end`, or the incident resolves. */
+export async function runSteps(
+  incident: IncidentState,
+  steps: readonly Step[],
+  options: RunOptions = {},
+): Promise<void> {
+  let index = options.startAt ?? 0;
+  while (index < steps.length && !incident.resolved) {
+    const step = steps[index]!;
+    const { jump } = await runStep(incident, step, steps);
+    const target = jump ?? step.next;
+    if (target === 'end') return;
+    index = target ? steps.findIndex((s) => s.id === target) : index + 1;
+    if (index < 0) throw new Error(`jump to unknown step "${target}"`); // validated before start
+    if (options.between) await options.between(index);
+  }
+}
+
+async function runStep(incident: IncidentState, step: Step, list: readonly Step[]): Promise<Next> {
+  if (incident.engine.skip.includes(step.id)) {
+    const record = incident.startStep(step.id, step.kind, step.title);
+    incident.finishStep(record, 'skipped', { ok: false, summary: 'not run: its approval was refused' });
+    incident.record('step', `${step.id}: skipped, its approval was refused`, { step: step.id });
+    return {};
+  }
+  const record = incident.startStep(step.id, step.kind, step.title);
+  const done = (result?: StepResult, state: 'done' | 'failed' = 'done') =>
+    incident.finishStep(record, state, result);
+
+  switch (step.kind) {
+    case 'notify': {
+      const result = await sendNotifyStep(incident, step);
+      done(result);
+      if (step.every && !incident.resolved) void repeatNotifyStep(incident, step);
+      return {};
+    }
+    case 'activity': {
+      try {
+        const result = await runActivity(incident, step);
+        incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
+        done(result);
+        return {};
+      } catch (err) {
+        const summary = `failed: ${failureMessage(err)}`;
+        incident.record('step', `${step.id}: ${summary}`, { step: step.id });
+        done({ ok: false, summary }, 'failed');
+        return step.onFailure === 'end' ? { jump: 'end' } : {};
+      }
+    }
+    case 'approval': {
+      const gated = gatedStep(step, list);
+      const outcome = await awaitApproval(incident, step, gated);
+      done({ ok: outcome !== 'rejected', summary: outcome });
+      if (outcome !== 'rejected' || !gated) return {};
+      if (step.onReject === 'end') {
+        incident.record('step', `${step.id}: not approved, the runbook ends here`, { step: step.id });
+        return { jump: 'end' };
+      }
+      incident.engine.skip.push(gated.id);
+      return {};
+    }
+    case 'wait': {
+      if (step.for) {
+        await condition(() => incident.resolved, durationMs(step.for), {
+          summary: `${step.id}: wait ${step.for}`,
+        });
+        done();
+      } else {
+        const holds = () => incident.resolved || evaluate(step.until!, incident.conditions());
+        const met = step.timeout
+          ? await condition(holds, durationMs(step.timeout), {
+              summary: `${step.id}: wait at most ${step.timeout}`,
+            })
+          : (await condition(holds), true);
+        done({ ok: met, summary: met ? 'condition met' : `gave up after ${step.timeout}` });
+      }
+      return {};
+    }
+    case 'branch': {
+      const taken = evaluate(step.if, incident.conditions());
+      const target = taken ? step.then : step.else;
+      incident.record('step', `${step.id}: ${taken ? 'yes' : 'no'}${target ? ` → ${target}` : ''}`, {
+        step: step.id,
+      });
+      done({ ok: true, summary: taken ? 'condition held' : 'condition did not hold' });
+      return target ? { jump: target } : {};
+    }
+    case 'checkpoint':
+      incident.setPhase(step.phase);
+      done();
+      return {};
+    case 'parallel':
+      await Promise.all(step.branches.map((branch) => runSteps(incident, branch)));
+      done();
+      return {};
+  }
+}
+
+async function sendNotifyStep(incident: IncidentState, step: NotifyStep, round = 0): Promise<StepResult> {
+  const deliveriesBefore = incident.deliveries.length;
+  await notify(incident, {
+    step: round ? `${step.id}-${round}` : step.id,
+    targets: Array.isArray(step.audience) ? step.audience : [step.audience],
+    template: step.template,
+    channels: step.channels,
+  });
+  return notifyOutcome(incident.deliveries.slice(deliveriesBefore));
+}
+
+/** A notify step with a cadence (`every`) goes out again until the incident is resolved. */
+export async function repeatNotifyStep(incident: IncidentState, step: NotifyStep): Promise<void> {
+  const every = durationMs(step.every!);
+  for (;;) {
+    const last = Date.parse(incident.engine.repeaters[step.id] ?? incident.now());
+    incident.engine.repeaters[step.id] = new Date(last).toISOString();
+    const due = !(await condition(
+      () => incident.resolved || incident.finished,
+      Math.max(1, last + every - Date.now()),
+      {
+        summary: `${step.id}: next update in ${step.every}`,
+      },
+    ));
+    if (!due) return;
+    const round = incident.steps.filter((s) => s.id === step.id).length;
+    incident.engine.repeaters[step.id] = incident.now();
+    incident.busy++;
+    try {
+      const record = incident.startStep(step.id, step.kind, step.title);
+      incident.finishStep(record, 'done', await sendNotifyStep(incident, step, round));
+    } finally {
+      incident.busy--;
+    }
+  }
+}

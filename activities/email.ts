@@ -13,6 +13,7 @@ export interface SendEmailInput {
   recipient: Recipient;
   template: string;
   status: IncidentStatus;
+  about?: Record<string, unknown>;
 }
 
 export interface DeliveryReceipt {
@@ -47,7 +48,7 @@ export function emailActivities(deps: ActivityDeps) {
       try {
         message = renderTemplate(
           template,
-          messageContext(input.status, recipient, deps.links(input.incidentId)),
+          messageContext(input.status, recipient, deps.links(input.incidentId), input.about),
         );
       } catch (err) {
         throw ApplicationFailure.nonRetryable((err as Error).message, 'TemplateError');

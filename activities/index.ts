@@ -6,12 +6,14 @@ import { approverActivities } from './approvers';
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { httpCheckActivities } from './http-check';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
     ...approverActivities(deps),
     ...emailActivities(deps),
+    ...httpCheckActivities(),
   };
 }
 

@@ -1,7 +1,9 @@
 /** `lockout`: the responder's command line. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
-import { ackCommand, resolveCommand } from './commands/respond';
+import { approvalsCommand } from './commands/approvals';
+import { responderCommands } from './commands/respond';
+import { validateCommand } from './commands/validate';
 import { listCommand } from './commands/list';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
@@ -15,7 +17,15 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [triggerCommand(), listCommand(), statusCommand(), ackCommand(), resolveCommand()]) {
+  const commands = [
+    triggerCommand(),
+    listCommand(),
+    statusCommand(),
+    ...responderCommands(),
+    approvalsCommand(),
+    validateCommand(),
+  ];
+  for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;

@@ -11,7 +11,12 @@ export interface MessageLinks {
   webUi: string;
 }
 
-export function messageContext(status: IncidentStatus, recipient: Recipient, links: MessageLinks) {
+export function messageContext(
+  status: IncidentStatus,
+  recipient: Recipient,
+  links: MessageLinks,
+  about: Record<string, unknown> = {},
+) {
   const { facts } = status;
   const lastAck = status.acknowledgements.at(-1);
   const resolvedAt = status.resolution ? Date.parse(status.resolution.at) : undefined;
@@ -43,5 +48,7 @@ export function messageContext(status: IncidentStatus, recipient: Recipient, lin
     },
     resolution: status.resolution ?? null,
     timeline: status.timeline,
+    /** What this particular message is about (an approval, a clock); empty for plain incident news. */
+    about,
   };
 }

@@ -17,6 +17,8 @@ export interface IntakeOptions {
   taskQueue: string;
   /** Read at each alert so a new incident gets the current definitions. */
   runbooks: () => readonly Runbook[];
+  /** For tests and simulations (see IncidentInput.limits). */
+  limits?: IncidentInput['limits'];
 }
 
 export interface IntakeResult {
@@ -29,7 +31,13 @@ export async function openOrJoinIncident(options: IntakeOptions, alert: Alert): 
   const runbook = resolveRunbook(selectRunbook(options.runbooks(), alert.pattern));
   const incidentId = incidentIdFor(alert.fingerprint);
   const facts = factsFrom(alert, runbook);
-  const input: IncidentInput = { incidentId, runbook, facts, detectedAt: alert.receivedAt };
+  const input: IncidentInput = {
+    incidentId,
+    runbook,
+    facts,
+    detectedAt: alert.receivedAt,
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
   const handle = await options.client.workflow.signalWithStart('lockoutIncident', {
     workflowId: incidentId,
     taskQueue: options.taskQueue,

@@ -3,7 +3,7 @@
  * approvals, a rejection, or its timeout (then: ask the next approver level, reject, or continue,
  * as the runbook says). Decisions arrive through the `approve` / `reject` signals and updates.
  */
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { applyDecision, judge, type DecisionAttempt } from '../domain/approvals';
 import { durationMs } from '../domain/duration';
@@ -11,6 +11,7 @@ import type { ApprovalStatus } from '../domain/incident';
 import { allSteps, type ApprovalStep, type Step } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
 import { notify } from './notify';
+import { waitWithHandOver, type HandOver } from './wait';
 
 const { resolveApprovers } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -29,39 +30,20 @@ export async function awaitApproval(
   incident: IncidentState,
   step: ApprovalStep,
   gated: Step | undefined,
+  handOver?: HandOver,
 ): Promise<ApprovalOutcome> {
-  const action =
-    gated?.kind === 'activity'
-      ? { activity: gated.activity, args: gated.args }
-      : gated
-        ? { activity: gated.kind, args: {} }
-        : undefined;
-  const approval: ApprovalStatus = {
-    step: step.id,
-    title: step.title ?? (gated?.title ? `Approve: ${gated.title}` : `Approve step ${step.id}`),
-    approvers: step.approvers[0]!,
-    quorum: step.quorum,
-    twoPersonRule: step.twoPersonRule,
-    requestedAt: incident.now(),
-    requestedBy: incident.engine.lastActor,
-    level: 1,
-    state: 'pending',
-    eligible: [],
-    decisions: [],
-    action,
-  };
-  approval.eligible = await eligibleAt(step, 0);
-  incident.approvals.push(approval);
-  incident.publish();
-  await ask(incident, step, approval, 0);
+  // Pending from before a continue-as-new: keep waiting for the same request.
+  const carried = incident.approvals.filter((a) => a.step === step.id).at(-1);
+  const approval = carried?.state === 'pending' ? carried : await requestApproval(incident, step, gated);
 
   for (;;) {
-    const decided = await condition(
+    const decided = await waitWithHandOver(
+      incident,
       () => approval.state !== 'pending' || incident.resolved,
-      durationMs(step.timeout),
-      {
-        summary: `approval ${step.id}: wait ${step.timeout} for ${step.quorum} approver(s)`,
-      },
+      step.timeout,
+      Date.parse(approval.deadline!) - durationMs(step.timeout),
+      handOver,
+      `approval ${step.id}: wait ${step.timeout} for ${step.quorum} approver(s)`,
     );
     if (approval.state === 'pending' && incident.resolved) {
       approval.state = 'timed-out';
@@ -99,6 +81,38 @@ export async function awaitApproval(
   return 'rejected';
 }
 
+/** Opens the request: who may decide and what they allow, then tells them. */
+async function requestApproval(
+  incident: IncidentState,
+  step: ApprovalStep,
+  gated: Step | undefined,
+): Promise<ApprovalStatus> {
+  const action =
+    gated?.kind === 'activity'
+      ? { activity: gated.activity, args: gated.args }
+      : gated
+        ? { activity: gated.kind, args: {} }
+        : undefined;
+  const approval: ApprovalStatus = {
+    step: step.id,
+    title: step.title ?? (gated?.title ? `Approve: ${gated.title}` : `Approve step ${step.id}`),
+    approvers: step.approvers[0]!,
+    quorum: step.quorum,
+    twoPersonRule: step.twoPersonRule,
+    requestedAt: incident.now(),
+    requestedBy: incident.engine.lastActor,
+    level: 1,
+    state: 'pending',
+    eligible: await eligibleAt(step, 0),
+    decisions: [],
+    action,
+  };
+  incident.approvals.push(approval);
+  incident.publish();
+  await ask(incident, step, approval, 0);
+  return approval;
+}
+
 /** Person ids who may decide at an approver level (people named, and holders of the roles). */
 function eligibleAt(step: ApprovalStep, level: number): Promise<string[]> {
   return resolveApprovers.executeWithOptions({ summary: `who may approve ${step.id} (level ${level + 1})` }, [
@@ -127,6 +141,9 @@ async function ask(
       targets,
       template: step.template,
       channels: step.channels,
+      about: {
+        approval: { ...approval, approveCommand: `lockout approve ${incident.id} ${step.id} --by <your-id>` },
+      },
     });
   }
 }

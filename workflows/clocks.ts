@@ -26,7 +26,7 @@ async function watchClock(incident: IncidentState, def: Clock): Promise<void> {
     for (const w of dueWarnings(def, clock, Date.now())) {
       clock.warnedAt.push(incident.now());
       incident.record('clock', `${def.title}: ${w} left (deadline ${clock.deadline})`);
-      if (def.notify) await tell(incident, def, 'clock-warning', `warn-${w}`);
+      if (def.notify) await tell(incident, def, 'clock-warning', `warn-${w}`, w);
     }
     if (incident.finished) return;
     const seen = incident.version;
@@ -68,7 +68,13 @@ async function report(incident: IncidentState, def: Clock, previous: string): Pr
   }
 }
 
-function tell(incident: IncidentState, def: Clock, template: string, what: string): Promise<void> {
+function tell(
+  incident: IncidentState,
+  def: Clock,
+  template: string,
+  what: string,
+  left?: string,
+): Promise<void> {
   const clock = incident.clocks.find((c) => c.id === def.id)!;
   // The deadline is part of the key: a moved deadline warns again.
   return notifyInBackground(incident, {
@@ -76,5 +82,8 @@ function tell(incident: IncidentState, def: Clock, template: string, what: strin
     targets: def.notify!,
     template,
     channels: ['email'],
+    about: {
+      clock: { ...clock, lateBy: clock.lateByMs ? formatDuration(clock.lateByMs) : null, left: left ?? null },
+    },
   });
 }

@@ -28,10 +28,8 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   if (!incident.engine.stepsDone) {
     await runSteps(incident, input.runbook.steps, {
       startAt: incident.engine.cursor,
-      between: async (next) => {
-        incident.engine.cursor = next;
-        await continueAsNewIfLong(incident);
-      },
+      at: (index) => (incident.engine.cursor = index),
+      handOver: () => continueAsNewIfLong(incident),
     });
     incident.engine.stepsDone = true;
     if (!incident.resolved) incident.record('step', 'runbook steps finished; waiting for resolution');

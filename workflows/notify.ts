@@ -26,6 +26,8 @@ export interface Notification {
   targets: string[];
   template: string;
   channels: Channel[];
+  /** What the message is about beyond the incident (an approval, a clock), for the template. */
+  about?: Record<string, unknown>;
 }
 
 function failureReason(err: unknown): string {
@@ -58,6 +60,7 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
             recipient,
             template: n.template,
             status: incident.status(),
+            about: n.about,
           },
         ],
       );

@@ -4,7 +4,7 @@
  * customer data.
  */
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { RunbookActivity } from '../activities/catalog';
+import type { RunbookActivity } from '../activities/runbook-activity';
 import { durationMs } from '../domain/duration';
 import { interpolate } from '../domain/facts';
 import type { StepResult } from '../domain/incident';

@@ -12,42 +12,55 @@ import { awaitApproval, gatedStep } from './approvals';
 import type { IncidentState } from './incident-state';
 import { notify } from './notify';
 import { failureMessage, runActivity } from './run-activity';
+import { waitWithHandOver, type HandOver } from './wait';
 
 /** Where to go after a step: the next one, a jump target, or the end of the list. */
 type Next = { jump?: string };
 
-export interface RunOptions {
-  /** Called between steps of the top-level list (continue-as-new checkpoints). */
-  between?: (nextIndex: number) => Promise<void>;
-  startAt?: number;
+/**
+ * The top-level list keeps its position in the incident state and may hand over to a fresh run
+ * (continue-as-new) between steps, and while a `wait` or `approval` step waits.
+ */
+export interface TopLevel {
+  startAt: number;
+  at(index: number): void;
+  handOver(): Promise<void>;
 }
 
 /** Runs a list of steps; resolves when the list ends, jumps to `end`, or the incident resolves. */
 export async function runSteps(
   incident: IncidentState,
   steps: readonly Step[],
-  options: RunOptions = {},
+  top?: TopLevel,
 ): Promise<void> {
-  let index = options.startAt ?? 0;
+  let index = top?.startAt ?? 0;
   while (index < steps.length && !incident.resolved) {
     const step = steps[index]!;
-    const { jump } = await runStep(incident, step, steps);
+    top?.at(index);
+    const { jump } = await runStep(incident, step, steps, top?.handOver);
     const target = jump ?? step.next;
-    if (target === 'end') return;
-    index = target ? steps.findIndex((s) => s.id === target) : index + 1;
+    index = target === 'end' ? steps.length : target ? steps.findIndex((s) => s.id === target) : index + 1;
     if (index < 0) throw new Error(`jump to unknown step "${target}"`); // validated before start
-    if (options.between) await options.between(index);
+    top?.at(index);
+    await top?.handOver();
   }
 }
 
-async function runStep(incident: IncidentState, step: Step, list: readonly Step[]): Promise<Next> {
+async function runStep(
+  incident: IncidentState,
+  step: Step,
+  list: readonly Step[],
+  handOver: HandOver,
+): Promise<Next> {
   if (incident.engine.skip.includes(step.id)) {
     const record = incident.startStep(step.id, step.kind, step.title);
     incident.finishStep(record, 'skipped', { ok: false, summary: 'not run: its approval was refused' });
     incident.record('step', `${step.id}: skipped, its approval was refused`, { step: step.id });
     return {};
   }
-  const record = incident.startStep(step.id, step.kind, step.title);
+  // A step that was waiting when the previous run handed over carries on with its record.
+  const carried = incident.lastStep(step.id);
+  const record = carried?.state === 'running' ? carried : incident.startStep(step.id, step.kind, step.title);
   const done = (result?: StepResult, state: 'done' | 'failed' = 'done') =>
     incident.finishStep(record, state, result);
 
@@ -73,7 +86,7 @@ async function runStep(incident: IncidentState, step: Step, list: readonly Step[
     }
     case 'approval': {
       const gated = gatedStep(step, list);
-      const outcome = await awaitApproval(incident, step, gated);
+      const outcome = await awaitApproval(incident, step, gated, handOver);
       done({ ok: outcome !== 'rejected', summary: outcome });
       if (outcome !== 'rejected' || !gated) return {};
       if (step.onReject === 'end') {
@@ -84,20 +97,22 @@ async function runStep(incident: IncidentState, step: Step, list: readonly Step[
       return {};
     }
     case 'wait': {
-      if (step.for) {
-        await condition(() => incident.resolved, durationMs(step.for), {
-          summary: `${step.id}: wait ${step.for}`,
-        });
-        done();
-      } else {
-        const holds = () => incident.resolved || evaluate(step.until!, incident.conditions());
-        const met = step.timeout
-          ? await condition(holds, durationMs(step.timeout), {
-              summary: `${step.id}: wait at most ${step.timeout}`,
-            })
-          : (await condition(holds), true);
-        done({ ok: met, summary: met ? 'condition met' : `gave up after ${step.timeout}` });
-      }
+      const holds = () =>
+        incident.resolved || (step.until !== undefined && evaluate(step.until, incident.conditions()));
+      const limit = step.for ?? step.timeout;
+      const summary = step.for
+        ? `${step.id}: wait ${step.for}`
+        : `${step.id}: wait until …${step.timeout ? ` (at most ${step.timeout})` : ''}`;
+      const met = await waitWithHandOver(
+        incident,
+        holds,
+        limit,
+        Date.parse(record.startedAt),
+        handOver,
+        summary,
+      );
+      if (step.for) done();
+      else done({ ok: met, summary: met ? 'condition met' : `gave up after ${step.timeout}` });
       return {};
     }
     case 'branch': {

@@ -5,11 +5,15 @@
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { twilioActivities } from './twilio';
+import { webhookActivities } from './webhook';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
     ...emailActivities(deps),
+    ...twilioActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

@@ -20,7 +20,7 @@ export async function setUpEmail(config: Config): Promise<EmailRoute> {
       close: async () => undefined,
     };
   }
-  const outbox = join(config.dataDir, 'outbox');
+  const outbox = join(config.dataDir, 'outbox', 'email');
   const sink = await startSmtpSink({ port: config.smtp.sinkPort, dir: outbox });
   return {
     url: sink.url,

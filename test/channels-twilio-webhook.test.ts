@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -264,7 +264,7 @@ describe('SMS, voice and webhook channels (real twilio client and fetch against 
       const outcome = await runChannelActivity(env, noUrl, 'postWebhook', sendInput(room));
       assert.ok(outcome.ok && outcome.receipt.outcome === 'outboxed');
       assert.match(outcome.receipt.detail, /not delivered: channel not configured \(ROOM_URL is not set/);
-      const [file] = require('node:fs').readdirSync(join(dataDir, 'outbox', 'webhook')) as string[];
+      const [file] = readdirSync(join(dataDir, 'outbox', 'webhook'));
       const stored = JSON.parse(readFileSync(join(dataDir, 'outbox', 'webhook', file!), 'utf8')) as {
         payload: { text: string };
       };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
 import { ackCommand, resolveCommand } from './commands/respond';
 import { listCommand } from './commands/list';
+import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
 import { CliError } from './output';
@@ -15,7 +16,14 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [triggerCommand(), listCommand(), statusCommand(), ackCommand(), resolveCommand()]) {
+  for (const command of [
+    triggerCommand(),
+    listCommand(),
+    statusCommand(),
+    ackCommand(),
+    resolveCommand(),
+    previewCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;

@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runbook } from '../domain/runbook';
 import { resolveUpdate } from '../workflows/messages';
 import { createIncidentWorker } from '../workers/worker';
+import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert, terminateOpenIncidents } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
@@ -111,6 +112,18 @@ describe('notification fallback in the incident workflow (time-skipping server, 
         assert.equal(twilio.messages.length, 0);
         assert.equal(hooks.posts.length, 1);
         assert.equal(twilio.requests.length, 1, 'the outside address has no phone: no SMS tried');
+
+        // A responder reviews the formal report of this incident before it goes out.
+        const preview = await runCli(
+          ['preview', 'compliance-status-report', '--incident', incidentId, '--json'],
+          {
+            TEMPORAL_ADDRESS: env.address,
+          },
+        );
+        assert.equal(preview.code, 0, preview.stderr);
+        const [report] = JSON.parse(preview.stdout) as Array<{ text: string }>;
+        assert.match(report!.text, /notify-ops to ana by sms: failed/);
+        assert.match(report!.text, /notify-ops to ana by email: delivered \[</);
 
         await env.client.workflow
           .getHandle(incidentId)

@@ -87,7 +87,7 @@ describe('lockout preview (the real CLI as a subprocess)', function () {
       ],
       [
         ['preview', 'ops-technical-alert', '--facts', 'pattern=mars'],
-        /facts: alert rejected:\n  pattern: Invalid option/,
+        /facts: alert rejected:\n {2}pattern: Invalid option/,
       ],
       [['preview', 'ops-technical-alert', '--facts', 'title'], /--facts title: must be key=value/],
       [['preview', 'ops-technical-alert'], /give exactly one of --incident, --facts or --facts-file/],

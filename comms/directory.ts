@@ -164,14 +164,13 @@ export function targetProblem(dir: Directory, target: string): string | undefine
 
 /** Channels a person can be reached on: their contact points, narrowed by their preference. */
 function channelsOf(contact: { email?: string; phone?: string; webhook?: unknown }, allowed?: Channel[]) {
-  const has: Record<Channel, boolean> = {
-    email: Boolean(contact.email),
-    sms: Boolean(contact.phone),
-    voice: Boolean(contact.phone),
-    webhook: Boolean(contact.webhook),
-    salesforce: false,
-  };
-  return CHANNELS.filter((c) => has[c] && (!allowed || allowed.includes(c)));
+  const has = (c: Channel): boolean =>
+    c === 'email'
+      ? Boolean(contact.email)
+      : c === 'sms' || c === 'voice'
+        ? Boolean(contact.phone)
+        : c === 'webhook' && Boolean(contact.webhook);
+  return CHANNELS.filter((c) => has(c) && (!allowed || allowed.includes(c)));
 }
 
 function personRecipient(dir: Directory, id: string, via?: string): Recipient {

@@ -8,6 +8,8 @@ export function previewStatus(alert: Alert, runbook: Runbook, now: string): Inci
     incidentId: 'lockout-preview',
     runbook: { id: runbook.id, version: runbook.version, title: runbook.title },
     facts: {
+      // Runbook-declared facts start empty (the engine fills them from labels and defaults).
+      ...{ custom: {} },
       title: alert.title,
       pattern: alert.pattern,
       severity: alert.severity ?? runbook.severity,

@@ -24,7 +24,7 @@ const senders = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-/** The activity that reaches a person on each channel. Salesforce posts to accounts, not people: its own step. */
+/** The activity that reaches a person on each channel (Salesforce posts to accounts, not people: its own step). */
 const SENDER = {
   email: senders.sendEmail,
   sms: senders.sendSms,
@@ -64,7 +64,7 @@ function describe(receipt: DeliveryReceipt): string {
 async function deliver(incident: IncidentState, recipient: Recipient, n: Notification): Promise<boolean> {
   const channels = channelsFor(recipient, n.channels);
   for (const [i, channel] of channels.entries()) {
-    const send = channel === 'salesforce' ? undefined : SENDER[channel];
+    const send = channel in SENDER ? SENDER[channel as keyof typeof SENDER] : undefined;
     if (!send) continue;
     try {
       const receipt = await send.executeWithOptions(

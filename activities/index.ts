@@ -7,6 +7,8 @@ import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
 import { httpCheckActivities } from './http-check';
+import { twilioActivities } from './twilio';
+import { webhookActivities } from './webhook';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +16,8 @@ export function createActivities(deps: ActivityDeps) {
     ...approverActivities(deps),
     ...emailActivities(deps),
     ...httpCheckActivities(),
+    ...twilioActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { approvalsCommand } from './commands/approvals';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { listCommand } from './commands/list';
+import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
 import { CliError } from './output';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     ...responderCommands(),
     approvalsCommand(),
     validateCommand(),
+    previewCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -42,6 +42,37 @@ const EnvSchema = z.object({
   ),
   SMTP_FROM: z.string().default('Lockout Runbook <lockout@localhost>'),
   LOCKOUT_SMTP_SINK_PORT: port.default(2525),
+  SMTP_TLS_CA: optionalText,
+  TWILIO_ACCOUNT_SID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an Account SID: AC followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_API_KEY_SID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^SK[0-9a-fA-F]{32}$/, 'must be an API key SID: SK followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_API_KEY_SECRET: optionalText,
+  TWILIO_FROM: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/,
+        'must be an E.164 number or a Messaging Service SID (MG…)',
+      )
+      .optional(),
+  ),
+  TWILIO_VOICE_FROM: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+      .optional(),
+  ),
+  TWILIO_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -61,7 +92,15 @@ export interface Config {
   directoryFile: string;
   gateway: { host: string; port: number; publicUrl: string };
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
-  smtp: { url?: string; from: string; sinkPort: number };
+  smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
+  /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
+  twilio?: {
+    accountSid: string;
+    auth: { authToken: string } | { apiKeySid: string; apiKeySecret: string };
+    from: string;
+    voiceFrom?: string;
+    apiUrl?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,7 +142,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ).replace(/\/$/, ''),
     },
     logLevel: e.LOCKOUT_LOG_LEVEL,
-    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT },
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
+    twilio: twilioConfig(e),
+  };
+}
+
+/** All of SID, credentials and sender, or none of them (then SMS and voice go to the outbox). */
+function twilioConfig(e: Env): Config['twilio'] {
+  const given = [
+    e.TWILIO_ACCOUNT_SID,
+    e.TWILIO_AUTH_TOKEN,
+    e.TWILIO_API_KEY_SID,
+    e.TWILIO_API_KEY_SECRET,
+    e.TWILIO_FROM,
+  ];
+  if (given.every((v) => v === undefined)) return undefined;
+  const problems: string[] = [];
+  if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: required when any TWILIO_ variable is set');
+  if (!e.TWILIO_FROM) problems.push('TWILIO_FROM: required when any TWILIO_ variable is set (sender number)');
+  const keyPair = Boolean(e.TWILIO_API_KEY_SID) || Boolean(e.TWILIO_API_KEY_SECRET);
+  if (keyPair && !(e.TWILIO_API_KEY_SID && e.TWILIO_API_KEY_SECRET))
+    problems.push('TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET: set both, or use TWILIO_AUTH_TOKEN');
+  if (!keyPair && !e.TWILIO_AUTH_TOKEN)
+    problems.push('TWILIO_AUTH_TOKEN: required (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    accountSid: e.TWILIO_ACCOUNT_SID!,
+    auth: keyPair
+      ? { apiKeySid: e.TWILIO_API_KEY_SID!, apiKeySecret: e.TWILIO_API_KEY_SECRET! }
+      : { authToken: e.TWILIO_AUTH_TOKEN! },
+    from: e.TWILIO_FROM!,
+    voiceFrom: e.TWILIO_VOICE_FROM,
+    apiUrl: e.TWILIO_API_URL,
   };
 }
 

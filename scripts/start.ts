@@ -1,7 +1,7 @@
 /**
  * `npm start`: the embedded stack on one machine. A Temporal dev server persisted under .data/
  * (unless TEMPORAL_ADDRESS points at a server of your own), the worker, the HTTP gateway and,
- * when no SMTP server is configured, a local SMTP sink that keeps every message in .data/outbox/.
+ * when no SMTP server is configured, a local SMTP sink that keeps every message in .data/outbox/email/.
  * Ctrl-C stops everything; the next `npm start` finds the incidents where they were.
  */
 import { mkdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { connectClient, connectWorker } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../workers/activity-deps';
-import { setUpEmail } from '../workers/email-setup';
+import { setUpEmail, smsDescription } from '../workers/email-setup';
 import { installRuntime } from '../workers/runtime';
 import { createIncidentWorker } from '../workers/worker';
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   new Command('npm start')
     .description(
       'Start the embedded stack: Temporal dev server (SQLite under .data/), Web UI, worker, HTTP gateway\n' +
-        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/. Configured by environment (README).',
+        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/email/. Configured by environment (README).',
     )
     .parse();
   const config = loadConfig();
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     );
     say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
     say(`  Email             ${email.description}`);
+    say(`  SMS and voice     ${smsDescription(config)}`);
     say();
     say(
       'Try:  npx lockout trigger --title "Salesforce API certificate chain invalid" --pattern certificate-chain --severity sev1',

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectWorker } from '../temporal/connection';
 import { activityDeps } from './activity-deps';
-import { setUpEmail } from './email-setup';
+import { setUpEmail, smsDescription } from './email-setup';
 import { installRuntime } from './runtime';
 import { createIncidentWorker } from './worker';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   installRuntime(logger, config.logLevel);
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
+  logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
   const connection = await connectWorker(config);
   const worker = await createIncidentWorker({
     connection,

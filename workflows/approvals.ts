@@ -141,9 +141,7 @@ async function ask(
       targets,
       template: step.template,
       channels: step.channels,
-      about: {
-        approval: { ...approval, approveCommand: `lockout approve ${incident.id} ${step.id} --by <your-id>` },
-      },
+      about: { approval: step.id },
     });
   }
 }

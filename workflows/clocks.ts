@@ -82,8 +82,6 @@ function tell(
     targets: def.notify!,
     template,
     channels: ['email'],
-    about: {
-      clock: { ...clock, lateBy: clock.lateByMs ? formatDuration(clock.lateByMs) : null, left: left ?? null },
-    },
+    about: { clock: { id: def.id, ...(left ? { left } : {}) } },
   });
 }

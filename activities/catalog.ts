@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { IncidentFacts, StepResult } from '../domain/incident';
+import { continuityCatalog } from './continuity-catalog';
 
 export interface RunbookActivityInput<A = Record<string, unknown>> {
   incidentId: string;
@@ -28,7 +29,9 @@ export interface CatalogEntry {
 }
 
 /** Filled in by each activity module's catalog as it lands. */
-export const RUNBOOK_ACTIVITIES: Record<string, CatalogEntry> = {};
+export const RUNBOOK_ACTIVITIES: Record<string, CatalogEntry> = {
+  ...continuityCatalog,
+};
 
 /** Arguments checked against the catalog schema; bad ones fail the step without retries. */
 export function parseArgs<S extends z.ZodType>(activity: string, schema: S, args: unknown): z.infer<S> {

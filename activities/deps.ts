@@ -3,6 +3,7 @@ import type { Transporter } from 'nodemailer';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { Template } from '../comms/templates';
+import type { ContinuityDeps } from '../continuity/deps';
 
 export interface ActivityDeps {
   /** Current responder directory; read at notification time so contact changes apply at once. */
@@ -15,4 +16,6 @@ export interface ActivityDeps {
     mode: 'smtp' | 'local-sink';
   };
   links(incidentId: string): MessageLinks;
+  /** TLS checks, expiry watch, remediation hooks, journey modes. */
+  continuity: ContinuityDeps;
 }

@@ -5,11 +5,19 @@
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { expiryWatchActivities } from './expiry-watch';
+import { journeyActivities } from './journeys';
+import { remediationHookActivities } from './remediation-hooks';
+import { tlsActivities } from './tls';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
     ...emailActivities(deps),
+    ...tlsActivities(deps),
+    ...expiryWatchActivities(deps),
+    ...remediationHookActivities(deps),
+    ...journeyActivities(deps),
   };
 }
 

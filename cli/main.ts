@@ -5,6 +5,7 @@ import { ackCommand, resolveCommand } from './commands/respond';
 import { listCommand } from './commands/list';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
+import { watchCommand } from './commands/watch';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   for (const command of [triggerCommand(), listCommand(), statusCommand(), ackCommand(), resolveCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
+  program.addCommand(watchCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
   return program;
 }
 

@@ -68,6 +68,7 @@ export function decideWatchAction(o: ExpiryObservation, nowMs: number, t: WatchT
     return {
       observation: o,
       level: 'invalid',
+      msLeft: o.expiresAt ? Date.parse(o.expiresAt) - nowMs : undefined,
       alert: alertFor(o, t.escalateSeverity, `${o.label} no longer validates: ${o.invalid.code}`, [
         o.invalid.reason,
       ]),

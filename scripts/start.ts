@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     stops.push(() => workerConnection.close());
     const deps = activityDeps(config, email, logger);
     stops.push(async () => deps.continuity.intake?.client.connection.close());
-    const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps, logger);
+    const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
     const client = await connectClient(config);
     stops.push(() => client.connection.close());
     const gateway = buildGateway({

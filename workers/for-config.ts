@@ -5,7 +5,6 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import type { Config } from '../config/env';
-import type { Logger } from '../config/logger';
 import { regionalTaskQueue } from '../domain/regions';
 import { createRegionalWorker } from './regional';
 import { createIncidentWorker } from './worker';
@@ -20,7 +19,6 @@ export async function createConfiguredWorkers(
   config: Config,
   connection: NativeConnection,
   deps: ActivityDeps,
-  logger: Logger,
 ): Promise<ConfiguredWorkers> {
   const { namespace, taskQueue } = config.temporal;
   const result: ConfiguredWorkers = { workers: [], descriptions: [] };
@@ -41,7 +39,6 @@ export async function createConfiguredWorkers(
       result.workers.push(worker);
       result.descriptions.push(`task queue "${queue}" (${region.toUpperCase()} data activities)`);
     } else {
-      logger.info({ region }, `no regional activity in the catalog yet: not polling ${queue}`);
       result.descriptions.push(`task queue "${queue}": not polled, no regional activity in the catalog yet`);
     }
   }

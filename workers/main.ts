@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   logger.info({ email: email.mode }, email.description);
   const connection = await connectWorker(config);
   const deps = activityDeps(config, email, logger);
-  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps, logger);
-  for (const line of descriptions) logger.info({ address: config.temporal.address }, `worker: ${line}`);
+  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
+  for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
   // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
   await Promise.all(workers.map((w) => w.run()));
   await deps.continuity.intake?.client.connection.close();

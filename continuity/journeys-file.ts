@@ -1,10 +1,12 @@
 /**
  * The published journey modes: a small JSON file the storefront (or GET /journeys) reads.
- * Written atomically (a reader never sees half a file) and one switch at a time per process.
+ * Written atomically (a reader never sees half a file), one switch at a time: in-process by a
+ * queue, across worker processes sharing the file by a lock file beside it.
  */
 import { readFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { lock } from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import {
@@ -62,10 +64,24 @@ export interface SwitchOutcome {
 
 const queues = new Map<string, Promise<unknown>>();
 
-/** Runs read-modify-write operations on one file one after another. */
+/** Runs read-modify-write operations on one file one after another, in this process and across processes. */
 function serialized<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const locked = async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    // `<file>.lock`; a lock left by a crashed process is taken over once it is `stale` ms old.
+    const release = await lock(file, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 50, minTimeout: 20, maxTimeout: 500 },
+    });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  };
   const previous = queues.get(file) ?? Promise.resolve();
-  const next = previous.then(fn, fn);
+  const next = previous.then(locked, locked);
   queues.set(
     file,
     next.catch(() => undefined),
@@ -73,8 +89,10 @@ function serialized<T>(file: string, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-export function switchJourney(file: string, change: JourneySwitch, now = new Date()): Promise<SwitchOutcome> {
+/** `at`: when the switch happened; by default the moment it is written. */
+export function switchJourney(file: string, change: JourneySwitch, at?: Date): Promise<SwitchOutcome> {
   return serialized(file, async () => {
+    const now = at ?? new Date();
     const doc = await readJourneys(file, now);
     const current = doc.journeys[change.journey];
     if (
@@ -95,7 +113,6 @@ export function switchJourney(file: string, change: JourneySwitch, now = new Dat
       updatedAt: now.toISOString(),
       journeys: { ...doc.journeys, [change.journey]: state },
     };
-    mkdirSync(dirname(file), { recursive: true });
     await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
     return { journey: change.journey, from: current.mode, to: change.mode, changed: true, state };
   });

@@ -114,7 +114,8 @@ export function checkTls(endpoint: TlsEndpoint): Promise<TlsCheck> {
     socket.setTimeout(endpoint.timeoutMs ?? 10_000, () =>
       socket.destroy(new Error(`no TLS handshake within ${endpoint.timeoutMs ?? 10_000} ms`)),
     );
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    // `on`, not `once`: a reset after the answer must not become an unhandled error.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
       resolve({ ...base, unreachable: `${err.code ? `${err.code}: ` : ''}${err.message}` });
     });
     socket.once('secureConnect', () => {

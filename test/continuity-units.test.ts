@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -195,6 +196,32 @@ describe('journeys file and GET /journeys', () => {
       }),
       /corrupt\.json: not JSON/,
     );
+  });
+
+  it('loses no switch when worker processes sharing the file switch at the same moment', async function () {
+    this.timeout(60_000);
+    const file = join(dir, 'shared', 'journeys.json');
+    const script = join(__dirname, 'helpers', 'switch-journey.ts');
+    const journeys = ['checkout-validation', 'account-management', 'product-discovery'];
+    const codes = await Promise.all(
+      journeys.map(
+        (journey) =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, file, journey, '9'], {
+              stdio: ['ignore', 'ignore', 'inherit'],
+            });
+            child.once('close', resolve);
+          }),
+      ),
+    );
+    assert.deepEqual(codes, [0, 0, 0]);
+    const doc = await readJourneys(file);
+    // Each process's last switch (step switch-0, fallback) survived the other processes' writes.
+    assert.deepEqual(
+      Object.values(doc.journeys).map((j) => `${j.mode} ${j.step}`),
+      ['fallback switch-0', 'fallback switch-0', 'fallback switch-0'],
+    );
+    assert.equal(existsSync(`${file}.lock`), false);
   });
 
   it('fills in a journey the file does not know yet as normal', async () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { createActivities } from '../activities';
+import { assertRunsInRegion } from '../activities/region-guard';
 import { regionalTaskQueue, regionOfTaskQueue, type DataRegion } from '../domain/regions';
 import { createRegionalWorker, regionalActivities } from '../workers/regional';
 import type { CustomerSyncEvidence, ProbeActivities, regionalCustomerSync } from './workflows';
@@ -63,6 +65,7 @@ describe('data residency: an EU worker and a US worker (dev server)', function (
   function probe(workerRegion: DataRegion): ProbeActivities {
     return {
       async syncCustomer({ customer, dataRegion }) {
+        assertRunsInRegion(dataRegion);
         const record = { customer, dataRegion, workerRegion, taskQueue: Context.current().info.taskQueue };
         evidence.push(record);
         return record;
@@ -84,11 +87,11 @@ describe('data residency: an EU worker and a US worker (dev server)', function (
     return worker;
   }
 
-  const startSync = (region: DataRegion, customers: string[]) =>
+  const startSync = (region: DataRegion, customers: string[], misrouteTo?: DataRegion) =>
     env.client.workflow.start<typeof regionalCustomerSync>('regionalCustomerSync', {
       taskQueue: base,
       workflowId: `${base}-${region}-${customers[0]}`,
-      args: [{ baseTaskQueue: base, region, customers }],
+      args: [{ baseTaskQueue: base, region, customers, misrouteTo }],
     });
 
   /** Who Temporal itself recorded as running each activity: the worker identity per task queue. */
@@ -174,5 +177,23 @@ describe('data residency: an EU worker and a US worker (dev server)', function (
       await startedBy(euFlow.workflowId),
       Array(2).fill({ taskQueue: `${base}-eu`, identity: 'eu-worker' }),
     );
+  });
+
+  it('refuses EU data that reaches the US worker through a routing mistake, and touches nothing', async () => {
+    evidence.splice(0);
+    const us = await regionalWorker('us');
+    const misrouted = await startSync('eu', ['eu-misrouted'], 'us');
+    await us.runUntil(async () => {
+      await assert.rejects(misrouted.result(), (err: Error) => {
+        const failure = (err.cause as { cause?: ApplicationFailure }).cause;
+        assert.equal(failure?.type, 'DataResidency');
+        assert.match(
+          failure?.message ?? '',
+          /handles EU data but was taken from task queue ".*-us": only EU workers may run it/,
+        );
+        return true;
+      });
+    });
+    assert.deepEqual(evidence, []);
   });
 });

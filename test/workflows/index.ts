@@ -36,10 +36,13 @@ export async function regionalCustomerSync(input: {
   baseTaskQueue: string;
   region: DataRegion;
   customers: string[];
+  /** Test only: send the data to another region's queue, as a routing bug would. */
+  misrouteTo?: DataRegion;
 }): Promise<CustomerSyncEvidence[]> {
   const { syncCustomer } = proxyActivities<ProbeActivities>({
-    taskQueue: regionalTaskQueue(input.baseTaskQueue, input.region),
+    taskQueue: regionalTaskQueue(input.baseTaskQueue, input.misrouteTo ?? input.region),
     startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 2, initialInterval: '100ms' },
   });
   const evidence: CustomerSyncEvidence[] = [];
   for (const customer of input.customers)

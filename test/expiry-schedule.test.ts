@@ -181,4 +181,16 @@ describe('expiry watch on a Temporal Schedule, and `lockout watch --once` (dev s
     assert.match(result.stderr, /escalateBefore: must be shorter than warnBefore \(12h\)/);
     assert.equal(result.stdout, '');
   });
+
+  it('exits 1 when an endpoint could not be checked, still printing what it saw', async () => {
+    const closed = await serve('full', 24 * 200);
+    await servers.pop()!.close(); // nothing listens there any more
+    const file = join(dir, 'unreachable-watch.yaml');
+    writeWatchFile(file, { closed, healthy: ports.healthy });
+    const result = await runCli(['watch', '--once', '--dry-run'], { LOCKOUT_WATCH_FILE: file });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, new RegExp(`127\\.0\\.0\\.1:${closed}\\)\\s+unchecked .*ECONNREFUSED`));
+    assert.match(result.stdout, new RegExp(`127\\.0\\.0\\.1:${ports.healthy}\\)\\s+ok`));
+    assert.match(result.stderr, /1 check\(s\) could not be completed; see NOTE/);
+  });
 });

@@ -37,9 +37,10 @@ function formatReport(report: ExpiryWatchReport): string {
 export function watchCommand(): Command {
   return new Command('watch')
     .description(
-      'The expiry watch: TLS certificate chains (and credentials) of the integration. --once runs it now:\n' +
-        'under 72 h left opens a warning incident, under 24 h escalates it, an invalid chain opens a lockout.\n' +
-        `Without --once, shows the Temporal Schedule "${EXPIRY_WATCH_SCHEDULE_ID}" that runs it.`,
+      "The expiry watch over the integration's TLS certificate chains (and credentials).\n" +
+        '--once runs it now: under 72 h left opens a warning incident, under 24 h escalates it,\n' +
+        'a chain that does not validate opens a lockout at once. Exit 1 if a check could not be done.\n' +
+        `Without --once: the Temporal Schedule "${EXPIRY_WATCH_SCHEDULE_ID}" that runs it every hour.`,
     )
     .option('--once', 'run every check now and open incidents as the schedule would')
     .option('--dry-run', 'with --once: check and print, open no incident')
@@ -93,7 +94,8 @@ export function watchCommand(): Command {
           );
       emit(opts.json, report, () => formatReport(report));
       const failed = report.rows.filter(
-        (r) => r.level === 'source-failed' || r.problem?.startsWith('could not open'),
+        (r) =>
+          r.level === 'source-failed' || r.level === 'unchecked' || r.problem?.startsWith('could not open'),
       );
       if (failed.length) throw new CliError(`${failed.length} check(s) could not be completed; see NOTE`);
     });

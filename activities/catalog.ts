@@ -4,6 +4,7 @@
  * implementations (createActivities). Every entry here must have an implementation (a test
  * checks), and each implementation re-validates its arguments with the same schema.
  */
+import { continuityCatalog } from './continuity-catalog';
 import { httpCheckCatalog } from './http-check';
 import type { CatalogEntry } from './runbook-activity';
 
@@ -17,4 +18,5 @@ export {
 /** Every runbook-callable activity, from each activity module's catalog. */
 export const RUNBOOK_ACTIVITIES: Record<string, CatalogEntry> = {
   ...httpCheckCatalog,
+  ...continuityCatalog,
 };

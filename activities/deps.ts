@@ -4,6 +4,7 @@ import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
+import type { ContinuityDeps } from '../continuity/deps';
 
 export interface ActivityDeps {
   /** Current responder directory; read at notification time so contact changes apply at once. */
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   };
   links(incidentId: string): MessageLinks;
   messaging: MessagingDeps;
+  /** TLS checks, expiry watch, remediation hooks, journey modes. */
+  continuity: ContinuityDeps;
 }
 
 /** SMS, voice and webhook delivery, and what all channels share. */

@@ -9,6 +9,10 @@ import { emailActivities } from './email';
 import { httpCheckActivities } from './http-check';
 import { twilioActivities } from './twilio';
 import { webhookActivities } from './webhook';
+import { expiryWatchActivities } from './expiry-watch';
+import { journeyActivities } from './journeys';
+import { remediationHookActivities } from './remediation-hooks';
+import { tlsActivities } from './tls';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -18,6 +22,10 @@ export function createActivities(deps: ActivityDeps) {
     ...httpCheckActivities(),
     ...twilioActivities(deps),
     ...webhookActivities(deps),
+    ...tlsActivities(deps),
+    ...expiryWatchActivities(deps),
+    ...remediationHookActivities(deps),
+    ...journeyActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
+import { watchCommand } from './commands/watch';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
+  program.addCommand(watchCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
   return program;
 }
 

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DATA_REGIONS, type DataRegion } from '../domain/regions';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -12,6 +13,15 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** `a,b` → ['a', 'b']; empty or `none` → []. */
+const splitList = (v: string): string[] =>
+  v.trim() === 'none'
+    ? []
+    : v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
 
 const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -73,6 +83,24 @@ const EnvSchema = z.object({
       .optional(),
   ),
   TWILIO_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  LOCKOUT_WATCH_FILE: z.string().default(join(ROOT, 'config', 'watch.yaml')),
+  LOCKOUT_HOOKS_FILE: z.string().default(join(ROOT, 'config', 'hooks.yaml')),
+  LOCKOUT_HOOK_COMMANDS: z
+    .string()
+    .default('')
+    .transform(splitList)
+    .pipe(
+      z.array(
+        z.string().startsWith('/', 'each program must be an absolute path, e.g. /usr/local/bin/reload-proxy'),
+      ),
+    ),
+  LOCKOUT_JOURNEYS_FILE: optionalText,
+  LOCKOUT_WORKER_MAIN: z.enum(['true', 'false']).default('true'),
+  LOCKOUT_WORKER_REGIONS: z
+    .string()
+    .default(DATA_REGIONS.join(','))
+    .transform(splitList)
+    .pipe(z.array(z.enum(DATA_REGIONS, `each region must be one of ${DATA_REGIONS.join(', ')}`))),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -101,6 +129,9 @@ export interface Config {
     voiceFrom?: string;
     apiUrl?: string;
   };
+  continuity: { watchFile: string; hooksFile: string; hookCommands: string[]; journeysFile: string };
+  /** What this worker process polls: the main queue, and the task queues of these data regions. */
+  workers: { main: boolean; regions: DataRegion[] };
 }
 
 export class ConfigError extends Error {
@@ -144,6 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),
+    continuity: {
+      watchFile: e.LOCKOUT_WATCH_FILE,
+      hooksFile: e.LOCKOUT_HOOKS_FILE,
+      hookCommands: e.LOCKOUT_HOOK_COMMANDS,
+      journeysFile: e.LOCKOUT_JOURNEYS_FILE ?? join(e.LOCKOUT_DATA_DIR, 'journeys.json'),
+    },
+    workers: { main: e.LOCKOUT_WORKER_MAIN === 'true', regions: [...new Set(e.LOCKOUT_WORKER_REGIONS)] },
   };
 }
 

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     intake: intakeFromConfig(config, client, logger),
     webUiLink: (id) => webUiLink(config, id),
     logger,
+    journeysFile: config.continuity.journeysFile,
   });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

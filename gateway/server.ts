@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from '../config/logger';
 import { AlertRejected, parseGenericAlert } from '../intake/alerts';
 import { openOrJoinIncident, type IntakeOptions } from '../intake/open-incident';
+import { journeysRoutes } from './routes/journeys';
 
 export interface GatewayOptions {
   intake: IntakeOptions;
@@ -13,6 +14,8 @@ export interface GatewayOptions {
   webUiLink(incidentId: string): string;
   logger?: Logger;
   bodyLimit?: number;
+  /** The published journey modes (LOCKOUT_JOURNEYS_FILE), served at GET /journeys. */
+  journeysFile?: string;
 }
 
 export function buildGateway(options: GatewayOptions): FastifyInstance {
@@ -39,6 +42,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  if (options.journeysFile) void app.register(journeysRoutes, { file: options.journeysFile });
 
   app.post('/alerts/generic', async (request, reply) => {
     let alert;

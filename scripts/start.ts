@@ -16,8 +16,10 @@ import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../workers/activity-deps';
 import { setUpEmail, smsDescription } from '../workers/email-setup';
+import { ensureExpiryWatchSchedule } from '../continuity/watch-schedule';
+import { loadWatchConfig } from '../continuity/watch-config';
+import { createConfiguredWorkers } from '../workers/for-config';
 import { installRuntime } from '../workers/runtime';
-import { createIncidentWorker } from '../workers/worker';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -66,21 +68,21 @@ async function main(): Promise<void> {
     installRuntime(logger, config.logLevel === 'info' ? 'warn' : config.logLevel);
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
-    const worker = await createIncidentWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: activityDeps(config, email, logger),
-    });
-
+    const deps = activityDeps(config, email, logger);
+    stops.push(async () => deps.continuity.intake?.client.connection.close());
+    const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
     const client = await connectClient(config);
     stops.push(() => client.connection.close());
     const gateway = buildGateway({
       intake: intakeFromConfig(config, client, logger),
       webUiLink: (id) => webUiLink(config, id),
+      journeysFile: config.continuity.journeysFile,
     });
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());
+
+    const watch = loadWatchConfig(config.continuity.watchFile);
+    await ensureExpiryWatchSchedule(client, { taskQueue: config.temporal.taskQueue, every: watch.every });
 
     const data = relative(process.cwd(), config.dataDir) || '.';
     say();
@@ -89,10 +91,10 @@ async function main(): Promise<void> {
       `  Temporal server   ${config.temporal.address}${server ? `  (state: ${data}/temporal.sqlite, log: ${data}/temporal.log)` : ''}`,
     );
     say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
-    say(
-      `  Worker            task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`,
-    );
+    for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
+    say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
     say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
+    say(`  Journey modes     GET ${config.gateway.publicUrl}/journeys`);
     say(`  Email             ${email.description}`);
     say(`  SMS and voice     ${smsDescription(config)}`);
     say();
@@ -103,8 +105,8 @@ async function main(): Promise<void> {
     say('Ctrl-C stops everything.');
     say();
 
-    // The worker stops itself on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
-    await worker.run();
+    // Workers stop themselves on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
+    await Promise.all(workers.map((w) => w.run()));
     say('Stopping…');
   } finally {
     await stopAll();

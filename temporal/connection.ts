@@ -31,3 +31,14 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
     apiKey: config.temporal.apiKey,
   });
 }
+
+/** A client that connects on first use: for activities that may never need Temporal themselves. */
+export function lazyClient(config: Config): Client {
+  const connection = Connection.lazy({
+    address: config.temporal.address,
+    tls: tlsOptions(config),
+    apiKey: config.temporal.apiKey,
+    connectTimeout: '5s',
+  });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}

@@ -9,6 +9,9 @@ import { loadTemplates } from '../comms/templates';
 import { ConfigError, webUiLink, type Config } from '../config/env';
 import { dirStamp, live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
+import { continuityDeps } from '../continuity/from-config';
+import { intakeFromConfig } from '../gateway/intake-setup';
+import { lazyClient } from '../temporal/connection';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -51,5 +54,9 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       twilio: config.twilio,
       secret: (name) => process.env[name],
     },
+    continuity: continuityDeps(config, {
+      logger,
+      intake: intakeFromConfig(config, lazyClient(config), logger),
+    }),
   };
 }

@@ -7,8 +7,8 @@ import { createLogger } from '../config/logger';
 import { connectWorker } from '../temporal/connection';
 import { activityDeps } from './activity-deps';
 import { setUpEmail, smsDescription } from './email-setup';
+import { createConfiguredWorkers } from './for-config';
 import { installRuntime } from './runtime';
-import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,14 +18,12 @@ async function main(): Promise<void> {
   logger.info({ email: email.mode }, email.description);
   logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
   const connection = await connectWorker(config);
-  const worker = await createIncidentWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps: activityDeps(config, email, logger),
-  });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker polling');
-  await worker.run(); // returns after SIGINT/SIGTERM and a graceful shutdown
+  const deps = activityDeps(config, email, logger);
+  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
+  for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
+  // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
+  await Promise.all(workers.map((w) => w.run()));
+  await deps.continuity.intake?.client.connection.close();
   await connection.close();
   await email.close();
 }

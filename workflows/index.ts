@@ -1,2 +1,3 @@
 /** Every workflow the worker runs. */
 export { lockoutIncident } from './incident';
+export { expiryWatch } from './expiry-watch';

@@ -8,13 +8,13 @@ import type { RunbookActivity } from '../activities/runbook-activity';
 import { durationMs } from '../domain/duration';
 import { interpolate } from '../domain/facts';
 import type { StepResult } from '../domain/incident';
-import { regionalTaskQueue } from '../domain/regions';
+import { taskQueueForRegion } from '../domain/regions';
 import type { ActivityStep } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
 
 export async function runActivity(incident: IncidentState, step: ActivityStep): Promise<StepResult> {
   const taskQueue = step.regional
-    ? regionalTaskQueue(workflowInfo().taskQueue, incident.facts.region)
+    ? taskQueueForRegion(workflowInfo().taskQueue, incident.facts.region)
     : undefined;
   const activities = proxyActivities<Record<string, RunbookActivity>>({
     startToCloseTimeout: '5m',

@@ -8,11 +8,31 @@ import { loadDirectory, type Directory } from '../../comms/directory';
 import { createMailTransport } from '../../comms/mail-transport';
 import { fileLedger } from '../../comms/sent-ledger';
 import { loadTemplates } from '../../comms/templates';
+import type { ContinuityDeps } from '../../continuity/deps';
+import { tlsExpirySource } from '../../continuity/expiry-sources';
+import { HooksConfig } from '../../continuity/hooks-config';
+import { WatchConfig } from '../../continuity/watch-config';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHIPPED_DIRECTORY = join(ROOT, 'config', 'directory.yaml');
 export const SHIPPED_TEMPLATES = join(ROOT, 'templates');
 export const SHIPPED_RUNBOOKS = join(ROOT, 'runbooks');
+
+/** Nothing watched, no hooks, journeys in a fresh temporary directory, no Temporal client. */
+export function testContinuityDeps(overrides: Partial<ContinuityDeps> = {}): ContinuityDeps {
+  const watch = WatchConfig.parse({});
+  const watchConfig = overrides.watchConfig ?? (() => watch);
+  const hooks = HooksConfig.parse({});
+  return {
+    watchConfig,
+    expirySources: [tlsExpirySource(watchConfig)],
+    hooks: () => hooks,
+    allowedCommands: [],
+    secrets: {},
+    journeysFile: join(mkdtempSync(join(tmpdir(), 'lockout-journeys-')), 'journeys.json'),
+    ...overrides,
+  };
+}
 
 export interface TestDepsOverrides {
   directory?: Directory;
@@ -24,6 +44,7 @@ export interface TestDepsOverrides {
   smtpCa?: string;
   /** Outbox and sent-ledger live here (a fresh temporary directory by default). */
   dataDir?: string;
+  continuity?: Partial<ContinuityDeps>;
 }
 
 export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): ActivityDeps {
@@ -45,5 +66,6 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
       twilio: overrides.twilio,
       secret: (name) => overrides.secrets?.[name],
     },
+    continuity: testContinuityDeps(overrides.continuity),
   };
 }

@@ -1,6 +1,7 @@
 /** `lockout`: the responder's command line. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
+import { classifyCommand } from './commands/classify';
 import { ackCommand, resolveCommand } from './commands/respond';
 import { listCommand } from './commands/list';
 import { statusCommand } from './commands/status';
@@ -15,7 +16,14 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [triggerCommand(), listCommand(), statusCommand(), ackCommand(), resolveCommand()]) {
+  for (const command of [
+    triggerCommand(),
+    listCommand(),
+    statusCommand(),
+    ackCommand(),
+    resolveCommand(),
+    classifyCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;

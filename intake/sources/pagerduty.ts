@@ -81,7 +81,9 @@ export function parsePagerDuty(body: unknown): SourcePayload {
         source: 'pagerduty',
         fingerprint: vendorFingerprint('pd', dedupKey),
         status: STATUS[event.event_action],
-        title: p ? clip(p.summary, 300) : clip(`PagerDuty ${event.event_action}: ${dedupKey}`, 300),
+        // Events without a payload (acknowledge, resolve) share one title, so the incident shows
+        // them as one alert whose status changes.
+        title: p ? clip(p.summary, 300) : clip(`PagerDuty alert ${dedupKey}`, 300),
         description: p ? clip(`${p.summary}\nsource: ${p.source}`, 4000) : undefined,
         labels,
         startsAt: isoTime(p?.timestamp),

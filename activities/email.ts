@@ -5,6 +5,7 @@ import type { Recipient } from '../comms/directory';
 import { renderTemplate } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
 import type { ActivityDeps } from './deps';
+import { countDelivery } from './metrics';
 
 export interface SendEmailInput {
   incidentId: string;
@@ -64,6 +65,7 @@ export function emailActivities(deps: ActivityDeps) {
           headers: { 'X-Lockout-Incident': input.incidentId, 'X-Lockout-Step': input.step },
         });
         log.info('email sent', { incidentId: input.incidentId, step: input.step, recipient: recipient.id });
+        countDelivery('email', deps.email.mode === 'local-sink' ? 'outboxed' : 'delivered');
         return deps.email.mode === 'local-sink'
           ? {
               outcome: 'outboxed',
@@ -73,6 +75,7 @@ export function emailActivities(deps: ActivityDeps) {
           : { outcome: 'delivered', messageId, detail: String(info.response ?? 'accepted') };
       } catch (err) {
         const reason = (err as Error).message;
+        countDelivery('email', isPermanent(err) ? 'rejected' : 'failed');
         if (isPermanent(err)) throw ApplicationFailure.nonRetryable(reason, 'PermanentDeliveryError');
         throw err;
       }

@@ -7,6 +7,7 @@
  * authenticated, 400 not valid JSON or not a valid payload (each problem as `field: reason`),
  * 503 Temporal unreachable. Only a 202 has recorded anything.
  */
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { authenticate, type SourceAuth } from '../auth';
@@ -50,6 +51,10 @@ const BATCH: Record<SourceKind, boolean> = {
   datadog: false,
   generic: false,
 };
+
+function isTemporalUnavailable(err: unknown): boolean {
+  return err instanceof ServiceError || isGrpcServiceError(err);
+}
 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
   // Signatures are over the bytes as sent, so alert bodies stay raw until they are authenticated.
@@ -114,6 +119,8 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
     const settled = await Promise.allSettled(classified.map((c) => record(kind, c)));
     const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    // Anything but Temporal failing is a bug or a broken configuration: a 500, logged.
+    if (failure && !isTemporalUnavailable(failure.reason)) throw failure.reason;
     if (failure) {
       request.log.error(
         {

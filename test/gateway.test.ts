@@ -453,6 +453,8 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
       assert.equal((await post('/alerts/generic', body, signed(body))).status, 202);
       assert.equal((await post('/alerts/generic', body, {})).status, 401);
       assert.equal((await post('/alerts/generic', '{', signed('{'))).status, 400);
+      assert.equal((await post('/alerts/datadog', 'x', { 'content-type': 'text/plain' })).status, 415);
+      assert.equal((await post('/alerts/datadog', 'x'.repeat(300 * 1024))).status, 413);
       const resolveNothing = JSON.stringify({
         routing_key: 'k',
         event_action: 'resolve',
@@ -474,6 +476,14 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
       );
       assert.equal(
         delta('lockout_gateway_rejections_total', { source: 'generic', reason: 'invalid_json' }),
+        1,
+      );
+      assert.equal(
+        delta('lockout_gateway_rejections_total', { source: 'datadog', reason: 'unsupported_media_type' }),
+        1,
+      );
+      assert.equal(
+        delta('lockout_gateway_rejections_total', { source: 'datadog', reason: 'body_too_large' }),
         1,
       );
       assert.equal(delta('lockout_gateway_incidents_opened_total', { source: 'generic' }), 1);

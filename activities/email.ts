@@ -2,6 +2,7 @@ import { log } from '@temporalio/activity';
 import { idempotencyKey } from '../comms/idempotency';
 import type { ActivityDeps } from './deps';
 import { permanent, transient } from './failures';
+import { countThisDelivery } from './metrics';
 import { accepted, prepareMessage, type DeliveryReceipt, type SendInput } from './message';
 
 export type SendEmailInput = SendInput;
@@ -41,6 +42,7 @@ export function emailActivities(deps: ActivityDeps) {
         });
         log.info('email accepted', { incidentId: input.incidentId, step: input.step, messageId });
         if (deps.email.mode === 'local-sink') {
+          countThisDelivery('outboxed');
           return {
             outcome: 'outboxed',
             messageId,

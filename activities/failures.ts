@@ -4,8 +4,10 @@
  * next channel at once; rate limits are retried exactly when the provider says (Retry-After).
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { countThisDelivery } from './metrics';
 
 export function permanent(message: string, type = 'PermanentDeliveryError'): ApplicationFailure {
+  countThisDelivery('rejected');
   return ApplicationFailure.nonRetryable(message, type);
 }
 
@@ -21,6 +23,7 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
 /** A 429: retried after the provider's Retry-After (or the activity's normal backoff without one). */
 export function rateLimited(message: string, retryAfter: unknown): ApplicationFailure {
   const delay = retryAfterMs(retryAfter);
+  countThisDelivery('failed');
   return ApplicationFailure.create({
     message: `${message}${delay === undefined ? '' : ` (retry after ${Math.ceil(delay / 1000)}s)`}`,
     type: 'RateLimited',
@@ -29,5 +32,6 @@ export function rateLimited(message: string, retryAfter: unknown): ApplicationFa
 }
 
 export function transient(message: string, type = 'TransientDeliveryError'): ApplicationFailure {
+  countThisDelivery('failed');
   return ApplicationFailure.retryable(message, type);
 }

@@ -13,6 +13,7 @@ import type { Delivery, IncidentStatus } from '../domain/incident';
 import type { Channel } from '../domain/runbook';
 import type { ActivityDeps } from './deps';
 import { permanent } from './failures';
+import { countThisDelivery } from './metrics';
 
 /** The input of every send activity (sendEmail, sendSms, placeVoiceCall, postWebhook). */
 export const SendInput = z.object({
@@ -105,6 +106,7 @@ export function accepted(
   detail: string,
 ): DeliveryReceipt {
   deps.messaging.sent.put(prepared.key, { messageId, detail, at: new Date().toISOString() });
+  countThisDelivery('delivered');
   const { attempt } = Context.current().info;
   return { outcome: 'delivered', messageId, detail: attempt > 1 ? `${detail} (attempt ${attempt})` : detail };
 }
@@ -118,6 +120,7 @@ export function outboxed(
   payload?: unknown,
 ): DeliveryReceipt {
   const { input, message, channel, key } = prepared;
+  countThisDelivery('outboxed');
   writeOutbox(deps.messaging.outboxDir, key, {
     channel,
     incidentId: input.incidentId,

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/env';
 import { approvalsCommand } from './commands/approvals';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
+import { classifyCommand } from './commands/classify';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     approvalsCommand(),
     validateCommand(),
     previewCommand(),
+    classifyCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -40,6 +40,12 @@ const EnvSchema = z.object({
   LOCKOUT_GATEWAY_HOST: z.string().default('127.0.0.1'),
   LOCKOUT_GATEWAY_PORT: port.default(8080),
   LOCKOUT_GATEWAY_URL: optionalText.pipe(z.url().optional()),
+  LOCKOUT_SOURCES: z.string().default(join(ROOT, 'config', 'sources.yaml')),
+  LOCKOUT_CLASSIFICATION: z.string().default(join(ROOT, 'config', 'classification.yaml')),
+  LOCKOUT_WORKER_METRICS: z
+    .string()
+    .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or "off"')
+    .default('127.0.0.1:9464'),
   LOCKOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: optionalText.pipe(
     z
@@ -118,7 +124,17 @@ export interface Config {
   runbooksDir: string;
   templatesDir: string;
   directoryFile: string;
-  gateway: { host: string; port: number; publicUrl: string };
+  gateway: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** config/sources.yaml: how each alert source authenticates. */
+    sourcesFile: string;
+    /** config/classification.yaml: labels and text → pattern, severity, region, runbook. */
+    classificationFile: string;
+  };
+  /** Where the worker serves Prometheus metrics (host:port), or undefined when off. */
+  workerMetricsAddress?: string;
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
   smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
   /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
@@ -171,7 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: (
         e.LOCKOUT_GATEWAY_URL ?? `http://${e.LOCKOUT_GATEWAY_HOST}:${e.LOCKOUT_GATEWAY_PORT}`
       ).replace(/\/$/, ''),
+      sourcesFile: e.LOCKOUT_SOURCES,
+      classificationFile: e.LOCKOUT_CLASSIFICATION,
     },
+    workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),

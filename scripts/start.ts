@@ -7,11 +7,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, webUiLink, type Config } from '../config/env';
+import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
 import { buildGateway } from '../gateway/server';
-import { intakeFromConfig } from '../gateway/intake-setup';
+import { gatewayOptionsFromConfig } from '../gateway/intake-setup';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { StartOutcomes } from '../temporal/start-outcomes';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../workers/activity-deps';
@@ -65,19 +66,23 @@ async function main(): Promise<void> {
     const email = await setUpEmail(config);
     stops.push(() => email.close());
 
-    installRuntime(logger, config.logLevel === 'info' ? 'warn' : config.logLevel);
+    installRuntime(
+      logger,
+      config.logLevel === 'info' ? 'warn' : config.logLevel,
+      config.workerMetricsAddress,
+    );
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
     const deps = activityDeps(config, email, logger);
     stops.push(async () => deps.continuity.intake?.client.connection.close());
     const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
-    const client = await connectClient(config);
+
+    const starts = new StartOutcomes();
+    const client = await connectClient(config, { interceptors: [starts.interceptor] });
     stops.push(() => client.connection.close());
-    const gateway = buildGateway({
-      intake: intakeFromConfig(config, client, logger),
-      webUiLink: (id) => webUiLink(config, id),
-      journeysFile: config.continuity.journeysFile,
-    });
+    const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
+    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, starts);
+    const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());
 
@@ -93,8 +98,15 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
     for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
     say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
-    say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
+    say(
+      `  Alert endpoints   POST ${config.gateway.publicUrl}/alerts/{alertmanager,pagerduty,datadog,generic}`,
+    );
+    for (const line of gatewayOptions.sourceSummary) say(`                    ${line}`);
     say(`  Journey modes     GET ${config.gateway.publicUrl}/journeys`);
+    say(
+      `  Metrics           ${config.gateway.publicUrl}/metrics (gateway)` +
+        (config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''),
+    );
     say(`  Email             ${email.description}`);
     say(`  SMS and voice     ${smsDescription(config)}`);
     say();

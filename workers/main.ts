@@ -13,7 +13,12 @@ import { installRuntime } from './runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
-  installRuntime(logger, config.logLevel);
+  installRuntime(logger, config.logLevel, config.workerMetricsAddress);
+  if (config.workerMetricsAddress)
+    logger.info(
+      { metrics: `http://${config.workerMetricsAddress}/metrics` },
+      'worker metrics for Prometheus',
+    );
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
   logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));

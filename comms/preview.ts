@@ -27,6 +27,7 @@ export function previewStatus(alert: Alert, runbook: Runbook, now: string): Inci
     alerts: [],
     acknowledgements: [],
     deliveries: [],
+    receipts: [],
     steps: [],
     clocks: [],
     approvals: [],

@@ -71,6 +71,15 @@ export interface Delivery {
   detail?: string;
 }
 
+/** A recipient confirmed they got a message (acknowledgement link, reply). */
+export interface Receipt {
+  at: string;
+  step: string;
+  recipient: string;
+  /** How they confirmed, e.g. `email link`. */
+  via: string;
+}
+
 export interface DistinctAlert {
   source: string;
   title: string;
@@ -161,6 +170,8 @@ export interface IncidentStatus {
   alerts: DistinctAlert[];
   acknowledgements: Acknowledgement[];
   deliveries: Delivery[];
+  /** Recipients known to have been reached (they confirmed). */
+  receipts: Receipt[];
   resolution?: Resolution;
   steps: StepRecord[];
   clocks: ClockStatus[];

@@ -146,3 +146,26 @@ export const checkClockMet = (input: unknown): Checked<ClockMetInput> =>
       note: optionalText(f, 'note', 1000),
     }),
   );
+
+export interface ReceiptInput {
+  step: string;
+  recipient: string;
+  via: string;
+  /** Also acknowledge the incident as this recipient (stops escalation). */
+  acknowledge?: boolean;
+}
+export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
+  check(
+    input,
+    '{"step": "notify-ops", "recipient": "ana", "via": "email link", "acknowledge": true}',
+    (f) => {
+      if (f.acknowledge !== undefined && typeof f.acknowledge !== 'boolean')
+        throw new Refusal('acknowledge: must be true or false');
+      return withoutUndefined({
+        step: text(f, 'step', 100),
+        recipient: text(f, 'recipient', 200),
+        via: text(f, 'via', 100),
+        acknowledge: f.acknowledge as boolean | undefined,
+      });
+    },
+  );

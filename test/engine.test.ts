@@ -375,4 +375,48 @@ onResolve: { notify: [operations] }
       );
     });
   });
+
+  it("records a recipient's receipt and, from an acknowledgement link, stops escalation", async () => {
+    const runbook = runbookFromYaml(`
+id: receipt-test
+version: 1
+title: Receipt test
+escalation: { levels: [ { after: 15m, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+onResolve: { notify: [operations] }
+`);
+    await run(async (taskQueue) => {
+      const { incidentId } = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'Token expired', fingerprint: 'receipt-1' },
+        [runbook],
+      );
+      const handle = env.client.workflow.getHandle(incidentId);
+      await mail.waitFor((x) => x.headers.get('x-lockout-step') === 'notify-ops');
+      await assert.rejects(
+        handle.executeUpdate(m.confirmReceiptUpdate, {
+          args: [{ step: 'notify-ops', recipient: 'ben', via: 'email link' }],
+        }),
+        (err: Error) =>
+          err instanceof WorkflowUpdateFailedError &&
+          /no message of step "notify-ops" went to ben/.test((err.cause as Error).message),
+      );
+      assert.equal(
+        await handle.executeUpdate(m.confirmReceiptUpdate, {
+          args: [{ step: 'notify-ops', recipient: 'ana', via: 'email link', acknowledge: true }],
+        }),
+        'acknowledged by ana (email link)',
+      );
+      await env.sleep('20m');
+      const s = await status(incidentId);
+      assert.deepEqual(
+        s.receipts.map((r) => `${r.step}:${r.recipient}:${r.via}`),
+        ['notify-ops:ana:email link'],
+      );
+      assert.equal(s.acknowledgements[0]!.by, 'ana');
+      assert.equal(s.escalationLevel, 0);
+    });
+  });
 });

@@ -20,6 +20,7 @@ import type {
   IncidentFacts,
   IncidentInput,
   IncidentStatus,
+  Receipt,
   Resolution,
   StepRecord,
   StepResult,
@@ -41,6 +42,7 @@ export class IncidentState {
   alerts: DistinctAlert[] = [];
   acknowledgements: Acknowledgement[] = [];
   deliveries: Delivery[] = [];
+  receipts: Receipt[] = [];
   timeline: TimelineEntry[] = [];
   steps: StepRecord[] = [];
   clocks: ClockStatus[];
@@ -285,6 +287,7 @@ export class IncidentState {
       alerts: this.alerts,
       acknowledgements: this.acknowledgements,
       deliveries: this.deliveries,
+      receipts: this.receipts,
       resolution: this.resolution,
       steps: this.steps,
       clocks: this.clocks,
@@ -313,6 +316,7 @@ export class IncidentState {
     this.alerts = status.alerts;
     this.acknowledgements = status.acknowledgements;
     this.deliveries = status.deliveries;
+    this.receipts = status.receipts ?? [];
     this.timeline = status.timeline;
     this.steps = status.steps;
     this.clocks = status.clocks;

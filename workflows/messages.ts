@@ -12,6 +12,7 @@ import type {
   DecisionInput,
   EscalateInput,
   FactInput,
+  ReceiptInput,
   ReopenInput,
 } from '../domain/responder-input';
 
@@ -45,6 +46,10 @@ export const setFactUpdate = defineUpdate<string, [FactInput]>('setFact');
 /** Records a manually met clock, e.g. "supervisory authority notified at 14:02". */
 export const clockMetSignal = defineSignal<[ClockMetInput]>('clockMet');
 export const clockMetUpdate = defineUpdate<string, [ClockMetInput]>('clockMet');
+
+/** A recipient confirmed a message (link, reply); with `acknowledge` it also acknowledges as them. */
+export const confirmReceiptSignal = defineSignal<[ReceiptInput]>('confirmReceipt');
+export const confirmReceiptUpdate = defineUpdate<string, [ReceiptInput]>('confirmReceipt');
 
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');

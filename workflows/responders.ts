@@ -47,10 +47,18 @@ export function handleResponders(incident: IncidentState): void {
   );
   both(incident, 'setFact', m.setFactSignal, m.setFactUpdate, input.checkFact, setFact);
   both(incident, 'clockMet', m.clockMetSignal, m.clockMetUpdate, input.checkClockMet, clockMet);
+  both(
+    incident,
+    'confirmReceipt',
+    m.confirmReceiptSignal,
+    m.confirmReceiptUpdate,
+    input.checkReceipt,
+    confirmReceipt,
+  );
   both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
 }
 
-function both<T extends { by?: string }>(
+function both<T extends { by?: string; recipient?: string }>(
   incident: IncidentState,
   name: string,
   signal: SignalDefinition<[T]>,
@@ -62,7 +70,8 @@ function both<T extends { by?: string }>(
     const checked = check(payload);
     if (!checked.ok) return refuse(incident, name, checked.reason);
     const outcome = action(incident, checked.value);
-    return typeof outcome === 'string' ? outcome : refuse(incident, name, outcome.refused, checked.value.by);
+    const actor = checked.value.by ?? checked.value.recipient;
+    return typeof outcome === 'string' ? outcome : refuse(incident, name, outcome.refused, actor);
   };
   setHandler(signal, (payload) => void act(payload));
   setHandler(
@@ -193,6 +202,25 @@ const clockMet: Action<input.ClockMetInput> = (incident, { clock: id, by, at, no
   incident.changed();
   incident.publish();
   return `${id} met at ${when}`;
+};
+
+const confirmReceipt: Action<input.ReceiptInput> = (incident, { step, recipient, via, acknowledge: ack }) => {
+  const messaged = incident.deliveries.some(
+    (d) => d.step === step && d.recipient === recipient && d.outcome !== 'failed',
+  );
+  if (!messaged) return { refused: `no message of step "${step}" went to ${recipient}` };
+  if (!incident.receipts.some((r) => r.step === step && r.recipient === recipient)) {
+    incident.receipts.push({ at: incident.now(), step, recipient, via });
+    incident.record('notification', `${recipient} confirmed the ${step} message (${via})`, {
+      actor: recipient,
+      step,
+    });
+  }
+  if (!ack) return `receipt of ${step} by ${recipient} recorded`;
+  if (incident.resolved) return `receipt of ${step} by ${recipient} recorded; incident already resolved`;
+  if (incident.acknowledged) return `receipt of ${step} by ${recipient} recorded; already acknowledged`;
+  const acked = acknowledge(incident, { by: recipient, note: `via ${via}` });
+  return typeof acked === 'string' ? `${acked} (${via})` : acked;
 };
 
 const resolve: Action<input.ResolveInput> = (incident, { by, reason }) => {

@@ -33,6 +33,7 @@ export function freshStatus(
     alerts: [],
     acknowledgements: [],
     deliveries: [],
+    receipts: [],
     steps: [],
     clocks: [],
     approvals: [],

@@ -5,5 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 COPY . .
+# The journeys volume (docker-compose.yml) takes its owner from this directory.
+RUN mkdir -p /var/lib/lockout/journeys && chown node:node /var/lib/lockout/journeys
 USER node
 CMD ["npm", "run", "worker"]

@@ -55,7 +55,7 @@ export default tseslint.config(
       },
     },
   },
-  { files: ['workflows/**/*.ts', 'domain/**/*.ts'], rules: workflowRules() },
+  { files: ['workflows/**/*.ts', 'domain/**/*.ts', 'bench/workflows.ts'], rules: workflowRules() },
   prettier,
 );
 

@@ -4,41 +4,21 @@
  * implementations (createActivities). Every entry here must have an implementation (a test
  * checks), and each implementation re-validates its arguments with the same schema.
  */
-import { ApplicationFailure } from '@temporalio/activity';
-import type { z } from 'zod';
-import type { IncidentFacts, StepResult } from '../domain/incident';
+import { continuityCatalog } from './continuity-catalog';
+import { httpCheckCatalog } from './http-check';
 import { SALESFORCE_CATALOG } from './salesforce-catalog';
+import type { CatalogEntry } from './runbook-activity';
 
-export interface RunbookActivityInput<A = Record<string, unknown>> {
-  incidentId: string;
-  /** Runbook step id: part of idempotency keys. */
-  step: string;
-  args: A;
-  facts: IncidentFacts;
-}
+export {
+  parseArgs,
+  type CatalogEntry,
+  type RunbookActivity,
+  type RunbookActivityInput,
+} from './runbook-activity';
 
-export type RunbookActivity = (input: RunbookActivityInput) => Promise<StepResult>;
-
-export interface CatalogEntry {
-  description: string;
-  args: z.ZodType;
-  /** Changes something outside (as opposed to reading): runbooks should gate it behind an approval. */
-  risky: boolean;
-  /** Touches customer data: runs on the task queue of the data's region (eu/us). */
-  regional?: boolean;
-}
-
-/** Filled in by each activity module's catalog as it lands. */
+/** Every runbook-callable activity, from each activity module's catalog. */
 export const RUNBOOK_ACTIVITIES: Record<string, CatalogEntry> = {
+  ...httpCheckCatalog,
+  ...continuityCatalog,
   ...SALESFORCE_CATALOG,
 };
-
-/** Arguments checked against the catalog schema; bad ones fail the step without retries. */
-export function parseArgs<S extends z.ZodType>(activity: string, schema: S, args: unknown): z.infer<S> {
-  const result = schema.safeParse(args);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`${activity}: invalid arguments: ${problems}`, 'InvalidArguments');
-  }
-  return result.data;
-}

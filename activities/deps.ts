@@ -2,7 +2,9 @@
 import type { Transporter } from 'nodemailer';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
+import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
+import type { ContinuityDeps } from '../continuity/deps';
 import type { SalesforceDeps } from '../salesforce/deps';
 
 export interface ActivityDeps {
@@ -16,6 +18,35 @@ export interface ActivityDeps {
     mode: 'smtp' | 'local-sink';
   };
   links(incidentId: string): MessageLinks;
+  messaging: MessagingDeps;
+  /** TLS checks, expiry watch, remediation hooks, journey modes. */
+  continuity: ContinuityDeps;
   /** Salesforce activities, CRM sync and procurement; absent: every Salesforce step says "not configured". */
   salesforce?: SalesforceDeps;
+}
+
+/** SMS, voice and webhook delivery, and what all channels share. */
+export interface MessagingDeps {
+  /** LOCKOUT_DATA_DIR/outbox: messages of channels without credentials wait here. */
+  outboxDir: string;
+  /** Provider acceptances by idempotency key: a retry never sends twice. */
+  sent: SentLedger;
+  /** Twilio for SMS and voice calls; undefined → outbox. */
+  twilio?: TwilioConfig;
+  /** Secrets named in the directory (`urlEnv` of webhooks), looked up at send time. */
+  secret(name: string): string | undefined;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  /** Auth token, or an API key SID (SK…) and its secret. */
+  auth: { authToken: string } | { apiKeySid: string; apiKeySecret: string };
+  /** Sender: an E.164 number, or a Messaging Service SID (MG…) for SMS. */
+  from: string;
+  /** Voice caller id when `from` is a Messaging Service (defaults to `from`). */
+  voiceFrom?: string;
+  /** Base URL of Twilio's REST API (an egress gateway, or a loopback server in tests). */
+  apiUrl?: string;
+  /** Extra CA certificates (PEM) to trust for apiUrl. */
+  ca?: string;
 }

@@ -2,15 +2,31 @@
  * Every side effect the incident workflow can have. Activities are created with their
  * dependencies so the worker, tests and the simulator can each supply their own.
  */
+import { approverActivities } from './approvers';
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { httpCheckActivities } from './http-check';
+import { twilioActivities } from './twilio';
+import { webhookActivities } from './webhook';
+import { expiryWatchActivities } from './expiry-watch';
+import { journeyActivities } from './journeys';
+import { remediationHookActivities } from './remediation-hooks';
+import { tlsActivities } from './tls';
 import { salesforceActivities } from './salesforce';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...audienceActivities(deps),
+    ...approverActivities(deps),
     ...emailActivities(deps),
+    ...httpCheckActivities(),
+    ...twilioActivities(deps),
+    ...webhookActivities(deps),
+    ...tlsActivities(deps),
+    ...expiryWatchActivities(deps),
+    ...remediationHookActivities(deps),
+    ...journeyActivities(deps),
     ...salesforceActivities(deps),
   };
 }

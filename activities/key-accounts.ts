@@ -6,15 +6,20 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { renderTemplate, type Template } from '../comms/templates';
 import type { StepResult } from '../domain/incident';
 import { callSalesforce, upsertByExternalId } from '../salesforce/api';
 import { maskEmail, readKeyAccounts, type KeyAccount } from '../salesforce/key-accounts';
+import type { SalesforceDeps } from '../salesforce/deps';
 import type { SalesforceSession } from '../salesforce/session';
-import { parseArgs, type RunbookActivityInput } from './catalog';
+import {
+  renderKeyAccountTemplate,
+  type KeyAccountContext,
+  type SalesforceTemplate,
+} from '../salesforce/templates';
+import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import type { ActivityDeps } from './deps';
 import { SalesforceArgs } from './salesforce-catalog';
-import { configFile, NOT_CONFIGURED, salesforceFailure } from './salesforce-support';
+import { configFile, guardDataRegion, NOT_CONFIGURED, salesforceFailure } from './salesforce-support';
 
 /** Same incident, step and account → same key: the Case's external id and the post's reference. */
 export function keyAccountKey(incidentId: string, step: string, accountId: string): string {
@@ -25,7 +30,7 @@ export function keyAccountKey(incidentId: string, step: string, accountId: strin
 }
 
 /** What templates for key accounts may say about the incident. */
-export function incidentContext(input: RunbookActivityInput) {
+export function incidentContext(input: RunbookActivityInput): KeyAccountContext['incident'] {
   const { facts } = input;
   return {
     id: input.incidentId,
@@ -38,8 +43,8 @@ export function incidentContext(input: RunbookActivityInput) {
   };
 }
 
-export function templateNamed(deps: ActivityDeps, activity: string, id: string): Template {
-  const template = deps.templates().get(id);
+export function templateNamed(sf: SalesforceDeps, activity: string, id: string): SalesforceTemplate {
+  const template = configFile(() => sf.templates()).get(id);
   if (!template)
     throw ApplicationFailure.nonRetryable(`${activity}: unknown template "${id}"`, 'UnknownTemplate');
   return template;
@@ -117,6 +122,7 @@ export function keyAccountActivities(deps: ActivityDeps) {
   return {
     async findKeyAccounts(input: RunbookActivityInput): Promise<StepResult> {
       parseArgs('findKeyAccounts', SalesforceArgs.findKeyAccounts, input.args);
+      guardDataRegion(input.facts.region);
       const sf = deps.salesforce;
       if (!sf?.session) return { ok: false, summary: NOT_CONFIGURED, data: { configured: false } };
       const criteria = configFile(() => sf.keyAccounts());
@@ -146,21 +152,24 @@ export function keyAccountActivities(deps: ActivityDeps) {
 
     async notifyKeyAccounts(input: RunbookActivityInput): Promise<StepResult> {
       const args = parseArgs('notifyKeyAccounts', SalesforceArgs.notifyKeyAccounts, input.args);
+      guardDataRegion(input.facts.region);
       const sf = deps.salesforce;
       if (!sf?.session) {
         return { ok: false, summary: `not delivered: ${NOT_CONFIGURED}`, data: { configured: false } };
       }
       const criteria = configFile(() => sf.keyAccounts());
-      const template = templateNamed(deps, 'notifyKeyAccounts', args.template);
+      const template = templateNamed(sf, 'notifyKeyAccounts', args.template);
       const notices: CaseNotice[] = [];
       try {
         const accounts = await readKeyAccounts(sf.session, criteria, args.accountIds);
         for (const account of accounts) {
           let message;
           try {
-            message = renderTemplate(template, {
+            message = renderKeyAccountTemplate(template, {
               incident: incidentContext(input),
               account: { name: account.name, owner: account.ownerName },
+              recipient: null,
+              pack: null,
             });
           } catch (err) {
             throw ApplicationFailure.nonRetryable((err as Error).message, 'TemplateError');

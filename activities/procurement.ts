@@ -7,15 +7,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { renderTemplate } from '../comms/templates';
 import type { StepResult } from '../domain/incident';
 import { maskEmail, readKeyAccounts, type KeyAccount } from '../salesforce/key-accounts';
-import { parseArgs, type RunbookActivityInput } from './catalog';
+import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import type { ActivityDeps } from './deps';
 import { emailMessageId } from './email';
 import { incidentContext, templateNamed } from './key-accounts';
+import { renderKeyAccountTemplate } from '../salesforce/templates';
 import { SalesforceArgs } from './salesforce-catalog';
-import { configFile, requireSession, salesforceFailure } from './salesforce-support';
+import { configFile, guardDataRegion, requireSession, salesforceFailure } from './salesforce-support';
 
 export interface PackDelivery {
   accountId: string;
@@ -83,9 +83,10 @@ export function procurementActivities(deps: ActivityDeps) {
   return {
     async sendProcurementPack(input: RunbookActivityInput): Promise<StepResult> {
       const args = parseArgs('sendProcurementPack', SalesforceArgs.sendProcurementPack, input.args);
+      guardDataRegion(input.facts.region);
       const { sf, session } = requireSession(deps, 'sendProcurementPack');
       const criteria = configFile(() => sf.keyAccounts());
-      const template = templateNamed(deps, 'sendProcurementPack', args.template);
+      const template = templateNamed(sf, 'sendProcurementPack', args.template);
       const attachments = packFiles(sf.procurementPackDir);
       let accounts: KeyAccount[];
       try {
@@ -116,9 +117,9 @@ export function procurementActivities(deps: ActivityDeps) {
           }
           let letter;
           try {
-            letter = renderTemplate(template, {
+            letter = renderKeyAccountTemplate(template, {
               recipient: { name: contact.name },
-              account: { name: account.name },
+              account: { name: account.name, owner: account.ownerName },
               incident: incidentContext(input),
               pack: { files: attachments.map((a) => a.filename) },
             });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Duration } from '../domain/runbook';
-import type { CatalogEntry } from './catalog';
+import type { CatalogEntry } from './runbook-activity';
 
 const NoArgs = z.object({}).strict();
 const SalesforceId = z

@@ -9,7 +9,7 @@ import { callSalesforce, probe } from '../salesforce/api';
 import { readAuditTrail } from '../salesforce/audit-trail';
 import { readOrgCertificates } from '../salesforce/certificates';
 import { comparePermissions, describeDrift, readPermissions } from '../salesforce/permissions';
-import { parseArgs, type RunbookActivityInput } from './catalog';
+import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import type { ActivityDeps } from './deps';
 import { SalesforceArgs } from './salesforce-catalog';
 import { configFile, diagnose, notConfigured } from './salesforce-support';

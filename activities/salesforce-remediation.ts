@@ -8,7 +8,7 @@ import { createRecord, query, SalesforceApiError } from '../salesforce/api';
 import { readPermissions } from '../salesforce/permissions';
 import { soqlList } from '../salesforce/soql';
 import { TokenRefused } from '../salesforce/token';
-import { parseArgs, type RunbookActivityInput } from './catalog';
+import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import type { ActivityDeps } from './deps';
 import { SalesforceArgs } from './salesforce-catalog';
 import { configFile, requireSession, salesforceFailure } from './salesforce-support';

@@ -2,9 +2,12 @@
  * What every Salesforce activity does the same way: "not configured" answers, and Salesforce
  * failures turned into Temporal's terms (retry after Retry-After, retry later, or give up).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FileProblems } from '../config/yaml-file';
+import type { Region } from '../domain/alert';
 import type { StepResult } from '../domain/incident';
+import { isDataRegion } from '../domain/regions';
+import { assertRunsInRegion } from './region-guard';
 import { SalesforceApiError } from '../salesforce/api';
 import type { SalesforceDeps } from '../salesforce/deps';
 import type { SalesforceSession } from '../salesforce/session';
@@ -112,4 +115,18 @@ export async function diagnose(
     }
     throw salesforceFailure(activity, err);
   }
+}
+
+/**
+ * Data residency for the activities that read or write customer data: refuse a task taken from
+ * another region's queue. (Called outside a worker, as the tests do, there is no queue to check.)
+ */
+export function guardDataRegion(region: Region): void {
+  if (!isDataRegion(region)) return;
+  try {
+    Context.current();
+  } catch {
+    return;
+  }
+  assertRunsInRegion(region);
 }

@@ -1,10 +1,29 @@
 /** An incident's status as a responder reads it in a terminal. */
 import { formatDuration } from '../domain/duration';
-import type { IncidentStatus } from '../domain/incident';
+import type { ClockStatus, IncidentStatus } from '../domain/incident';
+
+function clockLine(c: ClockStatus, now: number): string {
+  const legal = c.legal ? ' (legal)' : '';
+  switch (c.state) {
+    case 'met':
+      return `met ${c.metAt}${c.lateByMs ? `, ${formatDuration(c.lateByMs)} late` : ', in time'}`;
+    case 'missed':
+      return `MISSED, deadline ${c.deadline}${legal}`;
+    case 'running':
+      return `due ${c.deadline} (in ${formatDuration(Date.parse(c.deadline!) - now)})${legal}`;
+    case 'waiting':
+      return `starts when ${c.from}`;
+    default:
+      return 'does not apply';
+  }
+}
 
 export function formatStatus(s: IncidentStatus, now = Date.now()): string {
   const f = s.facts;
   const age = formatDuration((s.resolution ? Date.parse(s.resolution.at) : now) - Date.parse(s.detectedAt));
+  const custom = Object.entries(f.custom ?? {}).map(
+    ([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
+  );
   const lines = [
     `${s.incidentId}  ${f.severity} ${f.pattern} (${f.region})  ${s.phase.toUpperCase()}`,
     `  ${f.title}`,
@@ -13,9 +32,25 @@ export function formatStatus(s: IncidentStatus, now = Date.now()): string {
     `  escalation   level ${s.escalationLevel} of ${s.escalationLevels}`,
     `  alerts       ${s.alertCount} (${s.alerts.length} distinct)`,
     `  acknowledged ${s.acknowledgements.length ? s.acknowledgements.map((a) => `${a.by} at ${a.at}`).join(', ') : 'no'}`,
+    `  facts        EU personal data: ${f.euPersonalData ? 'yes' : 'no'}${custom.length ? `; ${custom.join('; ')}` : ''}`,
   ];
+  if (s.awareness) lines.push(`  aware        ${s.awareness.at} (set by ${s.awareness.by})`);
   if (s.resolution)
     lines.push(`  resolved     by ${s.resolution.by} at ${s.resolution.at}: ${s.resolution.reason}`);
+  if (s.clocks.length) {
+    lines.push('', 'Clocks:');
+    const width = Math.max(...s.clocks.map((c) => c.title.length));
+    for (const c of s.clocks) lines.push(`  ${c.title.padEnd(width)}  ${clockLine(c, now)}`);
+  }
+  if (s.approvals.length) {
+    lines.push('', 'Approvals:');
+    for (const a of s.approvals) {
+      const votes = a.decisions.map((d) => `${d.decision} ${d.by}`).join(', ') || 'no decisions';
+      lines.push(
+        `  ${a.step}  ${a.state.toUpperCase()}  ${a.title}  (${votes}; quorum ${a.quorum}; may decide: ${a.eligible.join(', ')})`,
+      );
+    }
+  }
   lines.push('', 'Timeline:');
   for (const entry of s.timeline) lines.push(`  ${entry.at}  ${entry.summary}`);
   return lines.join('\n');

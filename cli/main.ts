@@ -1,11 +1,16 @@
 /** `lockout`: the responder's command line. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
-import { ackCommand, resolveCommand } from './commands/respond';
+import { approvalsCommand } from './commands/approvals';
+import { responderCommands } from './commands/respond';
+import { validateCommand } from './commands/validate';
+import { classifyCommand } from './commands/classify';
 import { listCommand } from './commands/list';
+import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
+import { watchCommand } from './commands/watch';
 import { CliError } from './output';
 
 export function buildProgram(): Command {
@@ -16,23 +21,29 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const command of [
+  const commands = [
     triggerCommand(),
     listCommand(),
     statusCommand(),
-    ackCommand(),
-    resolveCommand(),
+    ...responderCommands(),
+    approvalsCommand(),
+    validateCommand(),
+    previewCommand(),
+    classifyCommand(),
     syncCommand(),
-  ]) {
+  ];
+  for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
+  program.addCommand(watchCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
   return program;
 }
 
 export async function run(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may report a finding (e.g. validate's problems) by setting the exit code.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander, with exit code 0; usage errors were printed already.

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DATA_REGIONS, type DataRegion } from '../domain/regions';
 import {
   crmSyncSettings,
   salesforceFiles,
@@ -22,6 +23,15 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** `a,b` → ['a', 'b']; empty or `none` → []. */
+const splitList = (v: string): string[] =>
+  v.trim() === 'none'
+    ? []
+    : v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+
 const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -39,6 +49,12 @@ const EnvSchema = z.object({
   LOCKOUT_GATEWAY_HOST: z.string().default('127.0.0.1'),
   LOCKOUT_GATEWAY_PORT: port.default(8080),
   LOCKOUT_GATEWAY_URL: optionalText.pipe(z.url().optional()),
+  LOCKOUT_SOURCES: z.string().default(join(ROOT, 'config', 'sources.yaml')),
+  LOCKOUT_CLASSIFICATION: z.string().default(join(ROOT, 'config', 'classification.yaml')),
+  LOCKOUT_WORKER_METRICS: z
+    .string()
+    .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or "off"')
+    .default('127.0.0.1:9464'),
   LOCKOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: optionalText.pipe(
     z
@@ -51,6 +67,55 @@ const EnvSchema = z.object({
   ),
   SMTP_FROM: z.string().default('Lockout Runbook <lockout@localhost>'),
   LOCKOUT_SMTP_SINK_PORT: port.default(2525),
+  SMTP_TLS_CA: optionalText,
+  TWILIO_ACCOUNT_SID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an Account SID: AC followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_API_KEY_SID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^SK[0-9a-fA-F]{32}$/, 'must be an API key SID: SK followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_API_KEY_SECRET: optionalText,
+  TWILIO_FROM: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/,
+        'must be an E.164 number or a Messaging Service SID (MG…)',
+      )
+      .optional(),
+  ),
+  TWILIO_VOICE_FROM: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+      .optional(),
+  ),
+  TWILIO_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  LOCKOUT_WATCH_FILE: z.string().default(join(ROOT, 'config', 'watch.yaml')),
+  LOCKOUT_HOOKS_FILE: z.string().default(join(ROOT, 'config', 'hooks.yaml')),
+  LOCKOUT_HOOK_COMMANDS: z
+    .string()
+    .default('')
+    .transform(splitList)
+    .pipe(
+      z.array(
+        z.string().startsWith('/', 'each program must be an absolute path, e.g. /usr/local/bin/reload-proxy'),
+      ),
+    ),
+  LOCKOUT_JOURNEYS_FILE: optionalText,
+  LOCKOUT_WORKER_MAIN: z.enum(['true', 'false']).default('true'),
+  LOCKOUT_WORKER_REGIONS: z
+    .string()
+    .default(DATA_REGIONS.join(','))
+    .transform(splitList)
+    .pipe(z.array(z.enum(DATA_REGIONS, `each region must be one of ${DATA_REGIONS.join(', ')}`))),
   ...SALESFORCE_ENV,
 });
 
@@ -69,9 +134,30 @@ export interface Config {
   runbooksDir: string;
   templatesDir: string;
   directoryFile: string;
-  gateway: { host: string; port: number; publicUrl: string };
+  gateway: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** config/sources.yaml: how each alert source authenticates. */
+    sourcesFile: string;
+    /** config/classification.yaml: labels and text → pattern, severity, region, runbook. */
+    classificationFile: string;
+  };
+  /** Where the worker serves Prometheus metrics (host:port), or undefined when off. */
+  workerMetricsAddress?: string;
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
-  smtp: { url?: string; from: string; sinkPort: number };
+  smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
+  /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
+  twilio?: {
+    accountSid: string;
+    auth: { authToken: string } | { apiKeySid: string; apiKeySecret: string };
+    from: string;
+    voiceFrom?: string;
+    apiUrl?: string;
+  };
+  continuity: { watchFile: string; hooksFile: string; hookCommands: string[]; journeysFile: string };
+  /** What this worker process polls: the main queue, and the task queues of these data regions. */
+  workers: { main: boolean; regions: DataRegion[] };
   /** Unset: Salesforce is not configured. */
   salesforce?: SalesforceSettings;
   salesforceFiles: SalesforceFiles;
@@ -117,12 +203,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: (
         e.LOCKOUT_GATEWAY_URL ?? `http://${e.LOCKOUT_GATEWAY_HOST}:${e.LOCKOUT_GATEWAY_PORT}`
       ).replace(/\/$/, ''),
+      sourcesFile: e.LOCKOUT_SOURCES,
+      classificationFile: e.LOCKOUT_CLASSIFICATION,
     },
+    workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
     logLevel: e.LOCKOUT_LOG_LEVEL,
-    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT },
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
+    twilio: twilioConfig(e),
+    continuity: {
+      watchFile: e.LOCKOUT_WATCH_FILE,
+      hooksFile: e.LOCKOUT_HOOKS_FILE,
+      hookCommands: e.LOCKOUT_HOOK_COMMANDS,
+      journeysFile: e.LOCKOUT_JOURNEYS_FILE ?? join(e.LOCKOUT_DATA_DIR, 'journeys.json'),
+    },
+    workers: { main: e.LOCKOUT_WORKER_MAIN === 'true', regions: [...new Set(e.LOCKOUT_WORKER_REGIONS)] },
     salesforce: salesforce.settings,
     salesforceFiles: salesforceFiles(e),
     crmSync: crmSyncSettings(e, e.LOCKOUT_TASK_QUEUE),
+  };
+}
+
+/** All of SID, credentials and sender, or none of them (then SMS and voice go to the outbox). */
+function twilioConfig(e: Env): Config['twilio'] {
+  const given = [
+    e.TWILIO_ACCOUNT_SID,
+    e.TWILIO_AUTH_TOKEN,
+    e.TWILIO_API_KEY_SID,
+    e.TWILIO_API_KEY_SECRET,
+    e.TWILIO_FROM,
+  ];
+  if (given.every((v) => v === undefined)) return undefined;
+  const problems: string[] = [];
+  if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: required when any TWILIO_ variable is set');
+  if (!e.TWILIO_FROM) problems.push('TWILIO_FROM: required when any TWILIO_ variable is set (sender number)');
+  const keyPair = Boolean(e.TWILIO_API_KEY_SID) || Boolean(e.TWILIO_API_KEY_SECRET);
+  if (keyPair && !(e.TWILIO_API_KEY_SID && e.TWILIO_API_KEY_SECRET))
+    problems.push('TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET: set both, or use TWILIO_AUTH_TOKEN');
+  if (!keyPair && !e.TWILIO_AUTH_TOKEN)
+    problems.push('TWILIO_AUTH_TOKEN: required (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    accountSid: e.TWILIO_ACCOUNT_SID!,
+    auth: keyPair
+      ? { apiKeySid: e.TWILIO_API_KEY_SID!, apiKeySecret: e.TWILIO_API_KEY_SECRET! }
+      : { authToken: e.TWILIO_AUTH_TOKEN! },
+    from: e.TWILIO_FROM!,
+    voiceFrom: e.TWILIO_VOICE_FROM,
+    apiUrl: e.TWILIO_API_URL,
   };
 }
 

@@ -15,6 +15,12 @@ export const PATTERNS = [
 ] as const;
 export const SEVERITIES = ['sev1', 'sev2', 'sev3'] as const;
 export const REGIONS = ['eu', 'us', 'global'] as const;
+/**
+ * `firing` opens or joins an incident. `acknowledged` (a source such as PagerDuty says someone is
+ * on it) and `resolved` only join a running incident, as a fact for its timeline: they never start
+ * one, and only a person's acknowledgement stops escalation.
+ */
+export const ALERT_STATUSES = ['firing', 'acknowledged', 'resolved'] as const;
 
 export const Pattern = z.enum(PATTERNS);
 export const Severity = z.enum(SEVERITIES);
@@ -22,6 +28,7 @@ export const Region = z.enum(REGIONS);
 export type Pattern = z.infer<typeof Pattern>;
 export type Severity = z.infer<typeof Severity>;
 export type Region = z.infer<typeof Region>;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Characters a fingerprint may use: it becomes part of a workflow id and of URLs. */
 export const FINGERPRINT = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -54,7 +61,7 @@ export type GenericAlert = z.input<typeof GenericAlert>;
 export interface Alert {
   fingerprint: string;
   source: string;
-  status: 'firing' | 'resolved';
+  status: AlertStatus;
   title: string;
   pattern: Pattern;
   /** Absent when the source did not say: the runbook's default applies. */

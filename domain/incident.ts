@@ -3,7 +3,9 @@
  * Pure types, shared by the workflow, the CLI and the gateway.
  */
 import type { Alert, Pattern, Region, Severity } from './alert';
-import type { Channel, Phase, Runbook } from './runbook';
+import type { FactValue } from './conditions';
+import type { Phase } from './phase';
+import type { Channel, Runbook } from './runbook';
 
 /** What is known about the lockout; templates and runbook conditions read these. */
 export interface IncidentFacts {
@@ -15,18 +17,34 @@ export interface IncidentFacts {
   source: string;
   description?: string;
   labels: Record<string, string>;
+  /** Facts the runbook declares (runbook.facts): from alert labels or defaults, settable by responders. */
+  custom: Record<string, FactValue>;
 }
 
 export interface IncidentInput {
   incidentId: string;
   runbook: Runbook;
   facts: IncidentFacts;
-  /** ISO time the first alert reached us: the start of the communication clocks. */
+  /** ISO time the intake received the first alert (the workflow's clocks start at its own start). */
   detectedAt: string;
+  /** State handed over by continue-as-new. */
+  carried?: CarriedIncident;
+  /** For tests and simulations: continue-as-new after this many history events (default 10,000). */
+  limits?: { historyEvents?: number };
 }
 
 export type TimelineKind =
-  'alert' | 'step' | 'notification' | 'escalation' | 'acknowledgement' | 'phase' | 'resolution' | 'refused';
+  | 'alert'
+  | 'step'
+  | 'notification'
+  | 'escalation'
+  | 'acknowledgement'
+  | 'phase'
+  | 'clock'
+  | 'approval'
+  | 'fact'
+  | 'resolution'
+  | 'refused';
 
 export interface TimelineEntry {
   at: string;
@@ -51,6 +69,15 @@ export interface Delivery {
   outcome: 'delivered' | 'outboxed' | 'failed';
   messageId?: string;
   detail?: string;
+}
+
+/** A recipient confirmed they got a message (acknowledgement link, reply). */
+export interface Receipt {
+  at: string;
+  step: string;
+  recipient: string;
+  /** How they confirmed, e.g. `email link`. */
+  via: string;
 }
 
 export interface DistinctAlert {
@@ -124,6 +151,8 @@ export interface ApprovalStatus {
   deadline?: string;
   level: number;
   state: 'pending' | 'approved' | 'rejected' | 'timed-out';
+  /** Person ids allowed to decide at the current level (resolved from roles when asked). */
+  eligible: string[];
   decisions: ApprovalDecision[];
   /** What approval lets happen: the next activity and its exact arguments. */
   action?: { activity: string; args: Record<string, unknown> };
@@ -141,6 +170,8 @@ export interface IncidentStatus {
   alerts: DistinctAlert[];
   acknowledgements: Acknowledgement[];
   deliveries: Delivery[];
+  /** Recipients known to have been reached (they confirmed). */
+  receipts: Receipt[];
   resolution?: Resolution;
   steps: StepRecord[];
   clocks: ClockStatus[];
@@ -158,4 +189,32 @@ export interface AcknowledgeInput {
 export interface ResolveInput {
   by: string;
   reason: string;
+}
+
+/** Progress of the interpreter itself, carried across continue-as-new. */
+export interface EngineState {
+  /** Next top-level step to run. */
+  cursor: number;
+  stepsDone: boolean;
+  closingSent: boolean;
+  /** Steps not to run: their approval was refused. */
+  skip: string[];
+  /** Currently acknowledged (a reopen takes it back). */
+  acknowledged: boolean;
+  /** Bumped by a reopen: the escalation chain starts over. */
+  escalationEpoch: number;
+  escalationRound: number;
+  escalationLastAt: string;
+  /** Escalations asked for (manually, or by a more severe alert) and not yet carried out. */
+  escalationRequests: number;
+  /** The responder whose action last moved the incident forward (two-person rule). */
+  lastActor?: string;
+  phaseTimes: Partial<Record<Phase, string>>;
+  /** Background notify steps with a cadence: when each last went out. */
+  repeaters: Record<string, string>;
+}
+
+export interface CarriedIncident {
+  status: IncidentStatus;
+  engine: EngineState;
 }

@@ -3,38 +3,169 @@
  * workflow, so they are plain functions: a bad payload from the Web UI must be refused with a
  * reason, never crash the incident.
  */
+import type { FactValue } from './conditions';
 import type { AcknowledgeInput, ResolveInput } from './incident';
+
+export type { AcknowledgeInput, ResolveInput };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+type Fields = Record<string, unknown>;
+const isObject = (x: unknown): x is Fields => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-function text(input: Record<string, unknown>, field: string, max: number): string | { reason: string } {
+class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+function text(input: Fields, field: string, max: number): string {
   const value = input[field];
   if (typeof value !== 'string' || value.trim() === '')
-    return { reason: `${field}: must be a non-empty string` };
-  if (value.length > max) return { reason: `${field}: must be at most ${max} characters` };
+    throw new Refusal(`${field}: must be a non-empty string`);
+  if (value.length > max) throw new Refusal(`${field}: must be at most ${max} characters`);
   return value.trim();
 }
 
-export function checkAcknowledge(input: unknown): Checked<AcknowledgeInput> {
-  if (!isObject(input)) return { ok: false, reason: 'payload: must be an object like {"by": "ana"}' };
-  const by = text(input, 'by', 100);
-  if (typeof by !== 'string') return { ok: false, ...by };
-  if (input.note !== undefined) {
-    const note = text(input, 'note', 1000);
-    if (typeof note !== 'string') return { ok: false, ...note };
-    return { ok: true, value: { by, note } };
-  }
-  return { ok: true, value: { by } };
+function optionalText(input: Fields, field: string, max: number): string | undefined {
+  return input[field] === undefined ? undefined : text(input, field, max);
 }
 
-export function checkResolve(input: unknown): Checked<ResolveInput> {
-  if (!isObject(input))
-    return { ok: false, reason: 'payload: must be an object like {"by": "ana", "reason": "…"}' };
-  const by = text(input, 'by', 100);
-  if (typeof by !== 'string') return { ok: false, ...by };
-  const reason = text(input, 'reason', 2000);
-  if (typeof reason !== 'string') return { ok: false, ...reason };
-  return { ok: true, value: { by, reason } };
+function isoTime(input: Fields, field: string): string {
+  const value = text(input, field, 40);
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value) || Number.isNaN(ms)) {
+    throw new Refusal(`${field}: must be an ISO 8601 time like 2026-11-26T09:30:00Z`);
+  }
+  return new Date(ms).toISOString();
 }
+
+/** Runs field checks; the first problem becomes the refusal reason. */
+function check<T>(input: unknown, example: string, read: (fields: Fields) => T): Checked<T> {
+  if (!isObject(input)) return { ok: false, reason: `payload: must be an object like ${example}` };
+  try {
+    return { ok: true, value: read(input) };
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.reason };
+    throw err;
+  }
+}
+
+const withoutUndefined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+export const checkAcknowledge = (input: unknown): Checked<AcknowledgeInput> =>
+  check(input, '{"by": "ana"}', (f) =>
+    withoutUndefined({ by: text(f, 'by', 100), note: optionalText(f, 'note', 1000) }),
+  );
+
+export const checkResolve = (input: unknown): Checked<ResolveInput> =>
+  check(input, '{"by": "ana", "reason": "…"}', (f) => ({
+    by: text(f, 'by', 100),
+    reason: text(f, 'reason', 2000),
+  }));
+
+export interface ReopenInput {
+  by: string;
+  reason: string;
+}
+export const checkReopen = (input: unknown): Checked<ReopenInput> =>
+  check(input, '{"by": "ana", "reason": "sync failing again"}', (f) => ({
+    by: text(f, 'by', 100),
+    reason: text(f, 'reason', 2000),
+  }));
+
+export interface EscalateInput {
+  by: string;
+  reason?: string;
+}
+export const checkEscalate = (input: unknown): Checked<EscalateInput> =>
+  check(input, '{"by": "ana"}', (f) =>
+    withoutUndefined({ by: text(f, 'by', 100), reason: optionalText(f, 'reason', 1000) }),
+  );
+
+export interface DecisionInput {
+  step: string;
+  by: string;
+  reason?: string;
+}
+export const checkApprove = (input: unknown): Checked<DecisionInput> =>
+  check(input, '{"step": "approve-rotation", "by": "ben"}', (f) =>
+    withoutUndefined({
+      step: text(f, 'step', 100),
+      by: text(f, 'by', 100),
+      reason: optionalText(f, 'reason', 1000),
+    }),
+  );
+export const checkReject = (input: unknown): Checked<DecisionInput> =>
+  check(input, '{"step": "approve-rotation", "by": "ben", "reason": "…"}', (f) => ({
+    step: text(f, 'step', 100),
+    by: text(f, 'by', 100),
+    reason: text(f, 'reason', 1000),
+  }));
+
+export interface AwarenessInput {
+  at: string;
+  by: string;
+  reason: string;
+}
+export const checkAwareness = (input: unknown): Checked<AwarenessInput> =>
+  check(input, '{"at": "2026-11-26T09:30:00Z", "by": "dpo", "reason": "…"}', (f) => ({
+    at: isoTime(f, 'at'),
+    by: text(f, 'by', 100),
+    reason: text(f, 'reason', 1000),
+  }));
+
+export interface FactInput {
+  name: string;
+  value: FactValue;
+  by: string;
+}
+export const checkFact = (input: unknown): Checked<FactInput> =>
+  check(input, '{"name": "euPersonalData", "value": true, "by": "dpo"}', (f) => {
+    const value = f.value;
+    const valid =
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    if (!valid) throw new Refusal('value: must be text, a number, true/false or a list of text');
+    return { name: text(f, 'name', 60), value: value as FactValue, by: text(f, 'by', 100) };
+  });
+
+export interface ClockMetInput {
+  clock: string;
+  by: string;
+  at?: string;
+  note?: string;
+}
+export const checkClockMet = (input: unknown): Checked<ClockMetInput> =>
+  check(input, '{"clock": "gdpr-art33", "by": "dpo", "note": "reported to the CNIL"}', (f) =>
+    withoutUndefined({
+      clock: text(f, 'clock', 100),
+      by: text(f, 'by', 100),
+      at: f.at === undefined ? undefined : isoTime(f, 'at'),
+      note: optionalText(f, 'note', 1000),
+    }),
+  );
+
+export interface ReceiptInput {
+  step: string;
+  recipient: string;
+  via: string;
+  /** Also acknowledge the incident as this recipient (stops escalation). */
+  acknowledge?: boolean;
+}
+export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
+  check(
+    input,
+    '{"step": "notify-ops", "recipient": "ana", "via": "email link", "acknowledge": true}',
+    (f) => {
+      if (f.acknowledge !== undefined && typeof f.acknowledge !== 'boolean')
+        throw new Refusal('acknowledge: must be true or false');
+      return withoutUndefined({
+        step: text(f, 'step', 100),
+        recipient: text(f, 'recipient', 200),
+        via: text(f, 'via', 100),
+        acknowledge: f.acknowledge as boolean | undefined,
+      });
+    },
+  );

@@ -1,12 +1,21 @@
-/** The intake as the gateway and CLI use it: current runbooks from disk, a Temporal client. */
+/** The intake and gateway as configured: current runbooks and rules from disk, a Temporal client. */
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config/env';
-import { dirStamp, live } from '../config/live';
+import { loadClassification } from '../config/classification';
+import { webUiLink, type Config } from '../config/env';
+import { dirStamp, live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
 import { loadRunbooks } from '../config/runbooks';
+import { loadSources } from '../config/sources';
 import type { IntakeOptions } from '../intake/open-incident';
+import type { StartOutcomes } from '../temporal/start-outcomes';
+import type { GatewayOptions } from './server';
 
-export function intakeFromConfig(config: Config, client: Client, logger?: Logger): IntakeOptions {
+export function intakeFromConfig(
+  config: Config,
+  client: Client,
+  logger?: Logger,
+  starts?: StartOutcomes,
+): IntakeOptions {
   return {
     client,
     taskQueue: config.temporal.taskQueue,
@@ -16,5 +25,38 @@ export function intakeFromConfig(config: Config, client: Client, logger?: Logger
       (err) =>
         logger?.error({ err: err.message }, 'runbooks have errors; still using the last good versions'),
     ),
+    starts,
+  };
+}
+
+/**
+ * Everything `buildGateway` needs, from configuration. Throws (file, line, reason) when the
+ * sources or classification file is wrong at start; a later bad edit of the classification
+ * keeps the last good rules and logs the problem.
+ */
+export function gatewayOptionsFromConfig(
+  config: Config,
+  client: Client,
+  logger: Logger,
+  starts?: StartOutcomes,
+): GatewayOptions & { sourceSummary: string[] } {
+  const sources = loadSources(config.gateway.sourcesFile);
+  const file = config.gateway.classificationFile;
+  const classification = live(
+    () => mtimeStamp(file),
+    () => loadClassification(file),
+    (err) =>
+      logger.error({ err: err.message }, 'classification rules have errors; still using the last good rules'),
+  );
+  classification(); // fail at start, not at the first alert
+  return {
+    intake: intakeFromConfig(config, client, logger, starts),
+    webUiLink: (id) => webUiLink(config, id),
+    logger,
+    sources: sources.auth,
+    classification,
+    sourceSummary: sources.summary,
+    journeysFile: config.continuity.journeysFile,
+    crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
   };
 }

@@ -1,20 +1,22 @@
 /** `npm run gateway`: the HTTP gateway on its own (docker-compose, Kubernetes). */
-import { loadConfig, webUiLink } from '../config/env';
+import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectClient } from '../temporal/connection';
-import { intakeFromConfig } from './intake-setup';
+import { StartOutcomes } from '../temporal/start-outcomes';
+import { gatewayOptionsFromConfig } from './intake-setup';
 import { buildGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gateway');
-  const client = await connectClient(config);
-  const app = buildGateway({
-    intake: intakeFromConfig(config, client, logger),
-    webUiLink: (id) => webUiLink(config, id),
-    logger,
-    crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
-  });
+  const starts = new StartOutcomes();
+  const client = await connectClient(config, { interceptors: [starts.interceptor] });
+  const options = gatewayOptionsFromConfig(config, client, logger, starts);
+  for (const line of options.sourceSummary) {
+    const healthy = /: (bearer token|HMAC signature)$/.test(line);
+    logger[healthy ? 'info' : 'warn']({}, `alert source ${line}`);
+  }
+  const app = buildGateway(options);
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

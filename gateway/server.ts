@@ -1,11 +1,27 @@
 /**
- * The HTTP front door. Alerts come in here; each becomes a new incident or joins the running one.
- * Bad requests get a 4xx naming what to fix and never touch Temporal.
+ * The HTTP front door: one Fastify instance, each group of routes a plugin in gateway/routes/.
+ * Alerts come in here; each becomes a new incident or joins the running one. Bad requests get a
+ * 4xx naming what to fix and never touch Temporal.
+ *
+ * Adding routes: write gateway/routes/<name>.ts exporting a Fastify plugin, and register it
+ * below with one line, passing what it needs from GatewayOptions.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import type { Logger } from '../config/logger';
-import { AlertRejected, parseGenericAlert } from '../intake/alerts';
-import { openOrJoinIncident, type IntakeOptions } from '../intake/open-incident';
+import { journeysRoutes } from './routes/journeys';
+import { NO_RULES, type ClassificationRules } from '../intake/classify';
+import type { IntakeOptions } from '../intake/open-incident';
+import type { SourceKind } from '../intake/source-alert';
+import type { SourceAuth } from './auth';
+import { GatewayMetrics, type RejectionReason } from './metrics';
+import { alertRoutes } from './routes/alerts';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 
 export interface GatewayOptions {
@@ -14,14 +30,36 @@ export interface GatewayOptions {
   webUiLink(incidentId: string): string;
   logger?: Logger;
   bodyLimit?: number;
+  /** The published journey modes (LOCKOUT_JOURNEYS_FILE), served at GET /journeys. */
+  journeysFile?: string;
+  /** How each alert source proves itself; a source not listed here is refused (401). */
+  sources?: Partial<Record<SourceKind, SourceAuth>>;
+  /** The current classification rules (config/classification.yaml); none by default. */
+  classification?: () => ClassificationRules;
+  /** Where the gateway counts; a fresh registry by default. */
+  metrics?: GatewayMetrics;
   /** The CRM sync buffer's intake (POST /crm/writes); absent: not served. */
   crmWrites?: Omit<CrmWritesOptions, 'client'>;
 }
 
+const CLIENT_ERRORS: Record<string, { reason: RejectionReason; message: (limit: number) => string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    reason: 'unsupported_media_type',
+    message: () => 'Content-Type must be application/json (Datadog: untick "Encode as form")',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    reason: 'body_too_large',
+    message: (limit) => `body larger than ${limit} bytes`,
+  },
+};
+
 export function buildGateway(options: GatewayOptions): FastifyInstance {
+  const metrics = options.metrics ?? new GatewayMetrics();
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // One line per request, written below with the route and status, never headers or bodies.
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // Alerts are JSON; anything else is 415, not parsed as text.
@@ -29,38 +67,43 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const known = err.code ? CLIENT_ERRORS[err.code] : undefined;
+    const source = (request.routeOptions.config as { source?: SourceKind } | undefined)?.source;
+    if (known && source) metrics.rejections.inc({ source, reason: known.reason });
     if (status === 500) request.log.error({ err }, 'request failed');
-    const message =
-      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'Content-Type must be application/json'
-        : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? `body larger than ${app.initialConfig.bodyLimit} bytes`
-          : status === 500
-            ? 'internal error'
-            : err.message;
+    const message = known
+      ? known.message(app.initialConfig.bodyLimit ?? 0)
+      : status === 500
+        ? 'internal error'
+        : err.message;
     void reply.status(status).send({ error: message });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
+  if (options.journeysFile) void app.register(journeysRoutes, { file: options.journeysFile });
   if (options.crmWrites)
     void app.register(crmWritesRoutes, { client: options.intake.client, ...options.crmWrites });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
 
-  app.post('/alerts/generic', async (request, reply) => {
-    let alert;
-    try {
-      alert = parseGenericAlert(request.body);
-    } catch (err) {
-      if (err instanceof AlertRejected)
-        return reply.status(400).send({ error: 'invalid alert', problems: err.problems });
-      throw err;
-    }
-    try {
-      const result = await openOrJoinIncident(options.intake, alert);
-      return reply.status(202).send({ ...result, webUi: options.webUiLink(result.incidentId) });
-    } catch (err) {
-      request.log.error({ err, incidentId: `lockout-${alert.fingerprint}` }, 'could not reach Temporal');
-      return reply.status(503).send({ error: 'Temporal is unreachable; the alert was not recorded, retry' });
-    }
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  void app.register(healthRoutes);
+  void app.register(metricsRoutes, { metrics });
+  void app.register(alertRoutes, {
+    intake: options.intake,
+    webUiLink: options.webUiLink,
+    sources: options.sources ?? {},
+    classification: options.classification ?? (() => NO_RULES),
+    metrics,
   });
 
   return app;

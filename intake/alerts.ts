@@ -1,48 +1,16 @@
 /** Turning what a source sent into the Alert every incident understands. */
-import { createHash } from 'node:crypto';
-import type { z } from 'zod';
-import { describeIssues, GenericAlert, type Alert } from '../domain/alert';
+import type { Alert } from '../domain/alert';
+import { classify, NO_RULES } from './classify';
+import { parseGeneric } from './sources/generic';
 
-export class AlertRejected extends Error {
-  constructor(readonly problems: string[]) {
-    super(`alert rejected:\n  ${problems.join('\n  ')}`);
-    this.name = 'AlertRejected';
-  }
-}
+export { AlertRejected } from './source-alert';
+export { deriveFingerprint, incidentIdFor } from './fingerprint';
 
-/** Alerts without a fingerprint are grouped by what they are about, not by their wording's details. */
-export function deriveFingerprint(parts: {
-  source: string;
-  pattern: string;
-  region: string;
-  title: string;
-}): string {
-  const key = [parts.source, parts.pattern, parts.region, parts.title.trim().toLowerCase()].join('\n');
-  return createHash('sha256').update(key).digest('hex').slice(0, 20);
-}
-
+/**
+ * The generic JSON format without classification rules, as `lockout trigger` sends it: what the
+ * alert states, and the defaults (pattern `unclassified`, region `global`) for what it does not.
+ */
 export function parseGenericAlert(body: unknown, receivedAt = new Date()): Alert {
-  const result = GenericAlert.safeParse(body);
-  if (!result.success) throw new AlertRejected(describeIssues(result.error as z.ZodError));
-  const a = result.data;
-  const pattern = a.pattern ?? 'unclassified';
-  const region = a.region ?? 'global';
-  return {
-    fingerprint: a.fingerprint ?? deriveFingerprint({ source: a.source, pattern, region, title: a.title }),
-    source: a.source,
-    status: a.status,
-    title: a.title,
-    pattern,
-    severity: a.severity,
-    region,
-    description: a.description,
-    euPersonalData: a.euPersonalData,
-    labels: a.labels,
-    startsAt: a.startsAt,
-    receivedAt: receivedAt.toISOString(),
-  };
-}
-
-export function incidentIdFor(fingerprint: string): string {
-  return `lockout-${fingerprint}`;
+  const [alert] = parseGeneric(body).alerts;
+  return classify(NO_RULES, alert!, receivedAt).alert;
 }

@@ -1,11 +1,13 @@
 /** What the Salesforce activities need, injected through ActivityDeps (workers and tests). */
+import { join } from 'node:path';
 import type { Config } from '../config/env';
-import { mtimeStamp, live } from '../config/live';
+import { dirStamp, live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
 import { loadYamlFile } from '../config/yaml-file';
 import { KeyAccountCriteria } from './key-accounts';
 import { PermissionBaseline } from './permissions';
 import { SalesforceSession } from './session';
+import { loadSalesforceTemplates, type SalesforceTemplate } from './templates';
 
 export interface SalesforceDeps {
   /** Undefined: Salesforce is not configured (diagnostics say so, remediation refuses). */
@@ -13,6 +15,8 @@ export interface SalesforceDeps {
   /** Current baseline file; an edit that breaks it keeps the last good version. */
   permissionBaseline(): PermissionBaseline;
   keyAccounts(): KeyAccountCriteria;
+  /** templates/salesforce/: the Case/Chatter text and the procurement letter. */
+  templates(): Map<string, SalesforceTemplate>;
   procurementPackDir: string;
   /** Share of the daily API requests (%) the CRM sync leaves for everything else. */
   apiReservePercent: number;
@@ -22,6 +26,7 @@ export interface SalesforceDepsOptions {
   session?: SalesforceSession;
   permissionBaselineFile: string;
   keyAccountsFile: string;
+  templatesDir: string;
   procurementPackDir: string;
   apiReservePercent: number;
   /** Called when an edited file is broken (the last good version stays in use). */
@@ -42,6 +47,11 @@ export function salesforceDeps(options: SalesforceDepsOptions): SalesforceDeps {
       () => loadYamlFile(options.keyAccountsFile, KeyAccountCriteria),
       report('key-account criteria'),
     ),
+    templates: live(
+      () => dirStamp(options.templatesDir),
+      () => loadSalesforceTemplates(options.templatesDir),
+      report('Salesforce templates'),
+    ),
     procurementPackDir: options.procurementPackDir,
     apiReservePercent: options.apiReservePercent,
   };
@@ -53,6 +63,7 @@ export function salesforceDepsFromConfig(config: Config, logger?: Logger): Sales
     session: config.salesforce ? new SalesforceSession(config.salesforce) : undefined,
     permissionBaselineFile: config.salesforceFiles.permissionBaseline,
     keyAccountsFile: config.salesforceFiles.keyAccounts,
+    templatesDir: join(config.templatesDir, 'salesforce'),
     procurementPackDir: config.salesforceFiles.procurementPackDir,
     apiReservePercent: config.crmSync.apiReservePercent,
     onFileError: (what, err) =>

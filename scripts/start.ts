@@ -1,24 +1,26 @@
 /**
  * `npm start`: the embedded stack on one machine. A Temporal dev server persisted under .data/
  * (unless TEMPORAL_ADDRESS points at a server of your own), the worker, the HTTP gateway and,
- * when no SMTP server is configured, a local SMTP sink that keeps every message in .data/outbox/.
+ * when no SMTP server is configured, a local SMTP sink that keeps every message in .data/outbox/email/.
  * Ctrl-C stops everything; the next `npm start` finds the incidents where they were.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, webUiLink, type Config } from '../config/env';
+import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
 import { buildGateway } from '../gateway/server';
-import { intakeFromConfig } from '../gateway/intake-setup';
+import { gatewayOptionsFromConfig } from '../gateway/intake-setup';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { StartOutcomes } from '../temporal/start-outcomes';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../workers/activity-deps';
-import { setUpEmail } from '../workers/email-setup';
+import { setUpEmail, smsDescription } from '../workers/email-setup';
+import { ensureExpiryWatchSchedule } from '../continuity/watch-schedule';
+import { loadWatchConfig } from '../continuity/watch-config';
+import { createConfiguredWorkers } from '../workers/for-config';
 import { installRuntime } from '../workers/runtime';
-import { createCrmSyncWorker } from '../workers/crm-sync-worker';
-import { createIncidentWorker } from '../workers/worker';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   new Command('npm start')
     .description(
       'Start the embedded stack: Temporal dev server (SQLite under .data/), Web UI, worker, HTTP gateway\n' +
-        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/. Configured by environment (README).',
+        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/email/. Configured by environment (README).',
     )
     .parse();
   const config = loadConfig();
@@ -64,33 +66,28 @@ async function main(): Promise<void> {
     const email = await setUpEmail(config);
     stops.push(() => email.close());
 
-    installRuntime(logger, config.logLevel === 'info' ? 'warn' : config.logLevel);
+    installRuntime(
+      logger,
+      config.logLevel === 'info' ? 'warn' : config.logLevel,
+      config.workerMetricsAddress,
+    );
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
     const deps = activityDeps(config, email, logger);
-    const worker = await createIncidentWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps,
-    });
-    const syncWorker = await createCrmSyncWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.crmSync.taskQueue,
-      deps,
-      maxPerSecond: config.crmSync.maxPerSecond,
-    });
+    stops.push(async () => deps.continuity.intake?.client.connection.close());
+    const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
 
-    const client = await connectClient(config);
+    const starts = new StartOutcomes();
+    const client = await connectClient(config, { interceptors: [starts.interceptor] });
     stops.push(() => client.connection.close());
-    const gateway = buildGateway({
-      intake: intakeFromConfig(config, client, logger),
-      webUiLink: (id) => webUiLink(config, id),
-      crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
-    });
+    const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
+    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, starts);
+    const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());
+
+    const watch = loadWatchConfig(config.continuity.watchFile);
+    await ensureExpiryWatchSchedule(client, { taskQueue: config.temporal.taskQueue, every: watch.every });
 
     const data = relative(process.cwd(), config.dataDir) || '.';
     say();
@@ -99,11 +96,19 @@ async function main(): Promise<void> {
       `  Temporal server   ${config.temporal.address}${server ? `  (state: ${data}/temporal.sqlite, log: ${data}/temporal.log)` : ''}`,
     );
     say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
+    for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
+    say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
     say(
-      `  Worker            task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`,
+      `  Alert endpoints   POST ${config.gateway.publicUrl}/alerts/{alertmanager,pagerduty,datadog,generic}`,
     );
-    say(`  Alert endpoint    POST ${config.gateway.publicUrl}/alerts/generic`);
+    for (const line of gatewayOptions.sourceSummary) say(`                    ${line}`);
+    say(`  Journey modes     GET ${config.gateway.publicUrl}/journeys`);
+    say(
+      `  Metrics           ${config.gateway.publicUrl}/metrics (gateway)` +
+        (config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''),
+    );
     say(`  Email             ${email.description}`);
+    say(`  SMS and voice     ${smsDescription(config)}`);
     say(
       `  CRM sync buffer   POST ${config.gateway.publicUrl}/crm/writes → task queue "${config.crmSync.taskQueue}"` +
         ` (≤ ${config.crmSync.maxPerSecond} upserts/s${config.salesforce ? '' : '; Salesforce not configured: writes are held'}` +
@@ -117,8 +122,8 @@ async function main(): Promise<void> {
     say('Ctrl-C stops everything.');
     say();
 
-    // The worker stops itself on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
-    await Promise.all([worker.run(), syncWorker.run()]);
+    // Workers stop themselves on SIGINT/SIGTERM (after in-flight tasks finish); then the rest.
+    await Promise.all(workers.map((w) => w.run()));
     say('Stopping…');
   } finally {
     await stopAll();

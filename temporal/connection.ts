@@ -1,6 +1,6 @@
 /** Connections to the Temporal server, for clients (CLI, gateway) and workers. */
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/env';
 
@@ -14,12 +14,17 @@ function tlsOptions(config: Config): TLSConfig | undefined {
   };
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+/** `interceptors`: gRPC interceptors, e.g. the gateway's StartOutcomes (temporal/start-outcomes.ts). */
+export async function connectClient(
+  config: Config,
+  extra: Pick<ConnectionOptions, 'interceptors'> = {},
+): Promise<Client> {
   const connection = await Connection.connect({
     address: config.temporal.address,
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,
     connectTimeout: '5s',
+    ...extra,
   });
   return new Client({ connection, namespace: config.temporal.namespace });
 }
@@ -30,4 +35,15 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,
   });
+}
+
+/** A client that connects on first use: for activities that may never need Temporal themselves. */
+export function lazyClient(config: Config): Client {
+  const connection = Connection.lazy({
+    address: config.temporal.address,
+    tls: tlsOptions(config),
+    apiKey: config.temporal.apiKey,
+    connectTimeout: '5s',
+  });
+  return new Client({ connection, namespace: config.temporal.namespace });
 }

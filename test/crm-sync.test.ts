@@ -58,6 +58,7 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
       session: sf.session('jwt-bearer'),
       permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
       keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+      templatesDir: join(ROOT, 'templates', 'salesforce'),
       procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
       apiReservePercent: 10,
     });

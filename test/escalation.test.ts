@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
-import { createIncidentWorker } from '../workers/worker';
 import { testDeps } from './helpers/deps';
-import { incidentStatus, sendAlert, terminateOpenIncidents } from './helpers/incidents';
+import { incidentStatus, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
-import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+import { startTimeSkippingTemporal } from './helpers/temporal';
+import { withWorker } from './helpers/worker';
 
 describe('incident escalation (time-skipping server)', function () {
   this.timeout(120_000);
@@ -22,30 +21,11 @@ describe('incident escalation (time-skipping server)', function () {
   });
   beforeEach(() => mail.messages.splice(0));
 
-  /**
-   * Runs a test with its own worker. Incidents it leaves open are terminated before the worker
-   * stops: the time-skipping server would otherwise wait forever on their unserved timers.
-   */
-  async function withWorker(fn: (taskQueue: string) => Promise<void>): Promise<void> {
-    const taskQueue = uniqueTaskQueue('escalation');
-    const worker: Worker = await createIncidentWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      deps: testDeps(mail.url),
-      workflowBundle: await workflowBundle(),
-    });
-    await worker.runUntil(async () => {
-      try {
-        await fn(taskQueue);
-      } finally {
-        await terminateOpenIncidents(env.client, taskQueue);
-      }
-    });
-  }
+  const run = (fn: (taskQueue: string) => Promise<void>) =>
+    withWorker(env, testDeps(mail.url), fn, 'escalation');
 
   it('emails operations the technical alert with id, pattern, severity and how to acknowledge', async () => {
-    await withWorker(async (taskQueue) => {
+    await run(async (taskQueue) => {
       const { incidentId } = await sendAlert(env.client, taskQueue, {
         title: 'Salesforce API certificate chain invalid',
         pattern: 'certificate-chain',
@@ -66,7 +46,7 @@ describe('incident escalation (time-skipping server)', function () {
   });
 
   it('escalates to the next level when nobody acknowledges within 15 minutes, and not before', async () => {
-    await withWorker(async (taskQueue) => {
+    await run(async (taskQueue) => {
       const { incidentId } = await sendAlert(env.client, taskQueue, {
         title: 'Token expired',
         pattern: 'token-expiry',
@@ -99,7 +79,7 @@ describe('incident escalation (time-skipping server)', function () {
   });
 
   it('never sends an escalation once someone acknowledged before the timeout', async () => {
-    await withWorker(async (taskQueue) => {
+    await run(async (taskQueue) => {
       const { incidentId } = await sendAlert(env.client, taskQueue, {
         title: 'ACL drift',
         pattern: 'acl-misconfiguration',
@@ -115,7 +95,7 @@ describe('incident escalation (time-skipping server)', function () {
       await env.sleep('3h');
       const status = await incidentStatus(env.client, incidentId);
       assert.equal(status.phase, 'acknowledged');
-      assert.equal(status.escalationLevel, 0);
+      assert.equal(status.escalationLevel, 0, JSON.stringify(status.timeline, null, 1));
 
       await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored' }] });
       await handle.result();

@@ -35,6 +35,7 @@ describe('alert intake: gateway and CLI (dev server)', function () {
     gateway = buildGateway({
       intake: { client: env.client, taskQueue, runbooks: () => runbooks },
       webUiLink: (id) => `http://ui.test/workflows/${id}`,
+      sources: { generic: { mode: 'none' } },
     });
     await gateway.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;

@@ -9,6 +9,7 @@ import { createActivities, type Activities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
 import type { IncidentFacts } from '../domain/incident';
 import { salesforceDeps } from '../salesforce/deps';
+import { salesforceExpirySource } from '../salesforce/expiry-source';
 import { salesforceCredentialExpiry, SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
@@ -25,6 +26,7 @@ const facts: IncidentFacts = {
   euPersonalData: true,
   source: 'test',
   labels: {},
+  custom: {},
 };
 
 function input(
@@ -40,6 +42,7 @@ function sfDeps(session: SalesforceSession | undefined, packDir = PACK) {
     session,
     permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
     keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+    templatesDir: join(ROOT, 'templates', 'salesforce'),
     procurementPackDir: packDir,
     apiReservePercent: 10,
   });
@@ -201,6 +204,31 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       ],
     );
     assert.ok(Date.parse(expiries[1]!.expiresAt) - Date.now() < 3 * 86_400_000);
+  });
+
+  it('gives the expiry watch its observations: certificates to warn about, a refused token as a lockout', async () => {
+    const source = salesforceExpirySource(session);
+    assert.equal(source.name, 'salesforce');
+    const seen = await source.check();
+    assert.deepEqual(
+      seen.map((o) => [o.subject, o.pattern, o.invalid ?? null]),
+      [
+        ['certificate-Storefront_mTLS', 'certificate-chain', null],
+        ['certificate-SSO_Signing', 'certificate-chain', null],
+      ],
+    );
+    sf.double.lockOut();
+    try {
+      const locked = await salesforceExpirySource(sf.session('jwt-bearer')).check();
+      assert.deepEqual(
+        locked.map((o) => [o.subject, o.pattern, o.invalid?.code]),
+        [['token', 'token-expiry', 'TOKEN_REFUSED']],
+      );
+      assert.match(locked[0]!.invalid!.reason, /invalid_grant: authentication failure/);
+    } finally {
+      sf.double.unblock();
+    }
+    assert.deepEqual(await salesforceExpirySource(undefined).check(), []);
   });
 
   describe('checkSalesforceLimits', () => {
@@ -401,6 +429,7 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
           session,
           permissionBaselineFile: file,
           keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+          templatesDir: join(ROOT, 'templates', 'salesforce'),
           procurementPackDir: PACK,
           apiReservePercent: 10,
         }),

@@ -16,13 +16,14 @@ const facts: IncidentFacts = {
   title: 'Salesforce API rate limited during lockout',
   pattern: 'token-expiry',
   severity: 'sev2',
-  region: 'us',
+  region: 'global', // on the main queue; regional routing is the engine's (tested on main)
   euPersonalData: false,
   source: 'test',
   labels: {},
+  custom: {},
 };
 
-describe('Salesforce rate limits through a real worker (time-skipping server)', function () {
+describe('Salesforce activities through a real worker (time-skipping server)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
   let sf: SalesforceFixture;
@@ -37,9 +38,8 @@ describe('Salesforce rate limits through a real worker (time-skipping server)', 
     await sf?.double.close();
   });
 
-  it('waits out 429 Retry-After as the Temporal retry delay, then opens each Case exactly once', async () => {
-    const taskQueue = uniqueTaskQueue('sf-retry');
-    const worker = await createIncidentWorker({
+  async function salesforceWorker(taskQueue: string) {
+    return createIncidentWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
@@ -48,6 +48,7 @@ describe('Salesforce rate limits through a real worker (time-skipping server)', 
           session: sf.session('client-credentials'),
           permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
           keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+          templatesDir: join(ROOT, 'templates', 'salesforce'),
           procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
           apiReservePercent: 10,
         }),
@@ -64,6 +65,11 @@ describe('Salesforce rate limits through a real worker (time-skipping server)', 
         },
       }),
     });
+  }
+
+  it('waits out 429 Retry-After as the Temporal retry delay, then opens each Case exactly once', async () => {
+    const taskQueue = uniqueTaskQueue('sf-retry');
+    const worker = await salesforceWorker(taskQueue);
     // Salesforce asks for 2 minutes: far longer than the step's own 1 s backoff.
     sf.double.failNext({ status: 429, retryAfter: 120, path: /sobjects\/Case/ });
     const casesBefore = sf.double.all('Case').length;
@@ -97,5 +103,31 @@ describe('Salesforce rate limits through a real worker (time-skipping server)', 
       waitedSeconds >= 120,
       `the retry waited ${waitedSeconds} s of (skipped) workflow time, not the 1 s backoff`,
     );
+  });
+
+  it('refuses EU customer data on a queue that is not the EU one (data residency), touching nothing', async () => {
+    const taskQueue = uniqueTaskQueue('sf-residency');
+    const worker = await salesforceWorker(taskQueue);
+    const requests = sf.double.requests.length;
+    const error = await worker.runUntil(
+      env.client.workflow
+        .execute(runRunbookActivity, {
+          taskQueue,
+          workflowId: 'sf-residency-1',
+          args: [
+            'notifyKeyAccounts',
+            { incidentId: 'lockout-eu-1', step: 'notify', args: {}, facts: { ...facts, region: 'eu' } },
+          ],
+        })
+        .then(
+          () => undefined,
+          (err: Error) => err,
+        ),
+    );
+    assert.ok(error, 'the step must fail');
+    const cause = (error as { cause?: { cause?: { message?: string; type?: string } } }).cause?.cause;
+    assert.equal(cause?.type, 'DataResidency');
+    assert.match(cause?.message ?? '', /handles EU data but was taken from task queue/);
+    assert.equal(sf.double.requests.length, requests, 'Salesforce was not called');
   });
 });

@@ -1,12 +1,19 @@
-/** Builds what the activities need from configuration: directory, templates, mail transport. */
-import nodemailer from 'nodemailer';
+/** Builds what the activities need from configuration: directory, templates, channels. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { loadDirectory } from '../comms/directory';
+import { createMailTransport } from '../comms/mail-transport';
+import { fileLedger } from '../comms/sent-ledger';
 import { loadTemplates } from '../comms/templates';
-import { webUiLink, type Config } from '../config/env';
+import { ConfigError, webUiLink, type Config } from '../config/env';
 import { dirStamp, live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
+import { continuityDeps } from '../continuity/from-config';
+import { intakeFromConfig } from '../gateway/intake-setup';
+import { lazyClient } from '../temporal/connection';
 import { salesforceDepsFromConfig } from '../salesforce/deps';
+import { salesforceExpirySource } from '../salesforce/expiry-source';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -14,9 +21,19 @@ export interface EmailSetup {
   mode: 'smtp' | 'local-sink';
 }
 
+function readCa(variable: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`]);
+  }
+}
+
 export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+  const salesforce = salesforceDepsFromConfig(config, logger);
   return {
     directory: live(
       () => mtimeStamp(config.directoryFile),
@@ -28,8 +45,23 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       () => loadTemplates(config.templatesDir),
       report('templates'),
     ),
-    email: { transport: nodemailer.createTransport(email.url), from: config.smtp.from, mode: email.mode },
+    email: {
+      transport: createMailTransport(email.url, readCa('SMTP_TLS_CA', config.smtp.caFile)),
+      from: config.smtp.from,
+      mode: email.mode,
+    },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
-    salesforce: salesforceDepsFromConfig(config, logger),
+    messaging: {
+      outboxDir: join(config.dataDir, 'outbox'),
+      sent: fileLedger(join(config.dataDir, 'sent')),
+      twilio: config.twilio,
+      secret: (name) => process.env[name],
+    },
+    continuity: continuityDeps(config, {
+      logger,
+      intake: intakeFromConfig(config, lazyClient(config), logger),
+      extraSources: [salesforceExpirySource(salesforce.session)],
+    }),
+    salesforce,
   };
 }

@@ -10,6 +10,13 @@ export interface EmailRoute extends EmailSetup {
   close(): Promise<void>;
 }
 
+/** Where SMS and voice calls go, for start-up output. */
+export function smsDescription(config: Config): string {
+  return config.twilio
+    ? `Twilio account ${config.twilio.accountSid.slice(0, 6)}…, from ${config.twilio.from}`
+    : `no Twilio credentials: SMS and calls are stored in ${join(config.dataDir, 'outbox')}/{sms,voice}/ (not delivered)`;
+}
+
 export async function setUpEmail(config: Config): Promise<EmailRoute> {
   if (config.smtp.url) {
     const host = new URL(config.smtp.url).host;
@@ -20,7 +27,7 @@ export async function setUpEmail(config: Config): Promise<EmailRoute> {
       close: async () => undefined,
     };
   }
-  const outbox = join(config.dataDir, 'outbox');
+  const outbox = join(config.dataDir, 'outbox', 'email');
   const sink = await startSmtpSink({ port: config.smtp.sinkPort, dir: outbox });
   return {
     url: sink.url,

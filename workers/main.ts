@@ -6,35 +6,29 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectWorker } from '../temporal/connection';
 import { activityDeps } from './activity-deps';
-import { setUpEmail } from './email-setup';
+import { setUpEmail, smsDescription } from './email-setup';
+import { createConfiguredWorkers } from './for-config';
 import { installRuntime } from './runtime';
-import { createCrmSyncWorker } from './crm-sync-worker';
-import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
-  installRuntime(logger, config.logLevel);
+  installRuntime(logger, config.logLevel, config.workerMetricsAddress);
+  if (config.workerMetricsAddress)
+    logger.info(
+      { metrics: `http://${config.workerMetricsAddress}/metrics` },
+      'worker metrics for Prometheus',
+    );
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
+  logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
   const connection = await connectWorker(config);
   const deps = activityDeps(config, email, logger);
-  const worker = await createIncidentWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps,
-  });
-  const syncWorker = await createCrmSyncWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.crmSync.taskQueue,
-    deps,
-    maxPerSecond: config.crmSync.maxPerSecond,
-  });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker polling');
-  // Both return after SIGINT/SIGTERM and a graceful shutdown.
-  await Promise.all([worker.run(), syncWorker.run()]);
+  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
+  for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
+  // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
+  await Promise.all(workers.map((w) => w.run()));
+  await deps.continuity.intake?.client.connection.close();
   await connection.close();
   await email.close();
 }

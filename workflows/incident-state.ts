@@ -1,43 +1,99 @@
 /**
  * Everything a running incident knows, and the one place that changes it: each change lands in
- * the timeline and, where the Web UI filters on it, in the search attributes.
+ * the timeline and, where the Web UI filters on it, in the search attributes. The whole state is
+ * plain data, so continue-as-new carries it to the next run unchanged.
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Alert } from '../domain/alert';
+import { computeClock, type ClockEvents } from '../domain/clocks';
+import { evaluate, type ConditionContext } from '../domain/conditions';
+import { formatDuration } from '../domain/duration';
+import { factValue } from '../domain/facts';
 import type {
   Acknowledgement,
   ApprovalStatus,
+  CarriedIncident,
+  EngineState,
   ClockStatus,
-  StepRecord,
   Delivery,
   DistinctAlert,
+  IncidentFacts,
   IncidentInput,
   IncidentStatus,
+  Receipt,
   Resolution,
+  StepRecord,
+  StepResult,
   TimelineEntry,
   TimelineKind,
 } from '../domain/incident';
-import type { Phase } from '../domain/runbook';
+import type { Phase } from '../domain/phase';
 import * as sa from '../domain/search-attributes';
 
 /** Keeps state bounded during alert storms: further distinct alerts are counted, not listed. */
 const MAX_DISTINCT_ALERTS = 100;
+const SEVERITY_RANK = { sev3: 0, sev2: 1, sev1: 2 } as const;
 
 export class IncidentState {
   phase: Phase = 'detected';
   escalationLevel = 0;
   alertCount = 0;
-  readonly alerts: DistinctAlert[] = [];
-  readonly acknowledgements: Acknowledgement[] = [];
-  readonly deliveries: Delivery[] = [];
-  readonly timeline: TimelineEntry[] = [];
-  readonly steps: StepRecord[] = [];
-  readonly clocks: ClockStatus[] = [];
-  readonly approvals: ApprovalStatus[] = [];
+  facts: IncidentFacts;
+  alerts: DistinctAlert[] = [];
+  acknowledgements: Acknowledgement[] = [];
+  deliveries: Delivery[] = [];
+  receipts: Receipt[] = [];
+  timeline: TimelineEntry[] = [];
+  steps: StepRecord[] = [];
+  clocks: ClockStatus[];
+  approvals: ApprovalStatus[] = [];
   awareness?: { at: string; by: string };
   resolution?: Resolution;
+  engine: EngineState;
+  /** Background notifications in flight: continue-as-new waits for none. */
+  busy = 0;
+  /** Bumped on every change a clock may depend on, so clock watchers re-evaluate. */
+  version = 0;
+  /** Set when the workflow is about to return: background loops stop. */
+  finished = false;
 
-  constructor(readonly input: IncidentInput) {}
+  readonly input: IncidentInput;
+
+  constructor(input: IncidentInput) {
+    this.input = upgradeInput(input);
+    this.facts = this.input.facts;
+    // Clocks run on the server's time, not the time stamp of the machine that sent the alert.
+    const detectedAt = this.now();
+    this.engine = {
+      cursor: 0,
+      stepsDone: false,
+      closingSent: false,
+      skip: [],
+      acknowledged: false,
+      escalationEpoch: 0,
+      escalationRound: 0,
+      escalationLastAt: detectedAt,
+      escalationRequests: 0,
+      phaseTimes: { detected: detectedAt },
+      repeaters: {},
+    };
+    this.clocks = this.input.runbook.clocks.map((c) => ({
+      id: c.id,
+      title: c.title,
+      from: c.from,
+      within: c.within,
+      legal: c.legal,
+      state: 'waiting',
+      warnedAt: [],
+    }));
+    if (input.carried) this.restore(input.carried);
+    else if (this.facts.euPersonalData)
+      this.awareness = { at: detectedAt, by: 'alert: EU personal data affected' };
+  }
+
+  get detectedAt(): string {
+    return this.engine.phaseTimes.detected!;
+  }
 
   get id(): string {
     return this.input.incidentId;
@@ -46,10 +102,13 @@ export class IncidentState {
     return this.input.runbook;
   }
   get acknowledged(): boolean {
-    return this.acknowledgements.length > 0;
+    return this.engine.acknowledged;
   }
   get resolved(): boolean {
     return this.resolution !== undefined;
+  }
+  get pendingApprovals(): ApprovalStatus[] {
+    return this.approvals.filter((a) => a.state === 'pending');
   }
 
   now(): string {
@@ -60,9 +119,14 @@ export class IncidentState {
     this.timeline.push({ at: this.now(), kind, summary, ...extra });
   }
 
-  /** Sets the search attributes the Web UI and `lockout list` filter on. */
+  changed(): void {
+    this.version++;
+    this.refreshClocks();
+  }
+
+  /** Sets the search attributes the Web UI and `lockout list` filter on, and the UI's details. */
   publish(): void {
-    const { facts } = this.input;
+    const { facts } = this;
     upsertSearchAttributes([
       { key: sa.PATTERN, value: facts.pattern },
       { key: sa.SEVERITY, value: facts.severity },
@@ -70,25 +134,42 @@ export class IncidentState {
       { key: sa.PHASE, value: this.phase },
       { key: sa.ESCALATION_LEVEL, value: this.escalationLevel },
       { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
+      { key: sa.PENDING_APPROVALS, value: this.pendingApprovals.length },
     ]);
     setCurrentDetails(this.details());
   }
 
   /** Markdown shown under "Current details" in the Web UI. */
   details(): string {
-    const lastAck = this.acknowledgements.at(-1);
-    return [
-      `**${this.phase}** · ${this.input.facts.severity} · ${this.input.facts.pattern} · region ${this.input.facts.region}`,
+    const lastAck = this.acknowledged ? this.acknowledgements.at(-1) : undefined;
+    const next = this.clocks
+      .filter((c) => c.state === 'running' && c.deadline)
+      .sort((a, b) => Date.parse(a.deadline!) - Date.parse(b.deadline!))[0];
+    const now = Date.now();
+    const lines = [
+      `**${this.phase}** · ${this.facts.severity} · ${this.facts.pattern} · region ${this.facts.region}` +
+        (this.facts.euPersonalData ? ' · EU personal data' : ''),
       `Escalation level ${this.escalationLevel} of ${this.runbook.escalation.levels.length}` +
         (lastAck ? ` · acknowledged by ${lastAck.by}` : ' · not acknowledged'),
+      next
+        ? `Next deadline: **${next.title}** at ${next.deadline} (in ${formatDuration(Date.parse(next.deadline!) - now)})`
+        : 'No deadline running',
+      ...this.pendingApprovals.map(
+        (a) => `Awaiting approval: **${a.title}** (${a.step}) from ${a.eligible.join(', ')}`,
+      ),
       `Alerts: ${this.alertCount} · runbook ${this.runbook.id} v${this.runbook.version}`,
-    ].join('\n\n');
+    ];
+    const missed = this.clocks.filter((c) => c.state === 'missed');
+    if (missed.length) lines.splice(2, 0, `Missed: ${missed.map((c) => c.title).join(', ')}`);
+    return lines.join('\n\n');
   }
 
   setPhase(phase: Phase, actor?: string): void {
     if (this.phase === phase) return;
     this.phase = phase;
+    this.engine.phaseTimes[phase] ??= this.now();
     this.record('phase', `phase → ${phase}`, { actor });
+    this.changed();
     this.publish();
   }
 
@@ -100,6 +181,15 @@ export class IncidentState {
   addAlert(alert: Alert): void {
     this.alertCount++;
     const at = this.now();
+    if (alert.severity && SEVERITY_RANK[alert.severity] > SEVERITY_RANK[this.facts.severity]) {
+      this.record(
+        'alert',
+        `severity raised ${this.facts.severity} → ${alert.severity} by an alert from ${alert.source}`,
+      );
+      this.facts = { ...this.facts, severity: alert.severity };
+      if (!this.acknowledged && !this.resolved) this.engine.escalationRequests++;
+      this.publish();
+    }
     const existing = this.alerts.find((a) => a.source === alert.source && a.title === alert.title);
     if (existing) {
       existing.count++;
@@ -123,20 +213,81 @@ export class IncidentState {
     this.record('alert', `alert from ${alert.source}: "${alert.title}" (${alert.status})`);
   }
 
+  /** The step's record, started now. */
+  startStep(id: string, kind: string, title?: string): StepRecord {
+    const record: StepRecord = { id, kind, title, state: 'running', startedAt: this.now() };
+    this.steps.push(record);
+    return record;
+  }
+
+  finishStep(record: StepRecord, state: StepRecord['state'], result?: StepResult): void {
+    record.state = state;
+    record.endedAt = this.now();
+    if (result) record.result = result;
+    this.changed();
+  }
+
+  lastStep(id: string): StepRecord | undefined {
+    return this.steps.filter((s) => s.id === id).at(-1);
+  }
+
+  conditions(): ConditionContext {
+    return {
+      fact: (name) => factValue(this.facts, name),
+      step: (id) => this.lastStep(id),
+      acknowledged: this.acknowledged,
+      phase: this.phase,
+      clock: (id) => this.clocks.find((c) => c.id === id),
+      approval: (step) => this.approvals.filter((a) => a.step === step).at(-1),
+    };
+  }
+
+  clockEvents(): ClockEvents {
+    return {
+      detected: this.detectedAt,
+      acknowledged: this.acknowledgements[0]?.at,
+      aware: this.awareness?.at,
+      contained: this.engine.phaseTimes.contained,
+      recovered: this.engine.phaseTimes.recovered,
+    };
+  }
+
+  /** Recomputes every clock from the incident's events, facts and step results. */
+  refreshClocks(): void {
+    const now = Date.now();
+    const ctx = this.conditions();
+    for (const def of this.runbook.clocks) {
+      const clock = this.clocks.find((c) => c.id === def.id)!;
+      if (!clock.metAt && def.metBy !== 'manual') {
+        const step = this.lastStep(def.metBy);
+        if (step?.state === 'done' && step.result?.ok !== false) clock.metAt = step.endedAt;
+      }
+      const computed = computeClock(def, {
+        events: this.clockEvents(),
+        applicable: def.when ? evaluate(def.when, ctx) : true,
+        metAt: clock.metAt,
+        resolved: this.resolved,
+        now,
+      });
+      Object.assign(clock, { startedAt: undefined, deadline: undefined, lateByMs: undefined }, computed);
+    }
+  }
+
   status(): IncidentStatus {
     const { runbook } = this;
     return {
       incidentId: this.id,
       runbook: { id: runbook.id, version: runbook.version, title: runbook.title },
-      facts: this.input.facts,
+      facts: this.facts,
       phase: this.phase,
-      detectedAt: this.input.detectedAt,
+      detectedAt: this.detectedAt,
       escalationLevel: this.escalationLevel,
       escalationLevels: runbook.escalation.levels.length,
       alertCount: this.alertCount,
       alerts: this.alerts,
       acknowledgements: this.acknowledgements,
       deliveries: this.deliveries,
+      receipts: this.receipts,
       resolution: this.resolution,
       steps: this.steps,
       clocks: this.clocks,
@@ -145,4 +296,46 @@ export class IncidentState {
       timeline: this.timeline,
     };
   }
+
+  /** Whether this run's history is long enough to hand over to a fresh run. */
+  historyIsLong(): boolean {
+    const info = workflowInfo();
+    const limit = this.input.limits?.historyEvents ?? 10_000;
+    return info.continueAsNewSuggested || info.historyLength >= limit;
+  }
+
+  carry(): CarriedIncident {
+    return { status: this.status(), engine: this.engine };
+  }
+
+  private restore({ status, engine }: CarriedIncident): void {
+    this.phase = status.phase;
+    this.escalationLevel = status.escalationLevel;
+    this.alertCount = status.alertCount;
+    this.facts = status.facts;
+    this.alerts = status.alerts;
+    this.acknowledgements = status.acknowledgements;
+    this.deliveries = status.deliveries;
+    this.receipts = status.receipts ?? [];
+    this.timeline = status.timeline;
+    this.steps = status.steps;
+    this.clocks = status.clocks;
+    this.approvals = status.approvals;
+    this.awareness = status.awareness;
+    this.resolution = status.resolution;
+    this.engine = engine;
+  }
+}
+
+/**
+ * Inputs of incidents started by earlier versions lack fields added since; they get the
+ * defaults the schema gives new runbooks, so those incidents replay and continue unchanged.
+ */
+function upgradeInput(input: IncidentInput): IncidentInput {
+  const runbook = input.runbook as Partial<IncidentInput['runbook']> & IncidentInput['runbook'];
+  return {
+    ...input,
+    runbook: { ...runbook, clocks: runbook.clocks ?? [], facts: runbook.facts ?? {} },
+    facts: { ...input.facts, custom: input.facts.custom ?? {} },
+  };
 }

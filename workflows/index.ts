@@ -1,3 +1,4 @@
 /** Every workflow the worker runs. */
 export { lockoutIncident } from './incident';
+export { expiryWatch } from './expiry-watch';
 export { crmSyncRecord } from './crm-sync-record';

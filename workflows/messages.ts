@@ -1,17 +1,55 @@
 /**
  * How the outside world talks to a running incident. Signal names are what responders type in
  * the Temporal Web UI's "Send signal"; updates with the same names answer "accepted" or
- * "refused: <reason>" to the CLI and to links.
+ * "refused: <reason>" to the CLI and to links. Payload shapes: domain/responder-input.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from '../domain/alert';
 import type { AcknowledgeInput, IncidentStatus, ResolveInput } from '../domain/incident';
+import type {
+  AwarenessInput,
+  ClockMetInput,
+  DecisionInput,
+  EscalateInput,
+  FactInput,
+  ReceiptInput,
+  ReopenInput,
+} from '../domain/responder-input';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
 
 export const acknowledgeSignal = defineSignal<[AcknowledgeInput]>('acknowledge');
 export const acknowledgeUpdate = defineUpdate<string, [AcknowledgeInput]>('acknowledge');
+
+/** Takes the acknowledgement back: escalation starts again from the first level. */
+export const reopenSignal = defineSignal<[ReopenInput]>('reopen');
+export const reopenUpdate = defineUpdate<string, [ReopenInput]>('reopen');
+
+/** Escalates to the next level now, without waiting for the timer. */
+export const escalateSignal = defineSignal<[EscalateInput]>('escalate');
+export const escalateUpdate = defineUpdate<string, [EscalateInput]>('escalate');
+
+export const approveSignal = defineSignal<[DecisionInput]>('approve');
+export const approveUpdate = defineUpdate<string, [DecisionInput]>('approve');
+export const rejectSignal = defineSignal<[DecisionInput]>('reject');
+export const rejectUpdate = defineUpdate<string, [DecisionInput]>('reject');
+
+/** Sets or corrects when the organisation became aware of a personal-data breach (GDPR clock). */
+export const setAwarenessSignal = defineSignal<[AwarenessInput]>('setAwareness');
+export const setAwarenessUpdate = defineUpdate<string, [AwarenessInput]>('setAwareness');
+
+/** Sets a fact the runbook declares (or euPersonalData), e.g. once EU data turns out affected. */
+export const setFactSignal = defineSignal<[FactInput]>('setFact');
+export const setFactUpdate = defineUpdate<string, [FactInput]>('setFact');
+
+/** Records a manually met clock, e.g. "supervisory authority notified at 14:02". */
+export const clockMetSignal = defineSignal<[ClockMetInput]>('clockMet');
+export const clockMetUpdate = defineUpdate<string, [ClockMetInput]>('clockMet');
+
+/** A recipient confirmed a message (link, reply); with `acknowledge` it also acknowledges as them. */
+export const confirmReceiptSignal = defineSignal<[ReceiptInput]>('confirmReceipt');
+export const confirmReceiptUpdate = defineUpdate<string, [ReceiptInput]>('confirmReceipt');
 
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');

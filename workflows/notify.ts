@@ -1,9 +1,14 @@
 /**
- * Telling people: resolve each target to recipients, then try each recipient's channels in the
- * runbook's order until one takes the message. Every attempt lands in the timeline.
+ * Telling people: resolve each target to recipients at the workflow's current time (rotas),
+ * then try each recipient's channels in the runbook's order, limited to the channels the
+ * recipient has, until one takes the message. A permanent failure (invalid number, rejected
+ * address, a webhook's 4xx) moves on at once; transient ones are retried by Temporal first.
+ * Every attempt lands in the deliveries and the timeline, with the provider's message id.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { DeliveryReceipt } from '../activities/message';
+import type { MessageAbout } from '../comms/context';
 import type { Recipient } from '../comms/directory';
 import type { Channel } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
@@ -13,12 +18,20 @@ const { resolveAudience } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5 },
 });
 
-/** Transient failures are retried for up to ten minutes, then the next channel is tried. */
+/** Transient failures are retried for up to ten minutes (or as Retry-After says), then the next channel is tried. */
 const senders = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
+
+/** The activity that reaches a person on each channel (Salesforce posts to accounts, not people: its own step). */
+const SENDER = {
+  email: senders.sendEmail,
+  sms: senders.sendSms,
+  voice: senders.placeVoiceCall,
+  webhook: senders.postWebhook,
+} as const;
 
 export interface Notification {
   /** Step id or `escalation-<level>`: names the message in the timeline and its idempotency key. */
@@ -26,31 +39,39 @@ export interface Notification {
   targets: string[];
   template: string;
   channels: Channel[];
+  /** What the message is about beyond the incident: an approval step, or a clock. */
+  about?: MessageAbout;
 }
 
 function failureReason(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause;
+  const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) return cause.message;
-  return (err as Error).message;
+  if (cause instanceof TimeoutFailure) return `no answer: gave up after retries (${cause.timeoutType})`;
+  return (cause as Error).message;
+}
+
+/** The runbook's channels, in its order, that this recipient can be reached on. */
+function channelsFor(recipient: Recipient, wanted: Channel[]): Channel[] {
+  // Recipients resolved before `channels` existed carry only their addresses.
+  const has: Channel[] = recipient.channels ?? [
+    ...(recipient.email ? (['email'] as const) : []),
+    ...(recipient.phone ? (['sms', 'voice'] as const) : []),
+  ];
+  return wanted.filter((c) => has.includes(c));
+}
+
+function describe(receipt: DeliveryReceipt): string {
+  return receipt.outcome === 'outboxed' ? receipt.detail : `delivered, message id ${receipt.messageId}`;
 }
 
 async function deliver(incident: IncidentState, recipient: Recipient, n: Notification): Promise<boolean> {
-  for (const channel of n.channels) {
-    const at = incident.now();
-    if (channel !== 'email') {
-      incident.deliveries.push({
-        at,
-        step: n.step,
-        recipient: recipient.id,
-        channel,
-        outcome: 'failed',
-        detail: 'channel not available yet',
-      });
-      continue;
-    }
+  const channels = channelsFor(recipient, n.channels);
+  for (const [i, channel] of channels.entries()) {
+    const send = channel in SENDER ? SENDER[channel as keyof typeof SENDER] : undefined;
+    if (!send) continue;
     try {
-      const receipt = await senders.sendEmail.executeWithOptions(
-        { summary: `${n.template} to ${recipient.id} by email` },
+      const receipt = await send.executeWithOptions(
+        { summary: `${n.template} to ${recipient.id} by ${channel}` },
         [
           {
             incidentId: incident.id,
@@ -58,6 +79,8 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
             recipient,
             template: n.template,
             status: incident.status(),
+            at: incident.now(),
+            ...(n.about ? { about: n.about } : {}),
           },
         ],
       );
@@ -70,8 +93,10 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
       });
       incident.record(
         'notification',
-        `${n.template} → ${recipient.name} by ${channel}: ${receipt.outcome === 'outboxed' ? 'stored in outbox (not delivered: SMTP not configured)' : 'delivered'}`,
-        { step: n.step },
+        `${n.template} → ${recipient.name} by ${channel}: ${describe(receipt)}`,
+        {
+          step: n.step,
+        },
       );
       return true;
     } catch (err) {
@@ -84,14 +109,21 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
         outcome: 'failed',
         detail,
       });
-      incident.record('notification', `${n.template} → ${recipient.name} by ${channel} failed: ${detail}`, {
-        step: n.step,
-      });
+      const next = channels[i + 1];
+      incident.record(
+        'notification',
+        `${n.template} → ${recipient.name} by ${channel} failed: ${detail}${next ? `; trying ${next}` : ''}`,
+        { step: n.step },
+      );
     }
   }
-  incident.record('notification', `${recipient.name} NOT REACHED on any channel (${n.channels.join(', ')})`, {
-    step: n.step,
-  });
+  incident.record(
+    'notification',
+    channels.length
+      ? `${recipient.name} NOT REACHED on any channel (${channels.join(', ')})`
+      : `${recipient.name} NOT REACHED: has none of the channels ${n.channels.join(', ')}`,
+    { step: n.step },
+  );
   return false;
 }
 
@@ -100,7 +132,9 @@ export async function notify(incident: IncidentState, n: Notification): Promise<
   const recipients = new Map<string, Recipient>();
   for (const target of n.targets) {
     try {
-      const resolved = await resolveAudience.executeWithOptions({ summary: `who is "${target}"` }, [target]);
+      const resolved = await resolveAudience.executeWithOptions({ summary: `who is "${target}"` }, [
+        { target, at: incident.now() },
+      ]);
       for (const r of resolved) recipients.set(r.id, r);
     } catch (err) {
       incident.record('notification', `cannot resolve "${target}": ${failureReason(err)}`, { step: n.step });

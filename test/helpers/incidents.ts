@@ -5,7 +5,7 @@ import type { GenericAlert } from '../../domain/alert';
 import type { IncidentStatus } from '../../domain/incident';
 import type { Runbook } from '../../domain/runbook';
 import { parseGenericAlert } from '../../intake/alerts';
-import { openOrJoinIncident, type IntakeResult } from '../../intake/open-incident';
+import { openOrJoinIncident, type IntakeOptions, type IntakeResult } from '../../intake/open-incident';
 import { statusQuery } from '../../workflows/messages';
 import { SHIPPED_RUNBOOKS } from './deps';
 
@@ -20,9 +20,10 @@ export async function sendAlert(
   taskQueue: string,
   alert: GenericAlert,
   runbooks: Runbook[] = shippedRunbooks(),
+  limits?: IntakeOptions['limits'],
 ): Promise<IntakeResult> {
   const result = await openOrJoinIncident(
-    { client, taskQueue, runbooks: () => runbooks },
+    { client, taskQueue, runbooks: () => runbooks, limits },
     parseGenericAlert(alert),
   );
   opened.set(taskQueue, (opened.get(taskQueue) ?? new Set()).add(result.incidentId));

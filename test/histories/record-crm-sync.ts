@@ -35,6 +35,7 @@ export async function recordCrmSyncHistory(
         session: sf.session('jwt-bearer'),
         permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
         keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+        templatesDir: join(ROOT, 'templates', 'salesforce'),
         procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
         apiReservePercent: 10,
       }),

@@ -1,0 +1,139 @@
+/**
+ * What every channel does before sending: check the input, render the template for the
+ * recipient, derive the idempotency key, and look for an earlier acceptance of the same message.
+ */
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { MessageAbout, messageContext } from '../comms/context';
+import type { Recipient } from '../comms/directory';
+import { idempotencyKey } from '../comms/idempotency';
+import { writeOutbox } from '../comms/outbox';
+import { renderTemplate, type RenderedMessage } from '../comms/templates';
+import type { Delivery, IncidentStatus } from '../domain/incident';
+import type { Channel } from '../domain/runbook';
+import type { ActivityDeps } from './deps';
+import { permanent } from './failures';
+import { countThisDelivery } from './metrics';
+
+/** The input of every send activity (sendEmail, sendSms, placeVoiceCall, postWebhook). */
+export const SendInput = z.object({
+  incidentId: z.string().min(1),
+  /** Runbook step (or escalation level) this message belongs to: part of the idempotency key. */
+  step: z.string().min(1),
+  recipient: z.looseObject({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    timezone: z.string().optional(),
+  }),
+  template: z.string().min(1),
+  /** The incident as the workflow saw it when it asked for this message. */
+  status: z.looseObject({ incidentId: z.string(), facts: z.looseObject({ title: z.string() }) }),
+  /** The workflow's time of the request (ISO): "as of" in the message. */
+  at: z.string().optional(),
+  about: MessageAbout.optional(),
+});
+export interface SendInput {
+  incidentId: string;
+  step: string;
+  recipient: Recipient;
+  template: string;
+  status: IncidentStatus;
+  at?: string;
+  about?: MessageAbout;
+}
+
+export interface DeliveryReceipt {
+  outcome: Extract<Delivery['outcome'], 'delivered' | 'outboxed'>;
+  messageId: string;
+  detail: string;
+}
+
+export const NOT_CONFIGURED = 'not delivered: channel not configured';
+
+export interface PreparedMessage {
+  input: SendInput;
+  channel: Channel;
+  key: string;
+  message: RenderedMessage;
+  /** A receipt from an earlier attempt that the provider accepted: return it, send nothing. */
+  earlier?: DeliveryReceipt;
+}
+
+export function prepareMessage(deps: ActivityDeps, channel: Channel, raw: unknown): PreparedMessage {
+  const parsed = SendInput.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'input'}: ${i.message}`)
+      .join('; ');
+    throw permanent(`${channel}: invalid input: ${problems}`, 'InvalidArguments');
+  }
+  const input = raw as SendInput;
+  const template = deps.templates().get(input.template);
+  if (!template)
+    throw permanent(
+      `unknown template "${input.template}" (known: ${[...deps.templates().keys()].join(', ')})`,
+      'UnknownTemplate',
+    );
+  let message: RenderedMessage;
+  try {
+    const context = messageContext(input.status, input.recipient, {
+      links: deps.links(input.incidentId),
+      directory: deps.directory(),
+      asOf: input.at,
+      about: input.about,
+    });
+    message = renderTemplate(template, context);
+  } catch (err) {
+    throw permanent((err as Error).message, 'TemplateError');
+  }
+  const key = idempotencyKey(input.incidentId, input.step, input.recipient.id, channel);
+  const sent = deps.messaging.sent.get(key);
+  const earlier = sent && {
+    outcome: 'delivered' as const,
+    messageId: sent.messageId,
+    detail: `already accepted at ${sent.at} (${sent.detail}); not sent again`,
+  };
+  return { input, channel, key, message, earlier };
+}
+
+/** Records an acceptance so that no retry of the same step sends it again. */
+export function accepted(
+  deps: ActivityDeps,
+  prepared: PreparedMessage,
+  messageId: string,
+  detail: string,
+): DeliveryReceipt {
+  deps.messaging.sent.put(prepared.key, { messageId, detail, at: new Date().toISOString() });
+  countThisDelivery('delivered');
+  const { attempt } = Context.current().info;
+  return { outcome: 'delivered', messageId, detail: attempt > 1 ? `${detail} (attempt ${attempt})` : detail };
+}
+
+/** The channel has no credentials: the message waits in the outbox, and the incident says so. */
+export function outboxed(
+  deps: ActivityDeps,
+  prepared: PreparedMessage,
+  address: string | undefined,
+  why: string,
+  payload?: unknown,
+): DeliveryReceipt {
+  const { input, message, channel, key } = prepared;
+  countThisDelivery('outboxed');
+  writeOutbox(deps.messaging.outboxDir, key, {
+    channel,
+    incidentId: input.incidentId,
+    step: input.step,
+    recipient: { id: input.recipient.id, name: input.recipient.name, address },
+    ...message,
+    payload,
+    reason: why,
+    writtenAt: new Date().toISOString(),
+  });
+  return {
+    outcome: 'outboxed',
+    messageId: key,
+    detail: `${NOT_CONFIGURED} (${why}; stored in outbox/${channel}/)`,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: performance of lockout-runbook beside bare Temporal, in one run on one fresh
+ * dev server. Prints a table, writes JSON under bench-results/. `--quick` for a smoke run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { TEMPORAL_CLI_VERSION } from '../temporal/binaries';
+import { measureActions } from './actions';
+import { measureLatency } from './latency';
+import { measureMemory } from './memory';
+import { formatTable } from './report';
+import { startStack } from './stack';
+import { measureStorm } from './storm';
+
+interface BenchOptions {
+  quick?: boolean;
+  incidents?: number;
+  latencyConcurrency: number;
+  stormAlerts?: number;
+  stormFingerprints?: number;
+  stormConcurrency: number;
+  lifecycles?: number;
+  open?: number;
+  runbook: string;
+  out: string;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+function say(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('npm run bench --')
+    .description(
+      'Measure lockout-runbook beside bare Temporal on a fresh dev server; table on stdout, JSON in bench-results/',
+    )
+    .option('--quick', 'a small smoke run (20 incidents, 200 storm alerts, 100 open incidents)')
+    .option('--incidents <n>', 'latency: incidents to open (default 300)', count)
+    .option('--latency-concurrency <n>', 'latency: alerts in flight at once', count, 4)
+    .option('--storm-alerts <n>', 'storm: alerts to send (default 2000)', count)
+    .option('--storm-fingerprints <k>', 'storm: distinct fingerprints (default 20)', count)
+    .option('--storm-concurrency <n>', 'storm: HTTP requests in flight at once', count, 64)
+    .option('--lifecycles <n>', 'actions: full incident lifecycles to count (default 5)', count)
+    .option('--open <n>', 'memory: open incidents in the worker (default 1000)', count)
+    .option('--runbook <id>', 'the standard runbook every bench incident runs', 'generic-lockout')
+    .option('--out <dir>', 'where the JSON result goes', 'bench-results')
+    .parse()
+    .opts<BenchOptions>();
+  const plan = {
+    incidents: opts.incidents ?? (opts.quick ? 20 : 300),
+    stormAlerts: opts.stormAlerts ?? (opts.quick ? 200 : 2000),
+    stormFingerprints: opts.stormFingerprints ?? (opts.quick ? 5 : 20),
+    lifecycles: opts.lifecycles ?? (opts.quick ? 2 : 5),
+    open: opts.open ?? (opts.quick ? 100 : 1000),
+  };
+  const run = Date.now().toString(36);
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  say(
+    `machine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
+
+  const stack = await startStack(opts.runbook, say);
+  const started = new Date();
+  try {
+    say(`Temporal dev server ${stack.address} (CLI ${TEMPORAL_CLI_VERSION}, server ${stack.serverVersion})`);
+    const queues = { incident: `bench-${run}-incidents`, baseline: `bench-${run}-baseline` };
+    const incidentWorker = await stack.worker('incident', queues.incident);
+    const baselineWorker = await stack.worker('baseline', queues.baseline);
+
+    say(
+      `(1/4) alert → first notification: ${plan.incidents} incidents, ${opts.latencyConcurrency} at a time`,
+    );
+    const step = Math.max(1, Math.floor(plan.incidents / 10));
+    const latency = await measureLatency(
+      stack,
+      queues,
+      { count: plan.incidents, concurrency: opts.latencyConcurrency, run },
+      (done) => done % step === 0 && say(`      ${done}/${plan.incidents} notified`),
+    );
+
+    say(
+      `(2/4) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,
+    );
+    const storm = await measureStorm(
+      stack,
+      queues,
+      {
+        alerts: plan.stormAlerts,
+        fingerprints: plan.stormFingerprints,
+        concurrency: opts.stormConcurrency,
+        run,
+      },
+      (side, done) => say(`      ${side}: ${done}/${plan.stormAlerts}`),
+    );
+
+    say(`(3/4) actions: ${plan.lifecycles} full lifecycles of ${opts.runbook}`);
+    const actions = await measureActions(stack, queues, { count: plan.lifecycles, run });
+    await incidentWorker.stop();
+    await baselineWorker.stop();
+
+    say(`(4/4) worker memory with ${plan.open} open incidents (fresh worker processes)`);
+    const memory = await measureMemory(stack, { open: plan.open, run }, (side, done) =>
+      say(`      ${side}: ${done}/${plan.open} open`),
+    );
+
+    const result = {
+      date: started.toISOString(),
+      durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
+      machine,
+      temporal: {
+        cli: TEMPORAL_CLI_VERSION,
+        server: stack.serverVersion,
+        persistence: 'SQLite file (dev server)',
+      },
+      plan: {
+        ...plan,
+        latencyConcurrency: opts.latencyConcurrency,
+        stormConcurrency: opts.stormConcurrency,
+        runbook: opts.runbook,
+        quick: Boolean(opts.quick),
+      },
+      latency,
+      storm,
+      actions,
+      memory,
+    };
+    mkdirSync(opts.out, { recursive: true });
+    const file = join(
+      opts.out,
+      `bench-${started.toISOString().replace(/[:.]/g, '-')}${opts.quick ? '-quick' : ''}.json`,
+    );
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${formatTable(result)}\n`);
+    say(`JSON: ${file}`);
+    if (!storm.exact) {
+      say('FAILED: the storm did not produce exactly one incident per fingerprint with exact counts');
+      process.exitCode = 1;
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

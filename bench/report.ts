@@ -1,0 +1,86 @@
+/** The bench's table: each measurement beside its bare-Temporal baseline, and their ratio. */
+import type { ActionsResult } from './actions';
+import type { LatencyResult } from './latency';
+import type { MemoryResult } from './memory';
+import type { StormResult } from './storm';
+
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; cpu: string; memoryGiB: number; node: string; loadAverageAtStart: number[] };
+  temporal: { cli: string; server: string };
+  latency: LatencyResult;
+  storm: StormResult;
+  actions: ActionsResult;
+  memory: MemoryResult;
+}
+
+function columns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('   '),
+    )
+    .join('\n');
+}
+
+const x = (ratio: number) => `${ratio}×`;
+
+export function formatTable(r: BenchResult): string {
+  const { latency, storm, actions, memory } = r;
+  const exact = (side: StormResult['incident']) =>
+    `${side.workflows}/${storm.fingerprints}${side.wrongCounts.length ? ` (${side.wrongCounts.length} wrong)` : ', exact'}`;
+  const rows = [
+    ['measure', 'lockout-runbook', 'bare Temporal', 'ratio'],
+    [
+      `alert → first notification p50 (ms), ${latency.incidents} incidents`,
+      `${latency.incidentMs.p50}`,
+      `${latency.baselineMs.p50}`,
+      x(latency.ratio.p50),
+    ],
+    [
+      'alert → first notification p99 (ms)',
+      `${latency.incidentMs.p99}`,
+      `${latency.baselineMs.p99}`,
+      x(latency.ratio.p99),
+    ],
+    [
+      `storm ingest (alerts/s), ${storm.alerts} alerts / ${storm.fingerprints} fingerprints`,
+      `${storm.incident.alertsPerSecond}`,
+      `${storm.baseline.alertsPerSecond}`,
+      x(storm.ratio),
+    ],
+    ['storm: workflows / fingerprints, counts', exact(storm.incident), exact(storm.baseline), ''],
+    [
+      `Temporal actions per incident (${actions.runbook})`,
+      `${actions.incident.total}`,
+      `${actions.baseline.total}`,
+      x(actions.ratio),
+    ],
+    ['history events per incident', `${actions.incident.events}`, `${actions.baseline.events}`, ''],
+    [
+      `worker RSS with ${memory.open} open (MiB)`,
+      `${memory.incident.rssOpenMiB}`,
+      `${memory.baseline.rssOpenMiB}`,
+      x(memory.ratio.rss),
+    ],
+    [
+      'worker RSS per open workflow (KiB)',
+      `${memory.incident.perWorkflowKiB}`,
+      `${memory.baseline.perWorkflowKiB}`,
+      x(memory.ratio.perWorkflow),
+    ],
+  ];
+  const breakdown = Object.entries(actions.incident.byKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  return [
+    '',
+    columns(rows),
+    '',
+    `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
+    `Baselines: bare signalWithStart of a no-op workflow (latency, actions), of an empty counting workflow (storm), ` +
+      `${memory.open} open empty workflows (memory). Latency: ${latency.concurrency} alerts in flight; storm: ${storm.concurrency}.`,
+    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ` +
+      `load at start ${r.machine.loadAverageAtStart.join(' ')}; Temporal CLI ${r.temporal.cli} (server ${r.temporal.server}); ${r.date}`,
+  ].join('\n');
+}

@@ -1,0 +1,244 @@
+/**
+ * Everything the bench runs against, fresh each time: a Temporal dev server with its state in a
+ * temporary directory, an SMTP sink that notes when each incident's mail arrives, the gateway
+ * (in this process) and workers in their own processes. Only ephemeral ports.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { startSmtpSink, type SmtpSink } from '../comms/smtp-sink';
+import { createLogger } from '../config/logger';
+import { loadRunbooks } from '../config/runbooks';
+import type { Runbook } from '../domain/runbook';
+import { buildGateway } from '../gateway/server';
+import { ClassificationRules } from '../intake/classify';
+import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { StartOutcomes } from '../temporal/start-outcomes';
+import { WORKFLOWS_PATH } from '../workers/worker';
+import type { FromWorker, ToWorker, WorkerProcessOptions } from './worker-process';
+
+const ROOT = join(__dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The SMTP sink, noting when the first message of each incident arrived (performance.now()). */
+export interface MailClock {
+  url: string;
+  received: number;
+  /** Resolves with the arrival time of the incident's first message. */
+  firstMessage(incidentId: string): Promise<number>;
+}
+
+function startMailClock(): Promise<MailClock & { sink: Promise<SmtpSink> }> {
+  const arrived = new Map<string, number>();
+  const waiting = new Map<string, (at: number) => void>();
+  let received = 0;
+  const sink = startSmtpSink({
+    onMessage: ({ raw }) => {
+      const at = performance.now();
+      received++;
+      const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+      const id = /^X-Lockout-Incident:\s*(\S+)/im.exec(head)?.[1];
+      if (!id || arrived.has(id)) return;
+      arrived.set(id, at);
+      waiting.get(id)?.(at);
+      waiting.delete(id);
+    },
+  });
+  return sink.then((s) => ({
+    sink,
+    url: s.url,
+    get received() {
+      return received;
+    },
+    firstMessage(incidentId: string) {
+      const at = arrived.get(incidentId);
+      if (at !== undefined) return Promise.resolve(at);
+      return new Promise<number>((resolve) => waiting.set(incidentId, resolve));
+    },
+  }));
+}
+
+export interface WorkerHandle {
+  ready: { maxCachedWorkflows: number };
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  stop(): Promise<void>;
+}
+
+export interface BenchStack {
+  dir: string;
+  address: string;
+  serverVersion: string;
+  client: Client;
+  mail: MailClock;
+  runbook: Runbook;
+  /** A gateway for one task queue; every alert runs the bench's runbook. */
+  gateway(taskQueue: string): Promise<{ url: string; token: string; close(): Promise<void> }>;
+  worker(kind: WorkerProcessOptions['kind'], taskQueue: string): Promise<WorkerHandle>;
+  close(): Promise<void>;
+}
+
+export async function startStack(runbookId: string, say: (line: string) => void): Promise<BenchStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'lockout-bench-'));
+  const runbooks = loadRunbooks(process.env.LOCKOUT_RUNBOOKS_DIR ?? join(ROOT, 'runbooks')).map(
+    (r) => r.runbook,
+  );
+  const runbook = runbooks.find((r) => r.id === runbookId);
+  if (!runbook)
+    throw new Error(
+      `--runbook ${runbookId}: no such runbook (have: ${runbooks.map((r) => r.id).join(', ')})`,
+    );
+
+  say(`state in ${dir}`);
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const server: DevServer = await startDevServer({
+    cli: requireBinary(TEMPORAL_CLI),
+    dbFile: join(dir, 'temporal.sqlite'),
+    logFile: join(dir, 'temporal.log'),
+    port,
+    uiPort,
+  });
+  const closers: Array<() => Promise<unknown>> = [() => server.stop()];
+  try {
+    const starts = new StartOutcomes();
+    const connection = await Connection.connect({
+      address: server.address,
+      interceptors: [starts.interceptor],
+    });
+    closers.push(() => connection.close());
+    const client = new Client({ connection });
+    const { serverVersion } = await connection.workflowService.getSystemInfo({});
+    const mail = await startMailClock();
+    closers.push(async () => (await mail.sink).close());
+
+    say('bundling workflow code (incident and baseline)');
+    const quiet = {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: console.error,
+    };
+    const bundles = {
+      incident: join(dir, 'incident-workflows.js'),
+      baseline: join(dir, 'bench-workflows.js'),
+    };
+    writeFileSync(
+      bundles.incident,
+      (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code,
+    );
+    writeFileSync(
+      bundles.baseline,
+      (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet })).code,
+    );
+
+    const rules = ClassificationRules.parse({
+      rules: [{ name: 'bench-runbook', set: { runbook: runbookId } }],
+    });
+    const logger = createLogger(
+      'info',
+      'gateway',
+      pino.destination({ dest: join(dir, 'gateway.log'), sync: false }),
+    );
+    const children = new Set<ChildProcess>();
+    closers.push(async () => {
+      for (const child of children) child.kill('SIGKILL');
+    });
+
+    return {
+      dir,
+      address: server.address,
+      serverVersion: serverVersion ?? 'unknown',
+      client,
+      mail,
+      runbook,
+
+      async gateway(taskQueue) {
+        const token = randomBytes(16).toString('hex');
+        const app: FastifyInstance = buildGateway({
+          intake: { client, taskQueue, runbooks: () => runbooks, starts },
+          webUiLink: (id) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`,
+          logger,
+          sources: { generic: { mode: 'bearer', tokens: [token] } },
+          classification: () => rules,
+        });
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        return {
+          url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+          token,
+          close: () => app.close(),
+        };
+      },
+
+      async worker(kind, taskQueue) {
+        const options: WorkerProcessOptions = {
+          kind,
+          address: server.address,
+          taskQueue,
+          bundlePath: bundles[kind],
+          smtpUrl: mail.url,
+        };
+        const child = fork(join(__dirname, 'worker-process.ts'), [], {
+          execArgv: ['--expose-gc', '--require', 'tsx/cjs'],
+          env: { ...process.env, BENCH_WORKER: JSON.stringify(options), SMTP_URL: mail.url },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        children.add(child);
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        const next = <T extends FromWorker['type']>(type: T) =>
+          new Promise<Extract<FromWorker, { type: T }>>((resolve, reject) => {
+            const onMessage = (m: FromWorker) => {
+              if (m.type !== type) return;
+              child.off('message', onMessage);
+              resolve(m as Extract<FromWorker, { type: T }>);
+            };
+            child.on('message', onMessage);
+            void exited.then(() => reject(new Error(`${kind} worker exited (code ${child.exitCode})`)));
+          });
+        const ready = await next('ready');
+        const tell = (m: ToWorker) => child.send(m);
+        return {
+          ready,
+          async memory() {
+            const reply = next('memory');
+            tell({ type: 'measure' });
+            const { rss, heapUsed, external } = await reply;
+            return { rss, heapUsed, external };
+          },
+          async stop() {
+            tell({ type: 'stop' });
+            await exited;
+            children.delete(child);
+          },
+        };
+      },
+
+      async close() {
+        for (const close of closers.reverse()) await close().catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}

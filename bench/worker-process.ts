@@ -1,0 +1,81 @@
+/**
+ * A worker in its own process, so the bench can measure its memory alone: the product's incident
+ * worker (the real activities, email to the bench's SMTP sink) or the baseline worker (bench
+ * workflows, no activities). Driven by the bench over IPC.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { activityDeps } from '../workers/activity-deps';
+import { installRuntime } from '../workers/runtime';
+import { createIncidentWorker } from '../workers/worker';
+
+export interface WorkerProcessOptions {
+  kind: 'incident' | 'baseline';
+  address: string;
+  taskQueue: string;
+  /** A workflow bundle written by the bench (incident or bench workflows). */
+  bundlePath: string;
+  smtpUrl: string;
+}
+
+export type ToWorker = { type: 'measure' } | { type: 'stop' };
+export type FromWorker =
+  | { type: 'ready'; maxCachedWorkflows: number }
+  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+
+function send(message: FromWorker): void {
+  process.send?.(message);
+}
+
+async function settle(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessOptions;
+  // Errors only: the baseline worker's "no activities registered" warning is expected.
+  const logger = createLogger('error', `bench-${options.kind}-worker`);
+  installRuntime(logger, 'error');
+  const connection = await NativeConnection.connect({ address: options.address });
+  const workflowBundle = { codePath: options.bundlePath };
+  const worker: Worker =
+    options.kind === 'incident'
+      ? await createIncidentWorker({
+          connection,
+          namespace: 'default',
+          taskQueue: options.taskQueue,
+          workflowBundle,
+          deps: activityDeps(loadConfig(process.env), { url: options.smtpUrl, mode: 'smtp' }, logger),
+        })
+      : await Worker.create({
+          connection,
+          namespace: 'default',
+          taskQueue: options.taskQueue,
+          workflowBundle,
+        });
+
+  process.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') worker.shutdown();
+    if (message.type === 'measure') {
+      void settle().then(() => {
+        const m = process.memoryUsage();
+        send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+      });
+    }
+  });
+  const running = worker.run();
+  send({ type: 'ready', maxCachedWorkflows: worker.options.maxCachedWorkflows });
+  await running;
+  await connection.close();
+  process.exit(0);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench worker: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

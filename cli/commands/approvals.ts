@@ -1,0 +1,54 @@
+import { Command } from 'commander';
+import * as sa from '../../domain/search-attributes';
+import { statusQuery } from '../../workflows/messages';
+import { emit, table } from '../output';
+import { withClient } from '../temporal';
+
+export function approvalsCommand(): Command {
+  return new Command('approvals')
+    .description('List approval steps waiting for a decision, across all open incidents')
+    .option('--json', 'print them as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const pending = await withClient(async (client) => {
+        const found = [];
+        const query = `WorkflowType = 'lockoutIncident' AND ExecutionStatus = 'Running' AND ${sa.PENDING_APPROVALS.name} > 0`;
+        for await (const wf of client.workflow.list({ query })) {
+          const status = await client.workflow.getHandle(wf.workflowId).query(statusQuery);
+          for (const a of status.approvals.filter((x) => x.state === 'pending')) {
+            found.push({
+              incidentId: status.incidentId,
+              severity: status.facts.severity,
+              step: a.step,
+              title: a.title,
+              eligible: a.eligible,
+              approvals: a.decisions.filter((d) => d.decision === 'approve').length,
+              quorum: a.quorum,
+              twoPersonRule: a.twoPersonRule,
+              requestedBy: a.requestedBy ?? null,
+              requestedAt: a.requestedAt,
+              deadline: a.deadline ?? null,
+              action: a.action ?? null,
+            });
+          }
+        }
+        return found;
+      });
+      emit(opts.json, pending, () =>
+        pending.length
+          ? table([
+              ['INCIDENT', 'SEV', 'STEP', 'WHAT', 'APPROVERS', 'VOTES', 'DEADLINE'],
+              ...pending.map((p) => [
+                p.incidentId,
+                p.severity,
+                p.step,
+                p.title,
+                p.eligible.join(','),
+                `${p.approvals}/${p.quorum}${p.twoPersonRule ? ' 2PR' : ''}`,
+                (p.deadline ?? '-').replace('T', ' ').slice(0, 19),
+              ]),
+            ]) +
+            '\n\nDecide with: lockout approve <incident> <step> --by <you>  |  lockout reject <incident> <step> --by <you> --reason …'
+          : 'No approvals waiting.',
+      );
+    });
+}

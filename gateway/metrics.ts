@@ -1,0 +1,79 @@
+/**
+ * The gateway's Prometheus metrics, served at GET /metrics. One registry per gateway, so two
+ * gateways in one process (tests, the bench) never mix their counts.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Why a request was refused; the `reason` label of lockout_gateway_rejections_total. */
+export type RejectionReason =
+  | 'unauthenticated'
+  | 'unsupported_media_type'
+  | 'body_too_large'
+  | 'invalid_json'
+  | 'invalid_alert'
+  | 'temporal_unavailable';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'lockout_gateway_requests_total',
+    help: 'HTTP requests answered, by route template, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'lockout_gateway_request_duration_seconds',
+    help: 'Time from request to answer, by route template',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly rejections = new Counter({
+    name: 'lockout_gateway_rejections_total',
+    help: 'Alert requests refused, by source and reason; none of them started or changed an incident',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alerts = new Counter({
+    name: 'lockout_gateway_alerts_total',
+    help: 'Alerts recorded in an incident, by source and status (firing, acknowledged, resolved)',
+    labelNames: ['source', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly incidentsOpened = new Counter({
+    name: 'lockout_gateway_incidents_opened_total',
+    help: 'Firing alerts that opened a new incident (the server reported that signalWithStart started a run)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dedupHits = new Counter({
+    name: 'lockout_gateway_dedup_hits_total',
+    help: 'Firing alerts that joined a running incident with the same fingerprint',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly startOutcomeUnknown = new Counter({
+    name: 'lockout_gateway_start_outcome_unknown_total',
+    help: 'Firing alerts recorded without knowing whether they opened or joined (client without the start-outcome interceptor)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notRunning = new Counter({
+    name: 'lockout_gateway_not_running_total',
+    help: 'Acknowledged or resolved alerts for which no incident was running: nothing recorded, nothing started',
+    labelNames: ['source', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'lockout_gateway_' });
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * `POST /alerts/<source>`: Alertmanager, PagerDuty (Events API v2), Datadog and the generic format.
+ * Each request is authenticated, parsed and validated before Temporal is touched; a firing alert
+ * opens or joins its incident, an acknowledged or resolved one only joins a running incident.
+ *
+ * Order of checks, and the answer when one fails: 415 not JSON, 413 too large, 401 not
+ * authenticated, 400 not valid JSON or not a valid payload (each problem as `field: reason`),
+ * 503 Temporal unreachable. Only a 202 has recorded anything.
+ */
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import sjson from 'secure-json-parse';
+import { authenticate, type SourceAuth } from '../auth';
+import type { GatewayMetrics, RejectionReason } from '../metrics';
+import { classify, type ClassificationRules, type Classified } from '../../intake/classify';
+import {
+  joinRunningIncident,
+  openOrJoinIncident,
+  type IntakeOptions,
+  type IntakeResult,
+  type JoinResult,
+} from '../../intake/open-incident';
+import { AlertRejected, SOURCE_KINDS, type SourceKind } from '../../intake/source-alert';
+import { ALERT_FORMATS } from '../../intake/sources';
+
+export interface AlertRoutesOptions {
+  intake: IntakeOptions;
+  webUiLink(incidentId: string): string;
+  sources: Partial<Record<SourceKind, SourceAuth>>;
+  classification: () => ClassificationRules;
+  metrics: GatewayMetrics;
+}
+
+/** What the sender hears about one alert. */
+export interface AlertOutcome {
+  incidentId: string;
+  webUi: string;
+  /** opened / joined the incident; recorded (opened or joined, not known which); not-running. */
+  outcome: 'opened' | 'joined' | 'recorded' | 'not-running';
+  alertStatus: Classified['alert']['status'];
+  pattern: Classified['alert']['pattern'];
+  runId?: string;
+  runbook?: string;
+  note?: string;
+}
+
+/** Alertmanager sends groups of alerts and hears back a list; the others send and hear one. */
+const BATCH: Record<SourceKind, boolean> = {
+  alertmanager: true,
+  pagerduty: false,
+  datadog: false,
+  generic: false,
+};
+
+function isTemporalUnavailable(err: unknown): boolean {
+  return err instanceof ServiceError || isGrpcServiceError(err);
+}
+
+export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
+  // Signatures are over the bytes as sent, so alert bodies stay raw until they are authenticated.
+  // (Only inside this plugin: other routes keep Fastify's JSON parsing.)
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  for (const kind of SOURCE_KINDS) {
+    app.post(`/alerts/${kind}`, { config: { source: kind } }, (request, reply) =>
+      receive(kind, request, reply),
+    );
+  }
+  // Tools that speak PagerDuty's Events API post to <base>/v2/enqueue.
+  app.post('/alerts/pagerduty/v2/enqueue', { config: { source: 'pagerduty' } }, (request, reply) =>
+    receive('pagerduty', request, reply),
+  );
+
+  async function receive(kind: SourceKind, request: FastifyRequest, reply: FastifyReply) {
+    const { metrics } = options;
+    const refuse = (status: number, reason: RejectionReason, body: Record<string, unknown>) => {
+      metrics.rejections.inc({ source: kind, reason });
+      request.log.warn({ source: kind, reason, status }, 'alert refused');
+      return reply.status(status).send(body);
+    };
+
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const auth = authenticate(options.sources[kind], request.headers, raw);
+    if (!auth.ok) {
+      if (options.sources[kind]?.mode === 'bearer')
+        void reply.header('www-authenticate', 'Bearer realm="lockout-runbook"');
+      return refuse(401, 'unauthenticated', { error: 'not authenticated', reason: auth.message });
+    }
+
+    let body: unknown;
+    try {
+      if (raw.length === 0) throw new Error('the body is empty; send a JSON object');
+      body = sjson.parse(raw.toString('utf8'), undefined, {
+        protoAction: 'error',
+        constructorAction: 'error',
+      });
+    } catch (err) {
+      return refuse(400, 'invalid_json', {
+        error: 'invalid JSON',
+        problems: [`(body): ${(err as Error).message}`],
+      });
+    }
+
+    const format = ALERT_FORMATS[kind];
+    let payload;
+    try {
+      payload = format.parse(body);
+    } catch (err) {
+      if (!(err instanceof AlertRejected)) throw err;
+      return refuse(400, 'invalid_alert', { error: `invalid ${format.title}`, problems: err.problems });
+    }
+
+    const rules = options.classification();
+    const receivedAt = new Date();
+    const classified = payload.alerts.map((a) => classify(rules, a, receivedAt));
+    const settled = await Promise.allSettled(classified.map((c) => record(kind, c)));
+    const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    // Anything but Temporal failing is a bug or a broken configuration: a 500, logged.
+    if (failure && !isTemporalUnavailable(failure.reason)) throw failure.reason;
+    if (failure) {
+      request.log.error(
+        {
+          err: failure.reason as Error,
+          source: kind,
+          incidentIds: classified.map((c) => `lockout-${c.alert.fingerprint}`),
+        },
+        'could not reach Temporal',
+      );
+      return refuse(503, 'temporal_unavailable', {
+        error:
+          outcomes.length === 0
+            ? 'Temporal is unreachable; the alert was not recorded, retry'
+            : `Temporal is unreachable; ${outcomes.length} of ${classified.length} alerts were recorded, retry (those will count twice)`,
+        ...(outcomes.length ? { incidents: outcomes } : {}),
+      });
+    }
+    for (const o of outcomes) {
+      request.log.info(
+        {
+          incidentId: o.incidentId,
+          source: kind,
+          alertStatus: o.alertStatus,
+          outcome: o.outcome,
+          pattern: o.pattern,
+        },
+        o.outcome === 'not-running' ? 'alert for no running incident' : 'alert recorded',
+      );
+    }
+    const answer = BATCH[kind] ? { incidents: outcomes } : outcomes[0];
+    return reply.status(202).send({ ...payload.reply, ...answer });
+  }
+
+  async function record(kind: SourceKind, classified: Classified): Promise<AlertOutcome> {
+    const { alert } = classified;
+    const { metrics } = options;
+    const base = { alertStatus: alert.status, pattern: alert.pattern };
+    if (alert.status !== 'firing') {
+      const joined: JoinResult = await joinRunningIncident(options.intake, alert);
+      const webUi = options.webUiLink(joined.incidentId);
+      if (!joined.running) {
+        metrics.notRunning.inc({ source: kind, status: alert.status });
+        return { incidentId: joined.incidentId, webUi, outcome: 'not-running', ...base, note: joined.note };
+      }
+      metrics.alerts.inc({ source: kind, status: alert.status });
+      return { incidentId: joined.incidentId, webUi, outcome: 'joined', ...base };
+    }
+    const result: IntakeResult = await openOrJoinIncident(options.intake, alert, {
+      runbookId: classified.runbookId,
+    });
+    metrics.alerts.inc({ source: kind, status: alert.status });
+    if (result.opened === undefined) metrics.startOutcomeUnknown.inc({ source: kind });
+    else (result.opened ? metrics.incidentsOpened : metrics.dedupHits).inc({ source: kind });
+    const { opened, ...rest } = result;
+    return {
+      ...rest,
+      webUi: options.webUiLink(result.incidentId),
+      outcome: opened === undefined ? 'recorded' : opened ? 'opened' : 'joined',
+      ...base,
+    };
+  }
+};

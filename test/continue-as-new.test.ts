@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadDirectory } from '../comms/directory';
+import type { IncidentStatus } from '../domain/incident';
+import * as m from '../workflows/messages';
+import { testDeps } from './helpers/deps';
+import { incidentStatus, sendAlert } from './helpers/incidents';
+import { startMailCatcher, type MailCatcher } from './helpers/mail';
+import { runbookFromYaml } from './helpers/runbooks';
+import { startLocalTemporal } from './helpers/temporal';
+import { withWorker } from './helpers/worker';
+
+// On the dev server with second-scale durations: the time-skipping test server does not skip
+// time across continue-as-new reliably (temporalio/sdk-java#1540).
+describe('a long incident continues as new (dev server)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+  let mail: MailCatcher;
+
+  before(async () => {
+    [env, mail] = await Promise.all([startLocalTemporal(), startMailCatcher()]);
+  });
+  after(async () => {
+    await env?.teardown();
+    await mail?.close();
+  });
+
+  it('hands its whole state to fresh runs, mid-wait and mid-approval, and carries on', async () => {
+    const runbook = runbookFromYaml(`
+id: long-test
+version: 1
+title: Long incident test
+clocks:
+  - { id: report, title: Formal compliance status report, from: detected, within: 4h, metBy: manual }
+escalation: { levels: [ { after: 1h, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+  - { id: status-updates, kind: notify, audience: compliance, template: ops-technical-alert, every: 1s }
+  - { id: approve-recovery, kind: approval, approvers: [ { people: [ben] } ], timeout: 1h }
+  - { id: recover, kind: checkpoint, phase: recovered }
+onResolve: { notify: [operations] }
+`);
+    const directory = loadDirectory(join(__dirname, 'fixtures', 'directory.yaml'));
+    await withWorker(env, testDeps(mail.url, { directory }), async (taskQueue) => {
+      const alert = { title: 'Audit log blocked', fingerprint: 'long-1' };
+      const limits = { historyEvents: 80 };
+      const { incidentId, runId: firstRun } = await sendAlert(
+        env.client,
+        taskQueue,
+        alert,
+        [runbook],
+        limits,
+      );
+      await sendAlert(env.client, taskQueue, alert, [runbook], limits);
+      const handle = env.client.workflow.getHandle(incidentId);
+      await handle.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'ana', note: 'owning it' }] });
+      await handle.signal(m.setFactSignal, { name: 'euPersonalData', value: true, by: 'dana' });
+
+      // Status updates every second fill the history; wait for two hand-overs.
+      let status: IncidentStatus;
+      const runs = new Set<string>([firstRun]);
+      for (let i = 0; i < 200 && runs.size < 3; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        runs.add((await handle.describe()).runId);
+      }
+      assert.ok(runs.size >= 3, `expected two hand-overs, saw runs ${[...runs].join(', ')}`);
+      status = await incidentStatus(env.client, incidentId);
+      assert.equal(status.alertCount, 2);
+      assert.equal(status.acknowledgements[0]!.note, 'owning it');
+      assert.equal(status.facts.euPersonalData, true);
+      assert.ok(status.awareness, 'awareness kept');
+      assert.equal(status.approvals[0]!.state, 'pending');
+      assert.equal(status.clocks[0]!.state, 'running');
+      assert.ok(status.steps.filter((s) => s.id === 'status-updates').length >= 3);
+      assert.equal(
+        status.steps.filter((s) => s.id === 'approve-recovery').length,
+        1,
+        'the approval step resumed, not restarted',
+      );
+      assert.equal(
+        mail.messages.filter((x) => /APPROVAL NEEDED/.test(x.subject)).length,
+        1,
+        'the approver was asked once',
+      );
+      assert.ok(status.timeline.some((e) => e.summary.startsWith('continued in a new run')));
+
+      // The approval requested in the first run is decided in a later one.
+      assert.equal(
+        await handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-recovery', by: 'ben' }] }),
+        'approved by ben; approve-recovery is approved',
+      );
+      await handle.executeUpdate(m.resolveUpdate, {
+        args: [{ by: 'ana', reason: 'audit pipeline restored' }],
+      });
+      status = (await handle.result()) as IncidentStatus;
+      assert.equal(status.phase, 'resolved');
+      assert.equal(status.steps.find((s) => s.id === 'recover')?.state, 'done');
+    });
+  });
+});

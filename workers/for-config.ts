@@ -1,0 +1,64 @@
+/**
+ * The workers one process runs, from LOCKOUT_WORKER_MAIN and LOCKOUT_WORKER_REGIONS: the main
+ * worker (workflows and non-regional activities) and one regional worker per data region.
+ */
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
+import type { Config } from '../config/env';
+import { regionalTaskQueue } from '../domain/regions';
+import { createCrmSyncWorker } from './crm-sync-worker';
+import { createRegionalWorker } from './regional';
+import { createIncidentWorker } from './worker';
+
+export interface ConfiguredWorkers {
+  workers: Worker[];
+  /** One line per worker, for start-up output. */
+  descriptions: string[];
+}
+
+export async function createConfiguredWorkers(
+  config: Config,
+  connection: NativeConnection,
+  deps: ActivityDeps,
+): Promise<ConfiguredWorkers> {
+  const { namespace, taskQueue } = config.temporal;
+  const result: ConfiguredWorkers = { workers: [], descriptions: [] };
+  if (config.workers.main) {
+    result.workers.push(await createIncidentWorker({ connection, namespace, taskQueue, deps }));
+    result.descriptions.push(`task queue "${taskQueue}" (workflows and non-regional activities)`);
+    const sync = config.crmSync;
+    result.workers.push(
+      await createCrmSyncWorker({
+        connection,
+        namespace,
+        taskQueue: sync.taskQueue,
+        deps,
+        maxPerSecond: sync.maxPerSecond,
+      }),
+    );
+    result.descriptions.push(
+      `task queue "${sync.taskQueue}" (CRM sync buffer, ≤ ${sync.maxPerSecond} upserts/s)`,
+    );
+  }
+  for (const region of config.workers.regions) {
+    const queue = regionalTaskQueue(taskQueue, region);
+    const worker = await createRegionalWorker({
+      connection,
+      namespace,
+      baseTaskQueue: taskQueue,
+      region,
+      deps,
+    });
+    if (worker) {
+      result.workers.push(worker);
+      result.descriptions.push(`task queue "${queue}" (${region.toUpperCase()} data activities)`);
+    } else {
+      result.descriptions.push(`task queue "${queue}": not polled, no regional activity in the catalog yet`);
+    }
+  }
+  if (!result.workers.length)
+    throw new Error(
+      'nothing to run: LOCKOUT_WORKER_MAIN=false and no regional activities for LOCKOUT_WORKER_REGIONS',
+    );
+  return result;
+}

@@ -1,0 +1,43 @@
+/**
+ * Regional workers: activities whose catalog entry says `regional: true` touch one region's
+ * customer data, so they run only on the task queue of that region (`<queue>-eu`, `<queue>-us`),
+ * polled by workers deployed in that region. A regional worker runs no workflows and nothing
+ * else: an EU lockout never occupies the workers that keep US flows moving.
+ */
+import { hostname } from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type Activities, type ActivityDeps } from '../activities';
+import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
+import { regionalTaskQueue, type DataRegion } from '../domain/regions';
+
+/** The activities of the catalog that are regional, from a full set of implementations. */
+export function regionalActivities(all: Activities): Partial<Activities> {
+  return Object.fromEntries(
+    Object.entries(all).filter(([name]) => RUNBOOK_ACTIVITIES[name]?.regional === true),
+  ) as Partial<Activities>;
+}
+
+export interface RegionalWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** LOCKOUT_TASK_QUEUE: the regional queue is derived from it. */
+  baseTaskQueue: string;
+  region: DataRegion;
+  deps: ActivityDeps;
+  /** Instead of the catalog's regional activities (tests). */
+  activities?: object;
+  identity?: string;
+}
+
+/** Undefined when the catalog has no regional activity yet: there is nothing to poll for. */
+export async function createRegionalWorker(options: RegionalWorkerOptions): Promise<Worker | undefined> {
+  const activities = options.activities ?? regionalActivities(createActivities(options.deps));
+  if (!Object.keys(activities).length) return undefined;
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: regionalTaskQueue(options.baseTaskQueue, options.region),
+    activities,
+    identity: options.identity ?? `lockout-${options.region}@${hostname()}/${process.pid}`,
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * Human approval gates. An approval step asks its approvers, then waits for a quorum of distinct
+ * approvals, a rejection, or its timeout (then: ask the next approver level, reject, or continue,
+ * as the runbook says). Decisions arrive through the `approve` / `reject` signals and updates.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { applyDecision, judge, type DecisionAttempt } from '../domain/approvals';
+import { durationMs } from '../domain/duration';
+import type { ApprovalStatus } from '../domain/incident';
+import { allSteps, type ApprovalStep, type Step } from '../domain/runbook';
+import type { IncidentState } from './incident-state';
+import { notify } from './notify';
+import { waitWithHandOver, type HandOver } from './wait';
+
+const { resolveApprovers } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5 },
+});
+
+export type ApprovalOutcome = 'approved' | 'rejected' | 'continue';
+
+/** The step an approval gates: its `for`, else the step right after it in the same list. */
+export function gatedStep(step: ApprovalStep, list: readonly Step[]): Step | undefined {
+  if (step.for) return allSteps(list).find((s) => s.id === step.for);
+  return list[list.indexOf(step) + 1];
+}
+
+export async function awaitApproval(
+  incident: IncidentState,
+  step: ApprovalStep,
+  gated: Step | undefined,
+  handOver?: HandOver,
+): Promise<ApprovalOutcome> {
+  // Pending from before a continue-as-new: keep waiting for the same request.
+  const carried = incident.approvals.filter((a) => a.step === step.id).at(-1);
+  const approval = carried?.state === 'pending' ? carried : await requestApproval(incident, step, gated);
+
+  for (;;) {
+    const decided = await waitWithHandOver(
+      incident,
+      () => approval.state !== 'pending' || incident.resolved,
+      step.timeout,
+      Date.parse(approval.deadline!) - durationMs(step.timeout),
+      handOver,
+      `approval ${step.id}: wait ${step.timeout} for ${step.quorum} approver(s)`,
+    );
+    if (approval.state === 'pending' && incident.resolved) {
+      approval.state = 'timed-out';
+      incident.record('approval', `${approval.title}: incident resolved before a decision`, {
+        step: step.id,
+      });
+    }
+    if (decided) break;
+    const nextLevel = step.approvers[approval.level];
+    if (step.onTimeout === 'escalate' && nextLevel) {
+      incident.record(
+        'approval',
+        `${approval.title}: no decision within ${step.timeout}, asking approver level ${approval.level + 1}`,
+        { step: step.id },
+      );
+      approval.eligible = await eligibleAt(step, approval.level);
+      approval.approvers = nextLevel;
+      approval.level++;
+      incident.publish();
+      await ask(incident, step, approval, approval.level - 1);
+      continue;
+    }
+    approval.state = 'timed-out';
+    const outcome =
+      step.onTimeout === 'continue' ? 'continuing as the runbook allows' : 'treated as rejected';
+    incident.record('approval', `${approval.title}: no decision within ${step.timeout}, ${outcome}`, {
+      step: step.id,
+    });
+    break;
+  }
+  incident.changed();
+  incident.publish();
+  if (approval.state === 'approved') return 'approved';
+  if (approval.state === 'timed-out' && step.onTimeout === 'continue') return 'continue';
+  return 'rejected';
+}
+
+/** Opens the request: who may decide and what they allow, then tells them. */
+async function requestApproval(
+  incident: IncidentState,
+  step: ApprovalStep,
+  gated: Step | undefined,
+): Promise<ApprovalStatus> {
+  const action =
+    gated?.kind === 'activity'
+      ? { activity: gated.activity, args: gated.args }
+      : gated
+        ? { activity: gated.kind, args: {} }
+        : undefined;
+  const approval: ApprovalStatus = {
+    step: step.id,
+    title: step.title ?? (gated?.title ? `Approve: ${gated.title}` : `Approve step ${step.id}`),
+    approvers: step.approvers[0]!,
+    quorum: step.quorum,
+    twoPersonRule: step.twoPersonRule,
+    requestedAt: incident.now(),
+    requestedBy: incident.engine.lastActor,
+    level: 1,
+    state: 'pending',
+    eligible: await eligibleAt(step, 0),
+    decisions: [],
+    action,
+  };
+  incident.approvals.push(approval);
+  incident.publish();
+  await ask(incident, step, approval, 0);
+  return approval;
+}
+
+/** Person ids who may decide at an approver level (people named, and holders of the roles). */
+function eligibleAt(step: ApprovalStep, level: number): Promise<string[]> {
+  return resolveApprovers.executeWithOptions({ summary: `who may approve ${step.id} (level ${level + 1})` }, [
+    step.approvers[level]!,
+  ]);
+}
+
+/** Records the request and tells the eligible approvers. */
+async function ask(
+  incident: IncidentState,
+  step: ApprovalStep,
+  approval: ApprovalStatus,
+  level: number,
+): Promise<void> {
+  approval.deadline = new Date(Date.now() + durationMs(step.timeout)).toISOString();
+  incident.record(
+    'approval',
+    `${approval.title}: approval requested from ${approval.eligible.join(', ') || 'nobody (no one holds the roles)'}` +
+      ` (quorum ${step.quorum}${step.twoPersonRule ? ', two-person rule' : ''})`,
+    { step: step.id },
+  );
+  const targets = approval.eligible.map((id) => `person:${id}`);
+  if (targets.length) {
+    await notify(incident, {
+      step: `${step.id}-request-${level + 1}`,
+      targets,
+      template: step.template,
+      channels: step.channels,
+      about: { approval: step.id },
+    });
+  }
+}
+
+/** Handles an approve/reject attempt; returns the refusal reason, or undefined if it counted. */
+export function decide(incident: IncidentState, attempt: DecisionAttempt): string | undefined {
+  const approvalSteps = allSteps(incident.runbook.steps)
+    .filter((s) => s.kind === 'approval')
+    .map((s) => s.id);
+  const approval = incident.approvals.filter((a) => a.step === attempt.step).at(-1);
+  const verdict = judge(attempt, approval, approvalSteps);
+  if (!verdict.ok) return verdict.reason;
+  applyDecision(approval!, attempt, incident.now());
+  incident.engine.lastActor = attempt.by;
+  const counted = approval!.decisions.filter((d) => d.decision === 'approve').length;
+  incident.record(
+    'approval',
+    attempt.decision === 'approve'
+      ? `${approval!.title}: approved by ${attempt.by} (${counted} of ${approval!.quorum})`
+      : `${approval!.title}: rejected by ${attempt.by}: ${attempt.reason}`,
+    { actor: attempt.by, step: attempt.step },
+  );
+  incident.publish();
+  return undefined;
+}

@@ -1,0 +1,232 @@
+/**
+ * What responders can do to a running incident, each as a signal (Web UI, scripts: refusals are
+ * recorded in the timeline) and as an update (CLI, links: refusals also come back at once).
+ * Malformed update payloads are rejected by the validator and change nothing.
+ */
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { coerceFact, BUILT_IN_FACTS } from '../domain/facts';
+import type { Checked } from '../domain/responder-input';
+import * as input from '../domain/responder-input';
+import { decide } from './approvals';
+import type { IncidentState } from './incident-state';
+import * as m from './messages';
+
+const REFUSED = 'refused: ';
+
+/** A responder action: checks the payload, acts, and says what happened or why not. */
+type Action<T> = (incident: IncidentState, value: T) => string | { refused: string };
+
+export function handleResponders(incident: IncidentState): void {
+  setHandler(m.statusQuery, () => incident.status());
+  setHandler(m.alertSignal, (alert) => incident.addAlert(alert));
+
+  both(
+    incident,
+    'acknowledge',
+    m.acknowledgeSignal,
+    m.acknowledgeUpdate,
+    input.checkAcknowledge,
+    acknowledge,
+  );
+  both(incident, 'reopen', m.reopenSignal, m.reopenUpdate, input.checkReopen, reopen);
+  both(incident, 'escalate', m.escalateSignal, m.escalateUpdate, input.checkEscalate, escalateNow);
+  both(incident, 'approve', m.approveSignal, m.approveUpdate, input.checkApprove, (i, v) =>
+    decision(i, { ...v, decision: 'approve' }),
+  );
+  both(incident, 'reject', m.rejectSignal, m.rejectUpdate, input.checkReject, (i, v) =>
+    decision(i, { ...v, decision: 'reject' }),
+  );
+  both(
+    incident,
+    'setAwareness',
+    m.setAwarenessSignal,
+    m.setAwarenessUpdate,
+    input.checkAwareness,
+    setAwareness,
+  );
+  both(incident, 'setFact', m.setFactSignal, m.setFactUpdate, input.checkFact, setFact);
+  both(incident, 'clockMet', m.clockMetSignal, m.clockMetUpdate, input.checkClockMet, clockMet);
+  both(
+    incident,
+    'confirmReceipt',
+    m.confirmReceiptSignal,
+    m.confirmReceiptUpdate,
+    input.checkReceipt,
+    confirmReceipt,
+  );
+  both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
+}
+
+function both<T extends { by?: string; recipient?: string }>(
+  incident: IncidentState,
+  name: string,
+  signal: SignalDefinition<[T]>,
+  update: UpdateDefinition<string, [T]>,
+  check: (payload: unknown) => Checked<T>,
+  action: Action<T>,
+): void {
+  const act = (payload: unknown): string => {
+    const checked = check(payload);
+    if (!checked.ok) return refuse(incident, name, checked.reason);
+    const outcome = action(incident, checked.value);
+    const actor = checked.value.by ?? checked.value.recipient;
+    return typeof outcome === 'string' ? outcome : refuse(incident, name, outcome.refused, actor);
+  };
+  setHandler(signal, (payload) => void act(payload));
+  setHandler(
+    update,
+    (payload) => {
+      const result = act(payload);
+      if (result.startsWith(REFUSED)) throw ApplicationFailure.nonRetryable(result, 'Refused');
+      return result;
+    },
+    {
+      validator: (payload) => {
+        const checked = check(payload);
+        if (!checked.ok) throw new Error(checked.reason);
+      },
+    },
+  );
+}
+
+function refuse(incident: IncidentState, what: string, reason: string, actor?: string): string {
+  incident.record('refused', `${what}${actor ? ` by ${actor}` : ''} refused: ${reason}`, { actor });
+  return REFUSED + reason;
+}
+
+const acknowledge: Action<input.AcknowledgeInput> = (incident, { by, note }) => {
+  if (incident.resolved) return { refused: 'incident already resolved' };
+  incident.acknowledgements.push({ by, at: incident.now(), note });
+  incident.engine.acknowledged = true;
+  incident.engine.lastActor = by;
+  incident.record('acknowledgement', `acknowledged by ${by}${note ? `: ${note}` : ''}`, { actor: by });
+  if (incident.phase === 'detected') {
+    incident.setPhase('acknowledged', by); // publishes
+  } else {
+    incident.changed();
+    incident.publish();
+  }
+  return `acknowledged by ${by}`;
+};
+
+const reopen: Action<input.ReopenInput> = (incident, { by, reason }) => {
+  if (incident.resolved) return { refused: 'incident already resolved: a new alert opens a new incident' };
+  if (!incident.acknowledged) return { refused: 'not acknowledged: escalation is already running' };
+  const { engine } = incident;
+  engine.acknowledged = false;
+  engine.escalationEpoch++;
+  engine.escalationRound = 0;
+  engine.escalationLastAt = incident.now();
+  engine.lastActor = by;
+  incident.escalationLevel = 0;
+  incident.record('acknowledgement', `reopened by ${by}: ${reason}; escalation starts over`, { actor: by });
+  if (incident.phase === 'acknowledged') incident.setPhase('detected', by);
+  incident.changed();
+  incident.publish();
+  return `reopened by ${by}: escalation starts over`;
+};
+
+const escalateNow: Action<input.EscalateInput> = (incident, { by, reason }) => {
+  if (incident.resolved) return { refused: 'incident already resolved' };
+  const levels = incident.runbook.escalation.levels;
+  const last = levels[levels.length - 1];
+  const exhausted =
+    incident.escalationLevel >= levels.length && incident.engine.escalationRound >= (last?.repeat ?? 1);
+  if (exhausted) return { refused: `already at the last escalation level (${levels.length})` };
+  incident.engine.escalationRequests++;
+  incident.record('escalation', `escalation requested by ${by}${reason ? `: ${reason}` : ''}`, { actor: by });
+  return `escalating to the next level (requested by ${by})`;
+};
+
+const decision: Action<input.DecisionInput & { decision: 'approve' | 'reject' }> = (incident, attempt) => {
+  const refusal = decide(incident, attempt);
+  if (refusal) return { refused: `${attempt.step}: ${refusal}` };
+  const approval = incident.approvals.filter((a) => a.step === attempt.step).at(-1)!;
+  return `${attempt.decision === 'approve' ? 'approved' : 'rejected'} by ${attempt.by}; ${attempt.step} is ${approval.state}`;
+};
+
+const setAwareness: Action<input.AwarenessInput> = (incident, { at, by, reason }) => {
+  if (Date.parse(at) > Date.now()) return { refused: `at: ${at} is in the future` };
+  const previous = incident.awareness?.at;
+  incident.awareness = { at, by };
+  incident.engine.lastActor = by;
+  incident.record(
+    'fact',
+    `awareness time set to ${at}${previous ? ` (was ${previous})` : ''} by ${by}: ${reason}`,
+    { actor: by },
+  );
+  incident.changed();
+  incident.publish();
+  return `awareness time is ${at}`;
+};
+
+const setFact: Action<input.FactInput> = (incident, { name, value, by }) => {
+  const declared = incident.runbook.facts[name];
+  const decl = declared ?? (name === 'euPersonalData' ? { type: 'boolean' as const } : undefined);
+  if (!decl) {
+    const settable = ['euPersonalData', ...Object.keys(incident.runbook.facts)];
+    const hint = (BUILT_IN_FACTS as readonly string[]).includes(name)
+      ? ' (built-in facts come from the alert)'
+      : '';
+    return { refused: `unknown fact "${name}"${hint}; settable: ${settable.join(', ')}` };
+  }
+  const coerced = coerceFact(name, decl, value);
+  if ('error' in coerced) return { refused: coerced.error };
+  if (name === 'euPersonalData') {
+    incident.facts = { ...incident.facts, euPersonalData: coerced.value as boolean };
+    if (coerced.value === true && !incident.awareness) incident.awareness = { at: incident.now(), by };
+  } else {
+    incident.facts = { ...incident.facts, custom: { ...incident.facts.custom, [name]: coerced.value } };
+  }
+  incident.engine.lastActor = by;
+  incident.record('fact', `${name} set to ${JSON.stringify(coerced.value)} by ${by}`, { actor: by });
+  incident.changed();
+  incident.publish();
+  return `${name} = ${JSON.stringify(coerced.value)}`;
+};
+
+const clockMet: Action<input.ClockMetInput> = (incident, { clock: id, by, at, note }) => {
+  const clock = incident.clocks.find((c) => c.id === id);
+  if (!clock)
+    return {
+      refused: `unknown clock "${id}" (clocks: ${incident.clocks.map((c) => c.id).join(', ') || 'none'})`,
+    };
+  if (clock.metAt) return { refused: `${id} was already met at ${clock.metAt}` };
+  const when = at ?? incident.now();
+  if (Date.parse(when) > Date.now()) return { refused: `at: ${when} is in the future` };
+  clock.metAt = when;
+  incident.record('clock', `${clock.title}: recorded as met at ${when} by ${by}${note ? `: ${note}` : ''}`, {
+    actor: by,
+  });
+  incident.changed();
+  incident.publish();
+  return `${id} met at ${when}`;
+};
+
+const confirmReceipt: Action<input.ReceiptInput> = (incident, { step, recipient, via, acknowledge: ack }) => {
+  const messaged = incident.deliveries.some(
+    (d) => d.step === step && d.recipient === recipient && d.outcome !== 'failed',
+  );
+  if (!messaged) return { refused: `no message of step "${step}" went to ${recipient}` };
+  if (!incident.receipts.some((r) => r.step === step && r.recipient === recipient)) {
+    incident.receipts.push({ at: incident.now(), step, recipient, via });
+    incident.record('notification', `${recipient} confirmed the ${step} message (${via})`, {
+      actor: recipient,
+      step,
+    });
+  }
+  if (!ack) return `receipt of ${step} by ${recipient} recorded`;
+  if (incident.resolved) return `receipt of ${step} by ${recipient} recorded; incident already resolved`;
+  if (incident.acknowledged) return `receipt of ${step} by ${recipient} recorded; already acknowledged`;
+  const acked = acknowledge(incident, { by: recipient, note: `via ${via}` });
+  return typeof acked === 'string' ? `${acked} (${via})` : acked;
+};
+
+const resolve: Action<input.ResolveInput> = (incident, { by, reason }) => {
+  if (incident.resolved) return { refused: 'incident already resolved' };
+  incident.resolution = { by, reason, at: incident.now() };
+  incident.record('resolution', `resolved by ${by}: ${reason}`, { actor: by });
+  incident.setPhase('resolved', by);
+  return `resolved by ${by}`;
+};

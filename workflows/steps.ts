@@ -1,0 +1,173 @@
+/**
+ * The runbook interpreter: runs a list of steps in order, following forward jumps (`next`,
+ * `branch`), running `parallel` branches side by side, and stopping when the incident is resolved.
+ */
+import { condition } from '@temporalio/workflow';
+import { evaluate } from '../domain/conditions';
+import { durationMs } from '../domain/duration';
+import { notifyOutcome } from '../domain/deliveries';
+import type { StepResult } from '../domain/incident';
+import type { NotifyStep, Step } from '../domain/runbook';
+import { awaitApproval, gatedStep } from './approvals';
+import type { IncidentState } from './incident-state';
+import { notify } from './notify';
+import { failureMessage, runActivity } from './run-activity';
+import { waitWithHandOver, type HandOver } from './wait';
+
+/** Where to go after a step: the next one, a jump target, or the end of the list. */
+type Next = { jump?: string };
+
+/**
+ * The top-level list keeps its position in the incident state and may hand over to a fresh run
+ * (continue-as-new) between steps, and while a `wait` or `approval` step waits.
+ */
+export interface TopLevel {
+  startAt: number;
+  at(index: number): void;
+  handOver(): Promise<void>;
+}
+
+/** Runs a list of steps; resolves when the list ends, jumps to `end`, or the incident resolves. */
+export async function runSteps(
+  incident: IncidentState,
+  steps: readonly Step[],
+  top?: TopLevel,
+): Promise<void> {
+  let index = top?.startAt ?? 0;
+  while (index < steps.length && !incident.resolved) {
+    const step = steps[index]!;
+    top?.at(index);
+    const { jump } = await runStep(incident, step, steps, top?.handOver);
+    const target = jump ?? step.next;
+    index = target === 'end' ? steps.length : target ? steps.findIndex((s) => s.id === target) : index + 1;
+    if (index < 0) throw new Error(`jump to unknown step "${target}"`); // validated before start
+    top?.at(index);
+    await top?.handOver();
+  }
+}
+
+async function runStep(
+  incident: IncidentState,
+  step: Step,
+  list: readonly Step[],
+  handOver: HandOver,
+): Promise<Next> {
+  if (incident.engine.skip.includes(step.id)) {
+    const record = incident.startStep(step.id, step.kind, step.title);
+    incident.finishStep(record, 'skipped', { ok: false, summary: 'not run: its approval was refused' });
+    incident.record('step', `${step.id}: skipped, its approval was refused`, { step: step.id });
+    return {};
+  }
+  // A step that was waiting when the previous run handed over carries on with its record.
+  const carried = incident.lastStep(step.id);
+  const record = carried?.state === 'running' ? carried : incident.startStep(step.id, step.kind, step.title);
+  const done = (result?: StepResult, state: 'done' | 'failed' = 'done') =>
+    incident.finishStep(record, state, result);
+
+  switch (step.kind) {
+    case 'notify': {
+      const result = await sendNotifyStep(incident, step);
+      done(result);
+      if (step.every && !incident.resolved) void repeatNotifyStep(incident, step);
+      return {};
+    }
+    case 'activity': {
+      try {
+        const result = await runActivity(incident, step);
+        incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
+        done(result);
+        return {};
+      } catch (err) {
+        const summary = `failed: ${failureMessage(err)}`;
+        incident.record('step', `${step.id}: ${summary}`, { step: step.id });
+        done({ ok: false, summary }, 'failed');
+        return step.onFailure === 'end' ? { jump: 'end' } : {};
+      }
+    }
+    case 'approval': {
+      const gated = gatedStep(step, list);
+      const outcome = await awaitApproval(incident, step, gated, handOver);
+      done({ ok: outcome !== 'rejected', summary: outcome });
+      if (outcome !== 'rejected' || !gated) return {};
+      if (step.onReject === 'end') {
+        incident.record('step', `${step.id}: not approved, the runbook ends here`, { step: step.id });
+        return { jump: 'end' };
+      }
+      incident.engine.skip.push(gated.id);
+      return {};
+    }
+    case 'wait': {
+      const holds = () =>
+        incident.resolved || (step.until !== undefined && evaluate(step.until, incident.conditions()));
+      const limit = step.for ?? step.timeout;
+      const summary = step.for
+        ? `${step.id}: wait ${step.for}`
+        : `${step.id}: wait until …${step.timeout ? ` (at most ${step.timeout})` : ''}`;
+      const met = await waitWithHandOver(
+        incident,
+        holds,
+        limit,
+        Date.parse(record.startedAt),
+        handOver,
+        summary,
+      );
+      if (step.for) done();
+      else done({ ok: met, summary: met ? 'condition met' : `gave up after ${step.timeout}` });
+      return {};
+    }
+    case 'branch': {
+      const taken = evaluate(step.if, incident.conditions());
+      const target = taken ? step.then : step.else;
+      incident.record('step', `${step.id}: ${taken ? 'yes' : 'no'}${target ? ` → ${target}` : ''}`, {
+        step: step.id,
+      });
+      done({ ok: true, summary: taken ? 'condition held' : 'condition did not hold' });
+      return target ? { jump: target } : {};
+    }
+    case 'checkpoint':
+      incident.setPhase(step.phase);
+      done();
+      return {};
+    case 'parallel':
+      await Promise.all(step.branches.map((branch) => runSteps(incident, branch)));
+      done();
+      return {};
+  }
+}
+
+async function sendNotifyStep(incident: IncidentState, step: NotifyStep, round = 0): Promise<StepResult> {
+  const deliveriesBefore = incident.deliveries.length;
+  await notify(incident, {
+    step: round ? `${step.id}-${round}` : step.id,
+    targets: Array.isArray(step.audience) ? step.audience : [step.audience],
+    template: step.template,
+    channels: step.channels,
+  });
+  return notifyOutcome(incident.deliveries.slice(deliveriesBefore));
+}
+
+/** A notify step with a cadence (`every`) goes out again until the incident is resolved. */
+export async function repeatNotifyStep(incident: IncidentState, step: NotifyStep): Promise<void> {
+  const every = durationMs(step.every!);
+  for (;;) {
+    const last = Date.parse(incident.engine.repeaters[step.id] ?? incident.now());
+    incident.engine.repeaters[step.id] = new Date(last).toISOString();
+    const due = !(await condition(
+      () => incident.resolved || incident.finished,
+      Math.max(1, last + every - Date.now()),
+      {
+        summary: `${step.id}: next update in ${step.every}`,
+      },
+    ));
+    if (!due) return;
+    const round = incident.steps.filter((s) => s.id === step.id).length;
+    incident.engine.repeaters[step.id] = incident.now();
+    incident.busy++;
+    try {
+      const record = incident.startStep(step.id, step.kind, step.title);
+      incident.finishStep(record, 'done', await sendNotifyStep(incident, step, round));
+    } finally {
+      incident.busy--;
+    }
+  }
+}

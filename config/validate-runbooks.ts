@@ -3,11 +3,13 @@
  * templates and the responder directory, each problem reported as `file:line  field: reason`.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { loadDirectory, targetProblem, type Directory } from '../comms/directory';
 import { loadTemplates, type Template } from '../comms/templates';
 import { checkRunbook, type KnownThings } from '../domain/runbook-checks';
 import { Runbook } from '../domain/runbook';
+import { loadSalesforceTemplates } from '../salesforce/templates';
 import { FileProblems, parseYamlText, schemaProblems, type FileProblem } from './yaml-file';
 
 export interface ValidationReport {
@@ -63,6 +65,7 @@ export function validateRunbooks(
   const problems: FileProblem[] = [];
   const directory = attempt(() => loadDirectory(context.directoryFile), problems);
   const templates = attempt(() => loadTemplates(context.templatesDir), problems);
+  attempt(() => loadSalesforceTemplates(join(context.templatesDir, 'salesforce')), problems);
   const known = knownThings(directory, templates);
   const report: ValidationReport = { runbooks: [], problems };
   const parsedRunbooks: { file: string; runbook: Runbook }[] = [];

@@ -43,6 +43,9 @@ export interface SalesforceTemplate {
   source: z.infer<typeof SalesforceTemplateFile>;
 }
 
+const CONTEXT_VARIABLES =
+  'incident.{id,title,pattern,severity,region,euPersonalData,description}, account.{name,owner}, recipient.name, pack.files';
+
 const hbs = Handlebars.create();
 hbs.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
 
@@ -82,7 +85,15 @@ export function renderKeyAccountTemplate(
 export function loadSalesforceTemplates(dir: string): Map<string, SalesforceTemplate> {
   const templates = new Map<string, SalesforceTemplate>();
   const problems: FileProblem[] = [];
-  const files = readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new FileProblems([
+      { file: dir, field: '', reason: `cannot read: ${(err as NodeJS.ErrnoException).code}` },
+    ]);
+  }
+  const files = names
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => join(dir, f));
@@ -99,7 +110,8 @@ export function loadSalesforceTemplates(dir: string): Map<string, SalesforceTemp
         try {
           hbs.compile(body, { strict: true })(SAMPLE);
         } catch (err) {
-          problems.push({ file, field: part, reason: (err as Error).message.split('\n')[0] ?? String(err) });
+          const why = (err as Error).message.split('\n')[0] ?? String(err);
+          problems.push({ file, field: part, reason: `${why}: the context has only ${CONTEXT_VARIABLES}` });
         }
       }
       templates.set(template.id, template);

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../config/env';
 import { jwtAudience } from '../config/salesforce-env';
 import { loadYamlFile } from '../config/yaml-file';
 import { KeyAccountCriteria } from '../salesforce/key-accounts';
+import { loadSalesforceTemplates } from '../salesforce/templates';
 import { callSalesforce, parseRetryAfter, query, SalesforceApiError } from '../salesforce/api';
 import { SalesforceSession } from '../salesforce/session';
 import { TokenRefused } from '../salesforce/token';
@@ -266,6 +267,32 @@ describe('key-account criteria file', () => {
     );
     assert.doesNotThrow(() =>
       loadYamlFile(join(__dirname, '..', 'config', 'salesforce-key-accounts.yaml'), KeyAccountCriteria),
+    );
+  });
+});
+
+describe('Salesforce templates (templates/salesforce/)', () => {
+  it('load the shipped ones, and refuse a misspelt variable naming file and part', () => {
+    const shipped = loadSalesforceTemplates(join(__dirname, '..', 'templates', 'salesforce'));
+    assert.deepEqual([...shipped.keys()], ['key-account-case', 'procurement-letter']);
+    const dir = mkdtempSync(join(tmpdir(), 'lockout-sf-templates-'));
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      "subject: 'For {{acount.name}}'\ntext: Hello {{recipient.name}}\n",
+    );
+    assert.throws(
+      () => loadSalesforceTemplates(dir),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /broken\.yaml {2}subject: .*not defined.*: the context has only incident\./,
+        );
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadSalesforceTemplates(join(dir, 'missing')),
+      /missing {2}\(document\): cannot read: ENOENT/,
     );
   });
 });

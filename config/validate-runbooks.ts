@@ -23,7 +23,8 @@ function hookProblem(hooks: HooksConfig | undefined, args: Record<string, unknow
   const name = args.hook;
   if (!hooks || typeof name !== 'string' || hasPlaceholder(name)) return undefined;
   const hook = hooks.hooks[name];
-  if (!hook) return `hook "${name}" is not defined in the hooks file (defined: ${Object.keys(hooks.hooks).join(', ') || 'none'})`;
+  if (!hook)
+    return `hook "${name}" is not defined in the hooks file (defined: ${Object.keys(hooks.hooks).join(', ') || 'none'})`;
   const given = Object.keys((args.params as Record<string, unknown> | undefined) ?? {});
   const declared = Object.keys(hook.params ?? {});
   const missing = declared.filter((p) => !given.includes(p));

@@ -186,7 +186,8 @@ export function checkRunbook(runbook: Runbook, known: KnownThings): RunbookProbl
   checkTemplate(runbook.onResolve.template, ['onResolve', 'template']);
   for (const [name, decl] of Object.entries(runbook.facts)) {
     if (name === 'euPersonalData') {
-      if (decl.type !== 'boolean') add(['facts', name, 'type'], 'euPersonalData is true or false: type boolean');
+      if (decl.type !== 'boolean')
+        add(['facts', name, 'type'], 'euPersonalData is true or false: type boolean');
     } else if ((BUILT_IN_FACTS as readonly string[]).includes(name)) {
       add(['facts', name], `"${name}" is a built-in fact (only euPersonalData may be given a default)`);
     }

@@ -14,7 +14,13 @@ export function simulationReport(result: SimulationResult) {
     phase: s.phase,
     escalationLevel: s.escalationLevel,
     timeline: s.timeline.map((e) => ({ offset: at(e.at)!, kind: e.kind, summary: e.summary })),
-    messages: result.messages.map((msg) => ({ offset: at(msg.at)!, channel: msg.channel, recipient: msg.recipient, step: msg.step, subject: msg.subject })),
+    messages: result.messages.map((msg) => ({
+      offset: at(msg.at)!,
+      channel: msg.channel,
+      recipient: msg.recipient,
+      step: msg.step,
+      subject: msg.subject,
+    })),
     clocks: s.clocks.map((c) => ({
       id: c.id,
       title: c.title,
@@ -31,8 +37,18 @@ export function simulationReport(result: SimulationResult) {
       state: a.state,
       decisions: a.decisions.map((d) => ({ offset: at(d.at)!, by: d.by, decision: d.decision })),
     })),
-    steps: s.steps.map((st) => ({ id: st.id, kind: st.kind, state: st.state, offset: at(st.startedAt)!, summary: st.result?.summary ?? null })),
-    refusals: result.refusals.map((r) => ({ at: formatOffset(r.response.at), response: r.response.kind, reason: r.reason })),
+    steps: s.steps.map((st) => ({
+      id: st.id,
+      kind: st.kind,
+      state: st.state,
+      offset: at(st.startedAt)!,
+      summary: st.result?.summary ?? null,
+    })),
+    refusals: result.refusals.map((r) => ({
+      at: formatOffset(r.response.at),
+      response: r.response.kind,
+      reason: r.reason,
+    })),
   };
 }
 
@@ -55,7 +71,10 @@ function clockLine(c: SimulationReport['clocks'][number]): string {
 
 export function formatSimulation(r: SimulationReport): string {
   const pad = (s: string, n: number) => s.padEnd(n);
-  const facts = Object.entries(r.facts).map(([k, v]) => `${k}=${v}`).join(' ') || '(runbook defaults)';
+  const facts =
+    Object.entries(r.facts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '(runbook defaults)';
   const lines = [
     `Simulation of ${r.runbook.title} (${r.runbook.id} v${r.runbook.version}), ${r.simulatedFor} of incident time`,
     `Facts: ${facts}`,
@@ -65,11 +84,18 @@ export function formatSimulation(r: SimulationReport): string {
     ...r.timeline.map((e) => `  ${pad(e.offset, 10)}${e.summary}`),
     '',
     'Messages (rendered, not sent)',
-    ...(r.messages.length ? r.messages.map((msg) => `  ${pad(msg.offset, 10)}${pad(msg.channel, 8)}${pad(msg.recipient, 40)} ${msg.subject}`) : ['  none']),
+    ...(r.messages.length
+      ? r.messages.map(
+          (msg) => `  ${pad(msg.offset, 10)}${pad(msg.channel, 8)}${pad(msg.recipient, 40)} ${msg.subject}`,
+        )
+      : ['  none']),
     '',
     'Clocks',
     ...(r.clocks.length
-      ? r.clocks.map((c) => `  ${pad(`${c.title}${c.legal ? ' (legal)' : ''}`, 44)}${pad(`${c.within} from ${c.from}`, 24)}${clockLine(c)}`)
+      ? r.clocks.map(
+          (c) =>
+            `  ${pad(`${c.title}${c.legal ? ' (legal)' : ''}`, 44)}${pad(`${c.within} from ${c.from}`, 24)}${clockLine(c)}`,
+        )
       : ['  none']),
   ];
   if (r.approvals.length) {

@@ -40,6 +40,8 @@ export interface SimulationOptions {
   /** Step ids whose activities should report failure. */
   failSteps?: string[];
   progress?: (line: string) => void;
+  /** Keep the incident's event history (replay tests record histories this way). */
+  captureHistory?: boolean;
 }
 
 export interface SimulatedMessage {
@@ -58,9 +60,18 @@ export interface SimulationResult {
   messages: SimulatedMessage[];
   /** Responses the incident refused, with its reason. */
   refusals: { response: Response; reason: string }[];
+  history?: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 }
 
-const BUILT_IN = new Set(['title', 'pattern', 'severity', 'region', 'euPersonalData', 'source', 'description']);
+const BUILT_IN = new Set([
+  'title',
+  'pattern',
+  'severity',
+  'region',
+  'euPersonalData',
+  'source',
+  'description',
+]);
 
 export function alertFor(runbook: Runbook, facts: Record<string, string>): GenericAlert {
   const labels = Object.fromEntries(Object.entries(facts).filter(([k]) => !BUILT_IN.has(k)));
@@ -86,17 +97,23 @@ export function defaultHorizon(runbook: Runbook, responses: Response[]): number 
 /** The real activities, except that nothing leaves the machine. */
 function simulatedActivities(deps: ActivityDeps, messages: SimulatedMessage[], failSteps: string[]) {
   const real = createActivities(deps);
-  const send = (channel: Channel) => async (raw: unknown): Promise<DeliveryReceipt> => {
-    const prepared = prepareMessage(deps, channel, raw);
-    messages.push({
-      at: prepared.input.at ?? new Date().toISOString(),
-      step: prepared.input.step,
-      channel,
-      recipient: prepared.input.recipient.name,
-      subject: prepared.message.subject,
-    });
-    return { outcome: 'delivered', messageId: `simulated-${prepared.key}`, detail: 'simulated: rendered, not sent' };
-  };
+  const send =
+    (channel: Channel) =>
+    async (raw: unknown): Promise<DeliveryReceipt> => {
+      const prepared = await prepareMessage(deps, channel, raw);
+      messages.push({
+        at: prepared.input.at ?? new Date().toISOString(),
+        step: prepared.input.step,
+        channel,
+        recipient: prepared.input.recipient.name,
+        subject: prepared.message.subject,
+      });
+      return {
+        outcome: 'delivered',
+        messageId: `simulated-${prepared.key}`,
+        detail: 'simulated: rendered, not sent',
+      };
+    };
   const remediation = Object.fromEntries(
     Object.keys(RUNBOOK_ACTIVITIES).map((name) => [
       name,
@@ -116,16 +133,25 @@ function simulatedActivities(deps: ActivityDeps, messages: SimulatedMessage[], f
   };
 }
 
-function simulationDeps(config: Config): ActivityDeps {
+function simulationDeps(config: Config, client: Client): ActivityDeps {
   const directory = loadDirectory(config.directoryFile);
   const templates = loadTemplates(config.templatesDir);
   const dataDir = mkdtempSync(join(tmpdir(), 'lockout-simulation-'));
   return {
     directory: () => directory,
     templates: () => templates,
-    email: { transport: nodemailer.createTransport({ jsonTransport: true }), from: config.smtp.from, mode: 'smtp' },
+    email: {
+      transport: nodemailer.createTransport({ jsonTransport: true }),
+      from: config.smtp.from,
+      mode: 'smtp',
+    },
     links: (id) => ({ webUi: webUiLink(config, id) }),
-    messaging: { outboxDir: join(dataDir, 'outbox'), sent: fileLedger(join(dataDir, 'sent')), secret: () => undefined },
+    incidentStatus: (id) => client.workflow.getHandle(id).query(m.statusQuery),
+    messaging: {
+      outboxDir: join(dataDir, 'outbox'),
+      sent: fileLedger(join(dataDir, 'sent')),
+      secret: () => undefined,
+    },
     continuity: continuityDefaults(dataDir),
   };
 }
@@ -150,18 +176,24 @@ async function respond(client: Client, incidentId: string, r: Response, detected
       await handle.executeUpdate(m.approveUpdate, { args: [{ step: r.step, by: r.by }] });
       return;
     case 'reject':
-      await handle.executeUpdate(m.rejectUpdate, { args: [{ step: r.step, by: r.by, reason: 'simulated rejection' }] });
+      await handle.executeUpdate(m.rejectUpdate, {
+        args: [{ step: r.step, by: r.by, reason: 'simulated rejection' }],
+      });
       return;
     case 'aware':
       await handle.executeUpdate(m.setAwarenessUpdate, {
-        args: [{ at: new Date(detectedAt + r.awareAt).toISOString(), by: r.by, reason: 'simulated correction' }],
+        args: [
+          { at: new Date(detectedAt + r.awareAt).toISOString(), by: r.by, reason: 'simulated correction' },
+        ],
       });
       return;
     case 'fact':
       await handle.executeUpdate(m.setFactUpdate, { args: [{ name: r.name, value: r.value, by: r.by }] });
       return;
     case 'clock':
-      await handle.executeUpdate(m.clockMetUpdate, { args: [{ clock: r.clock, by: r.by, note: 'simulated' }] });
+      await handle.executeUpdate(m.clockMetUpdate, {
+        args: [{ clock: r.clock, by: r.by, note: 'simulated' }],
+      });
       return;
   }
 }
@@ -184,7 +216,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     say('bundling the workflow');
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
     const taskQueue = 'simulation';
     const worker = await Worker.create({
@@ -192,11 +231,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: simulatedActivities(simulationDeps(options.config), messages, options.failSteps ?? []),
+      activities: simulatedActivities(
+        simulationDeps(options.config, env.client),
+        messages,
+        options.failSteps ?? [],
+      ),
     });
+    let history: SimulationResult['history'];
     const status = await worker.runUntil(async () => {
       const alert = parseGenericAlert(alertFor(runbook, options.facts));
-      const { incidentId } = await openOrJoinIncident({ client: env.client, taskQueue, runbooks: () => [runbook] }, alert);
+      const { incidentId } = await openOrJoinIncident(
+        { client: env.client, taskQueue, runbooks: () => [runbook] },
+        alert,
+      );
       const handle = env.client.workflow.getHandle(incidentId);
       let detectedAt: number | undefined;
       for (let i = 0; i < 100 && detectedAt === undefined; i++) {
@@ -209,7 +256,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (wait > 0) await env.sleep(wait);
         say(`T+${Math.round(r.at / 60_000)}m: ${r.kind}`);
         try {
-          if ((await handle.describe()).status.name === 'RUNNING') await respond(env.client, incidentId, r, start);
+          if ((await handle.describe()).status.name === 'RUNNING')
+            await respond(env.client, incidentId, r, start);
           else refusals.push({ response: r, reason: 'the incident had already ended' });
         } catch (err) {
           if (!(err instanceof WorkflowUpdateFailedError)) throw err;
@@ -220,11 +268,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       say(`running to T+${Math.round(horizonMs / 3_600_000)}h`);
       if (rest > 0 && (await handle.describe()).status.name === 'RUNNING') await env.sleep(rest);
       const final = (await handle.describe()).status.name;
-      const status = final === 'RUNNING' ? await handle.query(m.statusQuery) : ((await handle.result()) as IncidentStatus);
+      const status =
+        final === 'RUNNING' ? await handle.query(m.statusQuery) : ((await handle.result()) as IncidentStatus);
       if (final === 'RUNNING') await handle.terminate('simulation finished');
+      if (options.captureHistory) history = await handle.fetchHistory();
       return status;
     });
-    return { runbook: { id: runbook.id, version: runbook.version, title: runbook.title }, facts: options.facts, horizonMs, status, messages, refusals };
+    return {
+      runbook: { id: runbook.id, version: runbook.version, title: runbook.title },
+      facts: options.facts,
+      horizonMs,
+      status,
+      messages,
+      refusals,
+      ...(history ? { history } : {}),
+    };
   } finally {
     await env.teardown();
   }

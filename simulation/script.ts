@@ -41,17 +41,31 @@ function offset(text: string, what: string, allowNegative = false): number {
 export function parseResponse(spec: string): Response {
   const eq = spec.indexOf('=');
   const atSign = spec.lastIndexOf('@');
-  if (eq < 1 || atSign < eq) throw new Error(`--respond ${spec}: expected <action>=<value>@<offset>, e.g. ack=ana@10m`);
+  if (eq < 1 || atSign < eq)
+    throw new Error(`--respond ${spec}: expected <action>=<value>@<offset>, e.g. ack=ana@10m`);
   const key = spec.slice(0, eq);
   const value = spec.slice(eq + 1, atSign);
   const at = offset(spec.slice(atSign + 1), `--respond ${spec}: offset`);
   if (!value) throw new Error(`--respond ${spec}: the value before @ is empty`);
-  if ((SIMPLE as readonly string[]).includes(key)) return { at, kind: key as (typeof SIMPLE)[number], by: value };
-  if (key === 'aware') return { at, kind: 'aware', awareAt: offset(value, `--respond ${spec}: awareness`, true), by: 'simulated-dpo' };
+  if ((SIMPLE as readonly string[]).includes(key))
+    return { at, kind: key as (typeof SIMPLE)[number], by: value };
+  if (key === 'aware')
+    return {
+      at,
+      kind: 'aware',
+      awareAt: offset(value, `--respond ${spec}: awareness`, true),
+      by: 'simulated-dpo',
+    };
   if (key === 'fact') {
     const colon = value.indexOf(':');
     if (colon < 1) throw new Error(`--respond ${spec}: expected fact=<name>:<value>@<offset>`);
-    return { at, kind: 'fact', name: value.slice(0, colon), value: value.slice(colon + 1), by: 'simulated-responder' };
+    return {
+      at,
+      kind: 'fact',
+      name: value.slice(0, colon),
+      value: value.slice(colon + 1),
+      by: 'simulated-responder',
+    };
   }
   if (key === 'clock') return { at, kind: 'clock', clock: value, by: 'simulated-responder' };
   const [decision, person] = value.includes(':') ? value.split(':', 2) : ['approve', value];

@@ -12,6 +12,7 @@ import type { Logger } from '../config/logger';
 import { continuityDeps } from '../continuity/from-config';
 import { intakeFromConfig } from '../gateway/intake-setup';
 import { lazyClient } from '../temporal/connection';
+import { statusQuery } from '../workflows/messages';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -31,6 +32,8 @@ function readCa(variable: string, file: string | undefined): string | undefined 
 export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+  // One client for everything activities ask of Temporal (opening watch incidents, reading status).
+  const client = lazyClient(config);
   return {
     directory: live(
       () => mtimeStamp(config.directoryFile),
@@ -48,6 +51,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       mode: email.mode,
     },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
+    incidentStatus: (incidentId) => client.workflow.getHandle(incidentId).query(statusQuery),
     messaging: {
       outboxDir: join(config.dataDir, 'outbox'),
       sent: fileLedger(join(config.dataDir, 'sent')),
@@ -56,7 +60,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     },
     continuity: continuityDeps(config, {
       logger,
-      intake: intakeFromConfig(config, lazyClient(config), logger),
+      intake: intakeFromConfig(config, client, logger),
     }),
   };
 }

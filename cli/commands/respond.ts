@@ -190,7 +190,8 @@ export function responderCommands(): Command[] {
       update: m.setPhaseUpdate,
       signal: m.setPhaseSignal,
       payload: ([phase], o) => {
-        if (phase !== 'contained' && phase !== 'recovered') throw new CliError(`${phase}: must be contained or recovered`, 2);
+        if (phase !== 'contained' && phase !== 'recovered')
+          throw new CliError(`${phase}: must be contained or recovered`, 2);
         return noteless({ phase, by: o.by!, note: o.note });
       },
     }),

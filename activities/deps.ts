@@ -4,6 +4,7 @@ import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
+import type { IncidentStatus } from '../domain/incident';
 import type { ContinuityDeps } from '../continuity/deps';
 import type { SalesforceDeps } from '../salesforce/deps';
 
@@ -18,6 +19,8 @@ export interface ActivityDeps {
     mode: 'smtp' | 'local-sink';
   };
   links(incidentId: string): MessageLinks;
+  /** The incident's full current status (its `status` query), for templates that print its timeline. */
+  incidentStatus?(incidentId: string): Promise<IncidentStatus>;
   messaging: MessagingDeps;
   /** TLS checks, expiry watch, remediation hooks, journey modes. */
   continuity: ContinuityDeps;

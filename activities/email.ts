@@ -24,7 +24,7 @@ function isPermanent(err: unknown): boolean {
 export function emailActivities(deps: ActivityDeps) {
   return {
     async sendEmail(input: SendEmailInput): Promise<DeliveryReceipt> {
-      const prepared = prepareMessage(deps, 'email', input);
+      const prepared = await prepareMessage(deps, 'email', input);
       const { recipient } = prepared.input;
       if (!recipient.email) throw permanent(`${recipient.id} has no email address`, 'NoContactPoint');
       if (prepared.earlier) return prepared.earlier;

@@ -12,7 +12,7 @@ import { renderTemplate, type RenderedMessage } from '../comms/templates';
 import type { Delivery, IncidentStatus } from '../domain/incident';
 import type { Channel } from '../domain/runbook';
 import type { ActivityDeps } from './deps';
-import { permanent } from './failures';
+import { permanent, transient } from './failures';
 import { countThisDelivery } from './metrics';
 
 /** The input of every send activity (sendEmail, sendSms, placeVoiceCall, postWebhook). */
@@ -61,7 +61,14 @@ export interface PreparedMessage {
   earlier?: DeliveryReceipt;
 }
 
-export function prepareMessage(deps: ActivityDeps, channel: Channel, raw: unknown): PreparedMessage {
+/** Templates that print the timeline or the delivery log need the full status (see notify.ts). */
+const USES_HISTORY = /\b(timeline|deliveries)\b/;
+
+export async function prepareMessage(
+  deps: ActivityDeps,
+  channel: Channel,
+  raw: unknown,
+): Promise<PreparedMessage> {
   const parsed = SendInput.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues
@@ -76,9 +83,23 @@ export function prepareMessage(deps: ActivityDeps, channel: Channel, raw: unknow
       `unknown template "${input.template}" (known: ${[...deps.templates().keys()].join(', ')})`,
       'UnknownTemplate',
     );
+  // The workflow sends a compact status (no timeline, no delivery log) to keep its history small;
+  // templates that print them get the full status from the workflow itself.
+  let status = input.status;
+  const source = template.source;
+  const usesHistory = [source.subject, source.text, source.html ?? '', source.sms ?? ''].some((t) =>
+    USES_HISTORY.test(t),
+  );
+  if (usesHistory && status.timeline.length === 0 && deps.incidentStatus) {
+    try {
+      status = await deps.incidentStatus(input.incidentId);
+    } catch (err) {
+      throw transient(`cannot read the incident's timeline for ${input.template}: ${(err as Error).message}`);
+    }
+  }
   let message: RenderedMessage;
   try {
-    const context = messageContext(input.status, input.recipient, {
+    const context = messageContext(status, input.recipient, {
       links: deps.links(input.incidentId),
       directory: deps.directory(),
       asOf: input.at,

@@ -96,7 +96,7 @@ export function voiceTwiml(text: string): string {
 export function twilioActivities(deps: ActivityDeps) {
   return {
     async sendSms(input: SendInput): Promise<DeliveryReceipt> {
-      const prepared = prepareMessage(deps, 'sms', input);
+      const prepared = await prepareMessage(deps, 'sms', input);
       const to = phoneOf(prepared);
       if (prepared.earlier) return prepared.earlier;
       const body = prepared.message.sms!;
@@ -112,7 +112,7 @@ export function twilioActivities(deps: ActivityDeps) {
     },
 
     async placeVoiceCall(input: SendInput): Promise<DeliveryReceipt> {
-      const prepared = prepareMessage(deps, 'voice', input);
+      const prepared = await prepareMessage(deps, 'voice', input);
       const to = phoneOf(prepared);
       if (prepared.earlier) return prepared.earlier;
       const twiml = voiceTwiml(prepared.message.sms!);

@@ -13,7 +13,7 @@ import { accepted, outboxed, prepareMessage, type DeliveryReceipt, type SendInpu
 export function webhookActivities(deps: ActivityDeps) {
   return {
     async postWebhook(input: SendInput): Promise<DeliveryReceipt> {
-      const prepared = prepareMessage(deps, 'webhook', input);
+      const prepared = await prepareMessage(deps, 'webhook', input);
       const { recipient } = prepared.input;
       const hook = webhookOf(deps.directory(), recipient.id);
       if (!hook) throw permanent(`${recipient.id} has no webhook in the directory`, 'NoContactPoint');

@@ -5,6 +5,7 @@ import { approvalsCommand } from './commands/approvals';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
+import { simulateCommand } from './commands/simulate';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
 import { statusCommand } from './commands/status';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     validateCommand(),
     previewCommand(),
     classifyCommand(),
+    simulateCommand(),
     syncCommand(),
   ];
   for (const command of commands) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { loadDirectory, targetProblem, type Directory } from '../comms/directory';
 import { loadTemplates, type Template } from '../comms/templates';
+import { loadHooksConfig, type HooksConfig } from '../continuity/hooks-config';
 import { checkRunbook, type KnownThings } from '../domain/runbook-checks';
 import { Runbook } from '../domain/runbook';
 import { loadSalesforceTemplates } from '../salesforce/templates';
@@ -18,6 +19,22 @@ export interface ValidationReport {
 }
 
 const hasPlaceholder = (value: unknown): boolean => typeof value === 'string' && value.includes('${');
+
+/** Remediation hooks must exist in the hooks file, with exactly the parameters they declare. */
+function hookProblem(hooks: HooksConfig | undefined, args: Record<string, unknown>): string | undefined {
+  const name = args.hook;
+  if (!hooks || typeof name !== 'string' || hasPlaceholder(name)) return undefined;
+  const hook = hooks.hooks[name];
+  if (!hook)
+    return `hook "${name}" is not defined in the hooks file (defined: ${Object.keys(hooks.hooks).join(', ') || 'none'})`;
+  const given = Object.keys((args.params as Record<string, unknown> | undefined) ?? {});
+  const declared = Object.keys(hook.params ?? {});
+  const missing = declared.filter((p) => !given.includes(p));
+  const unknown = given.filter((p) => !declared.includes(p));
+  if (missing.length) return `hook "${name}" needs params: ${missing.join(', ')}`;
+  if (unknown.length) return `hook "${name}" does not take params: ${unknown.join(', ')}`;
+  return undefined;
+}
 
 function activityProblem(name: string, args: Record<string, unknown>): string | undefined {
   const entry = RUNBOOK_ACTIVITIES[name];
@@ -38,9 +55,11 @@ function activityProblem(name: string, args: Record<string, unknown>): string | 
 export function knownThings(
   directory: Directory | undefined,
   templates: Map<string, Template> | undefined,
+  hooks?: HooksConfig,
 ): KnownThings {
   return {
-    activityProblem,
+    activityProblem: (name, args) =>
+      activityProblem(name, args) ?? (name === 'runRemediationHook' ? hookProblem(hooks, args) : undefined),
     isRisky: (name) => RUNBOOK_ACTIVITIES[name]?.risky ?? false,
     templateExists: (id) => templates === undefined || templates.has(id),
     targetProblem: (target) => (directory ? targetProblem(directory, target) : undefined),
@@ -58,15 +77,20 @@ function attempt<T>(load: () => T, problems: FileProblem[]): T | undefined {
   }
 }
 
-export function validateRunbooks(
-  files: string[],
-  context: { directoryFile: string; templatesDir: string },
-): ValidationReport {
+export interface ValidationContext {
+  directoryFile: string;
+  templatesDir: string;
+  /** Remediation hooks (config/hooks.yaml); without it, hook names are not checked. */
+  hooksFile?: string;
+}
+
+export function validateRunbooks(files: string[], context: ValidationContext): ValidationReport {
   const problems: FileProblem[] = [];
   const directory = attempt(() => loadDirectory(context.directoryFile), problems);
   const templates = attempt(() => loadTemplates(context.templatesDir), problems);
   attempt(() => loadSalesforceTemplates(join(context.templatesDir, 'salesforce')), problems);
-  const known = knownThings(directory, templates);
+  const hooks = context.hooksFile ? attempt(() => loadHooksConfig(context.hooksFile!), problems) : undefined;
+  const known = knownThings(directory, templates, hooks);
   const report: ValidationReport = { runbooks: [], problems };
   const parsedRunbooks: { file: string; runbook: Runbook }[] = [];
 

@@ -64,6 +64,7 @@ export function declaredFacts(
   const facts: Record<string, FactValue> = {};
   const problems: string[] = [];
   for (const [name, decl] of Object.entries(runbook.facts)) {
+    if ((BUILT_IN_FACTS as readonly string[]).includes(name)) continue; // only euPersonalData's default (intake)
     const raw = labels[decl.label ?? name];
     if (raw !== undefined) {
       const coerced = coerceFact(name, decl, raw);

@@ -169,3 +169,15 @@ export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
       });
     },
   );
+
+export interface PhaseInput {
+  phase: 'contained' | 'recovered';
+  by: string;
+  note?: string;
+}
+export const checkPhase = (input: unknown): Checked<PhaseInput> =>
+  check(input, '{"phase": "contained", "by": "ana"}', (f) => {
+    if (f.phase !== 'contained' && f.phase !== 'recovered')
+      throw new Refusal('phase: must be contained or recovered');
+    return withoutUndefined({ phase: f.phase, by: text(f, 'by', 100), note: optionalText(f, 'note', 1000) });
+  });

@@ -185,8 +185,12 @@ export function checkRunbook(runbook: Runbook, known: KnownThings): RunbookProbl
   checkTargets(runbook.onResolve.notify, ['onResolve', 'notify']);
   checkTemplate(runbook.onResolve.template, ['onResolve', 'template']);
   for (const [name, decl] of Object.entries(runbook.facts)) {
-    if ((BUILT_IN_FACTS as readonly string[]).includes(name))
-      add(['facts', name], `"${name}" is a built-in fact`);
+    if (name === 'euPersonalData') {
+      if (decl.type !== 'boolean')
+        add(['facts', name, 'type'], 'euPersonalData is true or false: type boolean');
+    } else if ((BUILT_IN_FACTS as readonly string[]).includes(name)) {
+      add(['facts', name], `"${name}" is a built-in fact (only euPersonalData may be given a default)`);
+    }
     const d = decl.default;
     if (d === undefined) continue;
     const ok = decl.type === 'list' ? Array.isArray(d) : typeof d === decl.type;

@@ -234,7 +234,13 @@ export const Runbook = z
     clocks: z.array(Clock).default([]),
     escalation: z.object({ levels: z.array(EscalationLevel).default([]) }).strict(),
     steps: z.array(Step).min(1),
-    onResolve: z.object({ notify: Targets, template: Id.default('resolution-notice') }).strict(),
+    onResolve: z
+      .object({
+        notify: Targets,
+        template: Id.default('resolution-notice'),
+        channels: z.array(Channel).min(1).default(['email']),
+      })
+      .strict(),
   })
   .strict();
 export type Runbook = z.infer<typeof Runbook>;

@@ -28,7 +28,8 @@ export function factsFrom(alert: Alert, runbook: Runbook): IncidentFacts {
     pattern: alert.pattern,
     severity: alert.severity ?? runbook.severity,
     region: alert.region,
-    euPersonalData: alert.euPersonalData ?? false,
+    // A runbook may say EU personal data is affected unless the alert says otherwise (data residency).
+    euPersonalData: alert.euPersonalData ?? runbook.facts.euPersonalData?.default === true,
     source: alert.source,
     description: alert.description,
     labels: alert.labels,

@@ -4,6 +4,7 @@ import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
+import { runbookFromYaml } from './helpers/runbooks';
 import { startTimeSkippingTemporal } from './helpers/temporal';
 import { withWorker } from './helpers/worker';
 
@@ -24,14 +25,33 @@ describe('incident escalation (time-skipping server)', function () {
   const run = (fn: (taskQueue: string) => Promise<void>) =>
     withWorker(env, testDeps(mail.url), fn, 'escalation');
 
+  /** Two escalation levels 15 minutes apart, email only: the skeleton every runbook builds on. */
+  const chain = runbookFromYaml(`
+id: escalation-test
+version: 1
+title: Escalation test
+escalation:
+  levels:
+    - { after: 15m, notify: [engineering, compliance] }
+    - { after: 15m, notify: [incident-commander] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+onResolve: { notify: [operations, engineering, compliance] }
+`);
+
   it('emails operations the technical alert with id, pattern, severity and how to acknowledge', async () => {
     await run(async (taskQueue) => {
-      const { incidentId } = await sendAlert(env.client, taskQueue, {
-        title: 'Salesforce API certificate chain invalid',
-        pattern: 'certificate-chain',
-        severity: 'sev1',
-        region: 'eu',
-      });
+      const { incidentId } = await sendAlert(
+        env.client,
+        taskQueue,
+        {
+          title: 'Salesforce API certificate chain invalid',
+          pattern: 'certificate-chain',
+          severity: 'sev1',
+          region: 'eu',
+        },
+        [chain],
+      );
       const [message] = await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
       assert.ok(message);
       assert.deepEqual(message.to, ['ana.ortiz@example.com']);
@@ -47,10 +67,12 @@ describe('incident escalation (time-skipping server)', function () {
 
   it('escalates to the next level when nobody acknowledges within 15 minutes, and not before', async () => {
     await run(async (taskQueue) => {
-      const { incidentId } = await sendAlert(env.client, taskQueue, {
-        title: 'Token expired',
-        pattern: 'token-expiry',
-      });
+      const { incidentId } = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'Token expired', pattern: 'token-expiry' },
+        [chain],
+      );
       await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
 
       await env.sleep('14m');
@@ -80,10 +102,15 @@ describe('incident escalation (time-skipping server)', function () {
 
   it('never sends an escalation once someone acknowledged before the timeout', async () => {
     await run(async (taskQueue) => {
-      const { incidentId } = await sendAlert(env.client, taskQueue, {
-        title: 'ACL drift',
-        pattern: 'acl-misconfiguration',
-      });
+      const { incidentId } = await sendAlert(
+        env.client,
+        taskQueue,
+        {
+          title: 'ACL drift',
+          pattern: 'acl-misconfiguration',
+        },
+        [chain],
+      );
       await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
       await env.sleep('5m');
       const handle = env.client.workflow.getHandle(incidentId);

@@ -12,6 +12,7 @@ import type { Logger } from '../config/logger';
 import { continuityDeps } from '../continuity/from-config';
 import { intakeFromConfig } from '../gateway/intake-setup';
 import { lazyClient } from '../temporal/connection';
+import { statusQuery } from '../workflows/messages';
 import { salesforceDepsFromConfig } from '../salesforce/deps';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
 
@@ -33,6 +34,8 @@ function readCa(variable: string, file: string | undefined): string | undefined 
 export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+  // One client for everything activities ask of Temporal (opening watch incidents, reading status).
+  const client = lazyClient(config);
   const salesforce = salesforceDepsFromConfig(config, logger);
   return {
     directory: live(
@@ -51,6 +54,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       mode: email.mode,
     },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
+    incidentStatus: (incidentId) => client.workflow.getHandle(incidentId).query(statusQuery),
     messaging: {
       outboxDir: join(config.dataDir, 'outbox'),
       sent: fileLedger(join(config.dataDir, 'sent')),
@@ -59,7 +63,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     },
     continuity: continuityDeps(config, {
       logger,
-      intake: intakeFromConfig(config, lazyClient(config), logger),
+      intake: intakeFromConfig(config, client, logger),
       extraSources: [salesforceExpirySource(salesforce.session)],
     }),
     salesforce,

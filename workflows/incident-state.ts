@@ -297,6 +297,14 @@ export class IncidentState {
     };
   }
 
+  /**
+   * The status without its timeline and delivery log: what every message activity gets. Those
+   * two grow with the incident; templates that print them query the workflow instead.
+   */
+  compactStatus(): IncidentStatus {
+    return { ...this.status(), timeline: [], deliveries: [] };
+  }
+
   /** Whether this run's history is long enough to hand over to a fresh run. */
   historyIsLong(): boolean {
     const info = workflowInfo();

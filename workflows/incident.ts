@@ -42,7 +42,7 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
       step: 'resolution',
       targets: input.runbook.onResolve.notify,
       template: input.runbook.onResolve.template,
-      channels: ['email'],
+      channels: input.runbook.onResolve.channels ?? ['email'],
     });
     incident.engine.closingSent = true;
   }

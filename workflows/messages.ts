@@ -12,6 +12,7 @@ import type {
   DecisionInput,
   EscalateInput,
   FactInput,
+  PhaseInput,
   ReceiptInput,
   ReopenInput,
 } from '../domain/responder-input';
@@ -50,6 +51,10 @@ export const clockMetUpdate = defineUpdate<string, [ClockMetInput]>('clockMet');
 /** A recipient confirmed a message (link, reply); with `acknowledge` it also acknowledges as them. */
 export const confirmReceiptSignal = defineSignal<[ReceiptInput]>('confirmReceipt');
 export const confirmReceiptUpdate = defineUpdate<string, [ReceiptInput]>('confirmReceipt');
+
+/** Responders declare the incident contained or recovered (runbook checkpoints do it too). */
+export const setPhaseSignal = defineSignal<[PhaseInput]>('setPhase');
+export const setPhaseUpdate = defineUpdate<string, [PhaseInput]>('setPhase');
 
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');

@@ -5,7 +5,13 @@
  * address, a webhook's 4xx) moves on at once; transient ones are retried by Temporal first.
  * Every attempt lands in the deliveries and the timeline, with the provider's message id.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeliveryReceipt } from '../activities/message';
 import type { MessageAbout } from '../comms/context';
@@ -32,6 +38,9 @@ const SENDER = {
   voice: senders.placeVoiceCall,
   webhook: senders.postWebhook,
 } as const;
+
+/** Patch id: an outboxed message moves on to the recipient's next channel. */
+export const OUTBOX_TRIES_NEXT_CHANNEL = 'outbox-tries-next-channel';
 
 export interface Notification {
   /** Step id or `escalation-<level>`: names the message in the timeline and its idempotency key. */
@@ -64,8 +73,9 @@ function describe(receipt: DeliveryReceipt): string {
   return receipt.outcome === 'outboxed' ? receipt.detail : `delivered, message id ${receipt.messageId}`;
 }
 
-async function deliver(incident: IncidentState, recipient: Recipient, n: Notification): Promise<boolean> {
+async function deliver(incident: IncidentState, recipient: Recipient, n: Notification): Promise<void> {
   const channels = channelsFor(recipient, n.channels);
+  let outboxed = false;
   for (const [i, channel] of channels.entries()) {
     const send = channel in SENDER ? SENDER[channel as keyof typeof SENDER] : undefined;
     if (!send) continue;
@@ -78,7 +88,7 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
             step: n.step,
             recipient,
             template: n.template,
-            status: incident.status(),
+            status: incident.compactStatus(),
             at: incident.now(),
             ...(n.about ? { about: n.about } : {}),
           },
@@ -91,14 +101,18 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
         channel,
         ...receipt,
       });
+      const next = channels[i + 1];
+      // A channel without credentials reached nobody: try the recipient's next one. (Incidents
+      // started before this change stopped at the outbox; the patch keeps them replaying.)
+      const tryNext =
+        receipt.outcome === 'outboxed' && next !== undefined && patched(OUTBOX_TRIES_NEXT_CHANNEL);
       incident.record(
         'notification',
-        `${n.template} → ${recipient.name} by ${channel}: ${describe(receipt)}`,
-        {
-          step: n.step,
-        },
+        `${n.template} → ${recipient.name} by ${channel}: ${describe(receipt)}${tryNext ? `; trying ${next}` : ''}`,
+        { step: n.step },
       );
-      return true;
+      if (!tryNext) return;
+      outboxed = true;
     } catch (err) {
       const detail = failureReason(err);
       incident.deliveries.push({
@@ -119,12 +133,13 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
   }
   incident.record(
     'notification',
-    channels.length
-      ? `${recipient.name} NOT REACHED on any channel (${channels.join(', ')})`
-      : `${recipient.name} NOT REACHED: has none of the channels ${n.channels.join(', ')}`,
+    outboxed
+      ? `${recipient.name} NOT REACHED: every channel tried kept the message in the outbox or failed (${channels.join(', ')})`
+      : channels.length
+        ? `${recipient.name} NOT REACHED on any channel (${channels.join(', ')})`
+        : `${recipient.name} NOT REACHED: has none of the channels ${n.channels.join(', ')}`,
     { step: n.step },
   );
-  return false;
 }
 
 /** Sends one notification to every recipient of its targets; resolves when all were tried. */

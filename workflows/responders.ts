@@ -6,6 +6,7 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { coerceFact, BUILT_IN_FACTS } from '../domain/facts';
+import { phaseReached } from '../domain/phase';
 import type { Checked } from '../domain/responder-input';
 import * as input from '../domain/responder-input';
 import { decide } from './approvals';
@@ -55,6 +56,7 @@ export function handleResponders(incident: IncidentState): void {
     input.checkReceipt,
     confirmReceipt,
   );
+  both(incident, 'setPhase', m.setPhaseSignal, m.setPhaseUpdate, input.checkPhase, setPhase);
   both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
 }
 
@@ -221,6 +223,15 @@ const confirmReceipt: Action<input.ReceiptInput> = (incident, { step, recipient,
   if (incident.acknowledged) return `receipt of ${step} by ${recipient} recorded; already acknowledged`;
   const acked = acknowledge(incident, { by: recipient, note: `via ${via}` });
   return typeof acked === 'string' ? `${acked} (${via})` : acked;
+};
+
+const setPhase: Action<input.PhaseInput> = (incident, { phase, by, note }) => {
+  if (incident.resolved) return { refused: 'incident already resolved' };
+  if (phaseReached(incident.phase, phase)) return { refused: `already ${incident.phase}` };
+  incident.engine.lastActor = by;
+  incident.record('phase', `${by} declares the incident ${phase}${note ? `: ${note}` : ''}`, { actor: by });
+  incident.setPhase(phase, by);
+  return `phase is ${phase}`;
 };
 
 const resolve: Action<input.ResolveInput> = (incident, { by, reason }) => {

@@ -183,6 +183,19 @@ export function responderCommands(): Command[] {
       payload: ([clock], o) => noteless({ clock: clock!, by: o.by!, at: o.at, note: o.note }),
     }),
     responderCommand({
+      name: 'phase',
+      description: 'Declare the incident contained or recovered (starts clocks that run from those events)',
+      args: [['<phase>', 'contained or recovered']],
+      options: (c) => c.requiredOption('--by <person>', 'who declares it').option('--note <text>', 'why'),
+      update: m.setPhaseUpdate,
+      signal: m.setPhaseSignal,
+      payload: ([phase], o) => {
+        if (phase !== 'contained' && phase !== 'recovered')
+          throw new CliError(`${phase}: must be contained or recovered`, 2);
+        return noteless({ phase, by: o.by!, note: o.note });
+      },
+    }),
+    responderCommand({
       name: 'resolve',
       description:
         'Resolve an incident: sends the closing summary (legal clocks keep running until met or missed)',

@@ -2,7 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../activities';
+import { statusQuery } from '../../workflows/messages';
 import type { TwilioConfig } from '../../activities/deps';
 import { loadDirectory, type Directory } from '../../comms/directory';
 import { createMailTransport } from '../../comms/mail-transport';
@@ -46,6 +48,8 @@ export interface TestDepsOverrides {
   /** Outbox and sent-ledger live here (a fresh temporary directory by default). */
   dataDir?: string;
   continuity?: Partial<ContinuityDeps>;
+  /** Lets report templates read the incident's full timeline (otherwise they print it empty). */
+  client?: Client;
   /** Salesforce through a session on the loopback double; absent → "not configured". */
   salesforce?: SalesforceDeps;
 }
@@ -63,6 +67,9 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
       mode: 'smtp',
     },
     links: (id) => ({ webUi: `http://ui.test/namespaces/default/workflows/${id}` }),
+    ...(overrides.client
+      ? { incidentStatus: (id: string) => overrides.client!.workflow.getHandle(id).query(statusQuery) }
+      : {}),
     messaging: {
       outboxDir: join(dataDir, 'outbox'),
       sent: fileLedger(join(dataDir, 'sent')),

@@ -14,16 +14,63 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Command } from 'commander';
+import { loadConfig } from '../../config/env';
 import { parseGenericAlert } from '../../intake/alerts';
+import { runSimulation } from '../../simulation/run';
+import type { Response } from '../../simulation/script';
 import { acknowledgeUpdate, alertSignal, resolveUpdate } from '../../workflows/messages';
 import { createIncidentWorker } from '../../workers/worker';
 import { testDeps } from '../helpers/deps';
-import { sendAlert } from '../helpers/incidents';
+import { sendAlert, shippedRunbooks } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordCrmSyncHistory } from './record-crm-sync';
 
 type Scenario = (env: TestWorkflowEnvironment, client: Client, taskQueue: string) => Promise<string>;
+
+const MIN = 60_000;
+
+/** A shipped runbook run by the simulator (real workflow, messages rendered, remediation simulated). */
+interface RunbookScenario {
+  runbook: string;
+  facts: Record<string, string>;
+  responses: Response[];
+}
+
+export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
+  /** Approvals with quorum and two-person rule, journeys, remediation, containment, recovery, GDPR met. */
+  'certificate-chain-prompt': {
+    runbook: 'certificate-chain',
+    facts: { region: 'eu', euPersonalData: 'true' },
+    responses: [
+      { at: 3 * MIN, kind: 'ack', by: 'ana' },
+      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
+      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
+      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
+      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
+      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
+      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
+    ],
+  },
+  /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
+  'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
+  /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
+  'acl-misconfiguration-reopened': {
+    runbook: 'acl-misconfiguration',
+    facts: { region: 'eu', euPersonalData: 'true' },
+    responses: [
+      { at: 10 * MIN, kind: 'ack', by: 'ana' },
+      { at: 30 * MIN, kind: 'reopen', by: 'ana' },
+      { at: 50 * MIN, kind: 'ack', by: 'emil' },
+      { at: 60 * MIN, kind: 'aware', awareAt: -20 * MIN, by: 'kemi' },
+      { at: 70 * MIN, kind: 'approve', step: 'approve-restore-permissions', by: 'ben' },
+      { at: 71 * MIN, kind: 'approve', step: 'approve-restore-permissions', by: 'dev' },
+      { at: 4 * 60 * MIN, kind: 'resolve', by: 'emil' },
+      { at: 70 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+    ],
+  },
+};
 
 export const SCENARIOS: Record<string, Scenario> = {
   /** Generic runbook: duplicate alert, escalation to level 1, acknowledgement, resolution. */
@@ -46,14 +93,29 @@ export const SCENARIOS: Record<string, Scenario> = {
 async function main(): Promise<void> {
   const opts = new Command('record-histories')
     .description('Record event histories of complete incidents into test/histories/ for the replay test')
-    .option('--only <name>', `one scenario: ${Object.keys(SCENARIOS).join(', ')}`)
+    .option('--only <name>', `one scenario: ${[...Object.keys(SCENARIOS), ...Object.keys(RUNBOOK_SCENARIOS)].join(', ')}`)
     .option('--force', 'overwrite existing histories')
     .parse()
     .opts<{ only?: string; force?: boolean }>();
-  const names = opts.only ? [opts.only] : Object.keys(SCENARIOS);
+  const names = opts.only ? [opts.only] : [...Object.keys(SCENARIOS), ...Object.keys(RUNBOOK_SCENARIOS)];
+  for (const name of names.filter((n) => RUNBOOK_SCENARIOS[n])) {
+    const file = join(__dirname, `${name}.json`);
+    if (existsSync(file) && !opts.force) {
+      console.log(`${name}: kept (exists; --force overwrites)`);
+      continue;
+    }
+    const scenario = RUNBOOK_SCENARIOS[name]!;
+    const runbook = shippedRunbooks().find((r) => r.id === scenario.runbook);
+    if (!runbook) throw new Error(`no shipped runbook "${scenario.runbook}"`);
+    const result = await runSimulation({ config: loadConfig({}), runbook, facts: scenario.facts, responses: scenario.responses, captureHistory: true });
+    writeFileSync(file, `${historyToJSON(result.history!)}\n`);
+    console.log(`${name}: recorded ${result.history!.events?.length} events (${runbook.id} v${runbook.version})`);
+  }
+  if (names.every((n) => RUNBOOK_SCENARIOS[n])) return;
   const [env, mail] = await Promise.all([startTimeSkippingTemporal(), startMailCatcher()]);
   try {
     for (const name of names) {
+      if (RUNBOOK_SCENARIOS[name]) continue;
       const scenario = SCENARIOS[name];
       if (!scenario) throw new Error(`unknown scenario "${name}"`);
       const file = join(__dirname, `${name}.json`);

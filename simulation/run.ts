@@ -1,0 +1,325 @@
+/**
+ * `lockout simulate`: runs a runbook on the time-skipping test server, hours in seconds, with the
+ * real workflow, directory and templates. Messages are rendered but not sent, remediation is not
+ * run (each activity step reports "simulated"), and responders act at the offsets given.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities, type ActivityDeps } from '../activities';
+import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
+import { prepareMessage, type DeliveryReceipt } from '../activities/message';
+import { fileLedger } from '../comms/sent-ledger';
+import { loadDirectory } from '../comms/directory';
+import { loadTemplates } from '../comms/templates';
+import { webUiLink, type Config } from '../config/env';
+import type { GenericAlert } from '../domain/alert';
+import { durationMs } from '../domain/duration';
+import { DATA_REGIONS, regionalTaskQueue } from '../domain/regions';
+import type { IncidentStatus, StepResult } from '../domain/incident';
+import type { Channel, Runbook } from '../domain/runbook';
+import { parseGenericAlert } from '../intake/alerts';
+import { openOrJoinIncident } from '../intake/open-incident';
+import { requireBinary, TEMPORAL_TEST_SERVER } from '../temporal/binaries';
+import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { WORKFLOWS_PATH } from '../workers/worker';
+import * as m from '../workflows/messages';
+import { continuityDefaults } from './continuity';
+import { formatOffset, type Response } from './script';
+
+export interface SimulationOptions {
+  config: Config;
+  runbook: Runbook;
+  facts: Record<string, string>;
+  responses: Response[];
+  /** Simulated time to run for; default: the longest clock plus an hour (at least 4 h). */
+  horizonMs?: number;
+  /** Step ids whose activities should report failure. */
+  failSteps?: string[];
+  progress?: (line: string) => void;
+  /** Keep the incident's event history (replay tests record histories this way). */
+  captureHistory?: boolean;
+}
+
+export interface SimulatedMessage {
+  at: string;
+  step: string;
+  channel: Channel;
+  recipient: string;
+  subject: string;
+}
+
+export interface SimulationResult {
+  runbook: { id: string; version: number; title: string };
+  facts: Record<string, string>;
+  horizonMs: number;
+  status: IncidentStatus;
+  messages: SimulatedMessage[];
+  /** Responses the incident refused, with its reason. */
+  refusals: { response: Response; reason: string }[];
+  history?: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+}
+
+const BUILT_IN = new Set([
+  'title',
+  'pattern',
+  'severity',
+  'region',
+  'euPersonalData',
+  'source',
+  'description',
+]);
+
+export function alertFor(runbook: Runbook, facts: Record<string, string>): GenericAlert {
+  const labels = Object.fromEntries(Object.entries(facts).filter(([k]) => !BUILT_IN.has(k)));
+  return {
+    title: facts.title ?? `Simulated: ${runbook.title}`,
+    source: facts.source ?? 'simulation',
+    pattern: (facts.pattern ?? runbook.match.patterns[0] ?? 'unclassified') as GenericAlert['pattern'],
+    ...(facts.severity ? { severity: facts.severity as GenericAlert['severity'] } : {}),
+    ...(facts.region ? { region: facts.region as GenericAlert['region'] } : {}),
+    ...(facts.euPersonalData ? { euPersonalData: facts.euPersonalData === 'true' } : {}),
+    ...(facts.description ? { description: facts.description } : {}),
+    labels,
+    fingerprint: `simulation-${runbook.id}`,
+  };
+}
+
+export function defaultHorizon(runbook: Runbook, responses: Response[]): number {
+  const clocks = runbook.clocks.map((c) => durationMs(c.within));
+  const last = Math.max(0, ...responses.map((r) => r.at));
+  return Math.max(4 * 3_600_000, ...clocks.map((c) => c + 3_600_000), last + 3_600_000);
+}
+
+/** The real activities, except that nothing leaves the machine. */
+function simulatedActivities(deps: ActivityDeps, messages: SimulatedMessage[], failSteps: string[]) {
+  const real = createActivities(deps);
+  const send =
+    (channel: Channel) =>
+    async (raw: unknown): Promise<DeliveryReceipt> => {
+      const prepared = await prepareMessage(deps, channel, raw);
+      messages.push({
+        at: prepared.input.at ?? new Date().toISOString(),
+        step: prepared.input.step,
+        channel,
+        recipient: prepared.input.recipient.name,
+        subject: prepared.message.subject,
+      });
+      return {
+        outcome: 'delivered',
+        messageId: `simulated-${prepared.key}`,
+        detail: 'simulated: rendered, not sent',
+      };
+    };
+  const remediation = Object.fromEntries(
+    Object.keys(RUNBOOK_ACTIVITIES).map((name) => [
+      name,
+      async (input: { step: string }): Promise<StepResult> => {
+        const fails = failSteps.includes(input.step);
+        return { ok: !fails, summary: `simulated: ${name} not run${fails ? ', reported as failing' : ''}` };
+      },
+    ]),
+  );
+  return {
+    ...real,
+    ...remediation,
+    sendEmail: send('email'),
+    sendSms: send('sms'),
+    placeVoiceCall: send('voice'),
+    postWebhook: send('webhook'),
+  };
+}
+
+function simulationDeps(config: Config, client: Client): ActivityDeps {
+  const directory = loadDirectory(config.directoryFile);
+  const templates = loadTemplates(config.templatesDir);
+  const dataDir = mkdtempSync(join(tmpdir(), 'lockout-simulation-'));
+  return {
+    directory: () => directory,
+    templates: () => templates,
+    email: {
+      transport: nodemailer.createTransport({ jsonTransport: true }),
+      from: config.smtp.from,
+      mode: 'smtp',
+    },
+    links: (id) => ({ webUi: webUiLink(config, id) }),
+    incidentStatus: (id) => client.workflow.getHandle(id).query(m.statusQuery),
+    messaging: {
+      outboxDir: join(dataDir, 'outbox'),
+      sent: fileLedger(join(dataDir, 'sent')),
+      secret: () => undefined,
+    },
+    continuity: continuityDefaults(dataDir),
+  };
+}
+
+async function respond(client: Client, incidentId: string, r: Response, detectedAt: number): Promise<void> {
+  const handle = client.workflow.getHandle(incidentId);
+  const note = `simulated response at ${formatOffset(r.at)}`;
+  switch (r.kind) {
+    case 'ack':
+      await handle.executeUpdate(m.acknowledgeUpdate, { args: [{ by: r.by, note }] });
+      return;
+    case 'resolve':
+      await handle.executeUpdate(m.resolveUpdate, { args: [{ by: r.by, reason: 'simulated resolution' }] });
+      return;
+    case 'reopen':
+      await handle.executeUpdate(m.reopenUpdate, { args: [{ by: r.by, reason: 'simulated reopen' }] });
+      return;
+    case 'escalate':
+      await handle.executeUpdate(m.escalateUpdate, { args: [{ by: r.by }] });
+      return;
+    case 'approve':
+      await handle.executeUpdate(m.approveUpdate, { args: [{ step: r.step, by: r.by }] });
+      return;
+    case 'reject':
+      await handle.executeUpdate(m.rejectUpdate, {
+        args: [{ step: r.step, by: r.by, reason: 'simulated rejection' }],
+      });
+      return;
+    case 'aware':
+      await handle.executeUpdate(m.setAwarenessUpdate, {
+        args: [
+          { at: new Date(detectedAt + r.awareAt).toISOString(), by: r.by, reason: 'simulated correction' },
+        ],
+      });
+      return;
+    case 'fact':
+      await handle.executeUpdate(m.setFactUpdate, { args: [{ name: r.name, value: r.value, by: r.by }] });
+      return;
+    case 'clock':
+      await handle.executeUpdate(m.clockMetUpdate, {
+        args: [{ clock: r.clock, by: r.by, note: 'simulated' }],
+      });
+      return;
+  }
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const say = options.progress ?? (() => undefined);
+  const { runbook } = options;
+  const responses = [...options.responses].sort((a, b) => a.at - b.at);
+  const horizonMs = options.horizonMs ?? defaultHorizon(runbook, responses);
+  const messages: SimulatedMessage[] = [];
+  const refusals: SimulationResult['refusals'] = [];
+
+  quietRuntime();
+  say('starting the time-skipping test server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } },
+  });
+  try {
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    say('bundling the workflow');
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    });
+    const taskQueue = 'simulation';
+    const activities = simulatedActivities(
+      simulationDeps(options.config, env.client),
+      messages,
+      options.failSteps ?? [],
+    );
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle,
+      activities,
+    });
+    // Regional steps (customer data) are routed to the region's queue: serve those too.
+    const regional = await Promise.all(
+      DATA_REGIONS.map((region) =>
+        Worker.create({
+          connection: env.nativeConnection,
+          namespace: env.namespace ?? 'default',
+          taskQueue: regionalTaskQueue(taskQueue, region),
+          activities,
+        }),
+      ),
+    );
+    const regionalRunning = regional.map((w) => w.run());
+    let history: SimulationResult['history'];
+    const status = await worker
+      .runUntil(async () => {
+        const alert = parseGenericAlert(alertFor(runbook, options.facts));
+        const { incidentId } = await openOrJoinIncident(
+          { client: env.client, taskQueue, runbooks: () => [runbook] },
+          alert,
+        );
+        const handle = env.client.workflow.getHandle(incidentId);
+        let detectedAt: number | undefined;
+        for (let i = 0; i < 100 && detectedAt === undefined; i++) {
+          detectedAt = Date.parse((await handle.query(m.statusQuery)).detectedAt);
+          if (Number.isNaN(detectedAt)) detectedAt = undefined;
+        }
+        const start = detectedAt ?? (await env.currentTimeMs());
+        for (const r of responses) {
+          const wait = start + r.at - (await env.currentTimeMs());
+          if (wait > 0) await env.sleep(wait);
+          say(`T+${Math.round(r.at / 60_000)}m: ${r.kind}`);
+          try {
+            if ((await handle.describe()).status.name === 'RUNNING')
+              await respond(env.client, incidentId, r, start);
+            else refusals.push({ response: r, reason: 'the incident had already ended' });
+          } catch (err) {
+            if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+            refusals.push({ response: r, reason: (err.cause as Error | undefined)?.message ?? err.message });
+          }
+        }
+        const rest = start + horizonMs - (await env.currentTimeMs());
+        say(`running to T+${Math.round(horizonMs / 3_600_000)}h`);
+        if (rest > 0 && (await handle.describe()).status.name === 'RUNNING') await env.sleep(rest);
+        const final = (await handle.describe()).status.name;
+        const status =
+          final === 'RUNNING'
+            ? await handle.query(m.statusQuery)
+            : ((await handle.result()) as IncidentStatus);
+        if (final === 'RUNNING') await handle.terminate('simulation finished');
+        if (options.captureHistory) history = await handle.fetchHistory();
+        return status;
+      })
+      .finally(async () => {
+        for (const w of regional) w.shutdown();
+        await Promise.all(regionalRunning);
+      });
+    return {
+      runbook: { id: runbook.id, version: runbook.version, title: runbook.title },
+      facts: options.facts,
+      horizonMs,
+      status,
+      messages,
+      refusals,
+      ...(history ? { history } : {}),
+    };
+  } finally {
+    await env.teardown();
+  }
+}
+
+let runtimeInstalled = false;
+/** The SDK's own logs would drown the report; only its errors are shown. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
+  } catch {
+    // Already installed by the host process (tests): keep its settings.
+  }
+}

@@ -5,6 +5,7 @@ import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { ContinuityDeps } from '../continuity/deps';
+import type { LinkSettings } from '../links/issue';
 
 export interface ActivityDeps {
   /** Current responder directory; read at notification time so contact changes apply at once. */
@@ -17,6 +18,8 @@ export interface ActivityDeps {
     mode: 'smtp' | 'local-sink';
   };
   links(incidentId: string): MessageLinks;
+  /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
+  signedLinks?: LinkSettings;
   messaging: MessagingDeps;
   /** TLS checks, expiry watch, remediation hooks, journey modes. */
   continuity: ContinuityDeps;

@@ -48,6 +48,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       mode: email.mode,
     },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
+    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
     messaging: {
       outboxDir: join(config.dataDir, 'outbox'),
       sent: fileLedger(join(config.dataDir, 'sent')),

@@ -12,6 +12,7 @@ import type {
   DecisionInput,
   EscalateInput,
   FactInput,
+  LinkRefusalInput,
   ReceiptInput,
   ReopenInput,
 } from '../domain/responder-input';
@@ -50,6 +51,9 @@ export const clockMetUpdate = defineUpdate<string, [ClockMetInput]>('clockMet');
 /** A recipient confirmed a message (link, reply); with `acknowledge` it also acknowledges as them. */
 export const confirmReceiptSignal = defineSignal<[ReceiptInput]>('confirmReceipt');
 export const confirmReceiptUpdate = defineUpdate<string, [ReceiptInput]>('confirmReceipt');
+
+/** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
+export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');
 
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');

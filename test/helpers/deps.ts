@@ -12,6 +12,7 @@ import type { ContinuityDeps } from '../../continuity/deps';
 import { tlsExpirySource } from '../../continuity/expiry-sources';
 import { HooksConfig } from '../../continuity/hooks-config';
 import { WatchConfig } from '../../continuity/watch-config';
+import type { LinkSettings } from '../../links/issue';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHIPPED_DIRECTORY = join(ROOT, 'config', 'directory.yaml');
@@ -45,6 +46,8 @@ export interface TestDepsOverrides {
   /** Outbox and sent-ledger live here (a fresh temporary directory by default). */
   dataDir?: string;
   continuity?: Partial<ContinuityDeps>;
+  /** Signed one-click links in messages (absent: none issued, as without LOCKOUT_LINK_SECRET). */
+  links?: LinkSettings;
 }
 
 export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): ActivityDeps {
@@ -67,5 +70,6 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
       secret: (name) => overrides.secrets?.[name],
     },
     continuity: testContinuityDeps(overrides.continuity),
+    signedLinks: overrides.links,
   };
 }

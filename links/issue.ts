@@ -61,8 +61,7 @@ const none = (note: string): RecipientLinks => ({
 export function linksForMessage(settings: LinkSettings | undefined, request: LinkRequest): RecipientLinks {
   if (!settings?.secrets[0])
     return none('One-click links are off on this installation (no LOCKOUT_LINK_SECRET is configured).');
-  if (!request.isPerson)
-    return none('One-click links go only to people in the responder directory.');
+  if (!request.isPerson) return none('One-click links go only to people in the responder directory.');
   const secret = settings.secrets[0];
   const { status } = request;
   const base = Date.parse(request.at ?? '') || Date.now();

@@ -4,7 +4,7 @@
  * expiry watch's last findings (certificates and tokens nearing expiry), journeys in fallback.
  * Other modules plug in their own (Salesforce reachability and API limits: SALESFORCE_HEALTH_SLOT).
  */
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { readJourneys } from '../continuity/journeys-file';
 import { EXPIRY_WATCH_SCHEDULE_ID } from '../continuity/watch-schedule';
@@ -113,7 +113,17 @@ export function expiryWatchHealth(client: Client, scheduleId = EXPIRY_WATCH_SCHE
   return {
     name: 'Certificates and tokens',
     async check() {
-      const { info } = await client.schedule.getHandle(scheduleId).describe();
+      let info;
+      try {
+        ({ info } = await client.schedule.getHandle(scheduleId).describe());
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError)
+          return {
+            ok: false,
+            detail: `no expiry watch schedule ${scheduleId} (npm run temporal:setup creates it)`,
+          };
+        throw err;
+      }
       const last = info.recentActions.at(-1);
       if (!last) return { ok: true, note: 'warning', detail: 'the expiry watch has not run yet' };
       const { workflowId, firstExecutionRunId } = last.action.workflow;

@@ -7,6 +7,7 @@ import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
+import { responderTokenCommand } from './commands/responder-token';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     validateCommand(),
     previewCommand(),
     classifyCommand(),
+    responderTokenCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

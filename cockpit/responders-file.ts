@@ -43,7 +43,7 @@ export function hashToken(token: string): string {
 }
 
 /** A new random token and the line to add to the responders file. */
-export function newResponderToken(person: string): { token: string; sha256: string } {
+export function newResponderToken(): { token: string; sha256: string } {
   const token = `lrt_${randomBytes(24).toString('base64url')}`;
   return { token, sha256: hashToken(token) };
 }

@@ -186,9 +186,7 @@ export interface Config {
 
 export interface StatusPageConfig {
   /** `tokens`: per-responder tokens and a login form; `proxy`: an SSO proxy's identity header. */
-  auth:
-    | { mode: 'tokens'; respondersFile: string }
-    | { mode: 'proxy'; header: string; allowFrom: string[] };
+  auth: { mode: 'tokens'; respondersFile: string } | { mode: 'proxy'; header: string; allowFrom: string[] };
   /** Signs session cookies; derived from the link secret when not set, else random per process. */
   sessionSecret?: string;
   sessionTtlMs: number;
@@ -247,7 +245,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: { main: e.LOCKOUT_WORKER_MAIN === 'true', regions: [...new Set(e.LOCKOUT_WORKER_REGIONS)] },
     links: e.LOCKOUT_LINK_SECRET
       ? {
-          secrets: [e.LOCKOUT_LINK_SECRET, ...(e.LOCKOUT_LINK_SECRET_PREVIOUS ? [e.LOCKOUT_LINK_SECRET_PREVIOUS] : [])],
+          secrets: [
+            e.LOCKOUT_LINK_SECRET,
+            ...(e.LOCKOUT_LINK_SECRET_PREVIOUS ? [e.LOCKOUT_LINK_SECRET_PREVIOUS] : []),
+          ],
           ttlMs: e.LOCKOUT_LINK_TTL,
         }
       : undefined,
@@ -272,7 +273,9 @@ function statusPageConfig(e: Env): StatusPageConfig {
     sessionSecret:
       e.LOCKOUT_SESSION_SECRET ??
       (e.LOCKOUT_LINK_SECRET &&
-        createHmac('sha256', e.LOCKOUT_LINK_SECRET).update('lockout status page sessions').digest('base64url')),
+        createHmac('sha256', e.LOCKOUT_LINK_SECRET)
+          .update('lockout status page sessions')
+          .digest('base64url')),
     sessionTtlMs: e.LOCKOUT_SESSION_TTL,
   };
 }

@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { loadDirectory } from '../comms/directory';
 import type { IncidentStatus } from '../domain/incident';
+import { createLogger } from '../config/logger';
 import { buildGateway } from '../gateway/server';
 import { actionHash, signLink, type LinkClaims } from '../links/token';
 import { testDeps } from './helpers/deps';
@@ -18,12 +19,16 @@ import { withWorker } from './helpers/worker';
 const SECRET = 'approval-links-test-secret-0123456789abcdef';
 const directory = loadDirectory(join(__dirname, 'fixtures', 'directory.yaml'));
 
-/** A gateway on an ephemeral port whose links point at itself. */
-async function startGateway(env: TestWorkflowEnvironment): Promise<{ app: FastifyInstance; base: string }> {
+/** A gateway on an ephemeral port whose links point at itself; its log lines go to `logLines`. */
+async function startGateway(
+  env: TestWorkflowEnvironment,
+  logLines: string[] = [],
+): Promise<{ app: FastifyInstance; base: string }> {
   const app = buildGateway({
     intake: { client: env.client, taskQueue: 'unused', runbooks: () => [] },
     webUiLink: (id) => `http://ui.test/workflows/${id}`,
     links: { client: env.client, secrets: [SECRET] },
+    logger: createLogger('info', 'gateway', { write: (line: string) => void logLines.push(line) }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -51,10 +56,11 @@ describe('signed approval links end to end (dev server, real gateway, real SMTP)
   let target: Server;
   let targetUrl: string;
   let hits = 0;
+  const logLines: string[] = [];
 
   before(async () => {
     [env, mail] = await Promise.all([startLocalTemporal(), startMailCatcher()]);
-    gateway = await startGateway(env);
+    gateway = await startGateway(env, logLines);
     target = createServer((_, res) => {
       hits++;
       res.writeHead(200).end('ok');
@@ -232,6 +238,9 @@ onResolve: { notify: [operations] }
         expect(/^signed approve link for approve-rotation issued to dev refused: not an approver: dev/);
         expect(/^approve by ben refused: this link was already used \(approve-rotation\)$/);
         expect(/^reject by erin refused: approve-rotation: already decided: approved$/);
+        // Link tokens are credentials: the gateway's log has the route, never the token.
+        assert.ok(logLines.some((l) => l.includes('/approve/*')));
+        assert.ok(!logLines.some((l) => l.includes(token) || l.includes(genuine.n)), logLines.join('\n'));
         const forgedEntry = s.timeline.find((e) => /invalid signature/.test(e.summary))!;
         assert.equal(forgedEntry.actor, undefined, 'a forged link is not attributed to the person it names');
       },

@@ -2,12 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
 import { approvalsCommand } from './commands/approvals';
+import { responderTokenCommand } from './commands/responder-token';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
-import { responderTokenCommand } from './commands/responder-token';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
@@ -27,10 +27,10 @@ export function buildProgram(): Command {
     statusCommand(),
     ...responderCommands(),
     approvalsCommand(),
+    responderTokenCommand(),
     validateCommand(),
     previewCommand(),
     classifyCommand(),
-    responderTokenCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -163,6 +163,25 @@ export const checkClockMet = (input: unknown): Checked<ClockMetInput> =>
     }),
   );
 
+/** A signed link the gateway refused (forged, expired, for another action): for the timeline. */
+export interface LinkRefusalInput {
+  /** approve, reject, ack, receipt. */
+  kind: string;
+  /** What the link claims; for a forged link these claims are not to be trusted. */
+  step?: string;
+  person?: string;
+  reason: string;
+}
+export const checkLinkRefusal = (input: unknown): Checked<LinkRefusalInput> =>
+  check(input, '{"kind": "approve", "step": "approve-rotation", "person": "ben", "reason": "expired"}', (f) =>
+    withoutUndefined({
+      kind: text(f, 'kind', 20),
+      step: optionalText(f, 'step', 200),
+      person: optionalText(f, 'person', 200),
+      reason: text(f, 'reason', 500),
+    }),
+  );
+
 export interface ReceiptInput {
   step: string;
   recipient: string;
@@ -187,23 +206,4 @@ export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
         link: optionalText(f, 'link', 64),
       });
     },
-  );
-
-/** A signed link the gateway refused (forged, expired, for another action): for the timeline. */
-export interface LinkRefusalInput {
-  /** approve, reject, ack, receipt. */
-  kind: string;
-  /** What the link claims; for a forged link these claims are not to be trusted. */
-  step?: string;
-  person?: string;
-  reason: string;
-}
-export const checkLinkRefusal = (input: unknown): Checked<LinkRefusalInput> =>
-  check(input, '{"kind": "approve", "step": "approve-rotation", "person": "ben", "reason": "expired"}', (f) =>
-    withoutUndefined({
-      kind: text(f, 'kind', 20),
-      step: optionalText(f, 'step', 200),
-      person: optionalText(f, 'person', 200),
-      reason: text(f, 'reason', 500),
-    }),
   );

@@ -12,10 +12,10 @@ import type {
   DecisionInput,
   EscalateInput,
   FactInput,
-  LinkRefusalInput,
   ReceiptInput,
   ReopenInput,
 } from '../domain/responder-input';
+import type { LinkRefusalInput } from '../domain/responder-input';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -52,10 +52,10 @@ export const clockMetUpdate = defineUpdate<string, [ClockMetInput]>('clockMet');
 export const confirmReceiptSignal = defineSignal<[ReceiptInput]>('confirmReceipt');
 export const confirmReceiptUpdate = defineUpdate<string, [ReceiptInput]>('confirmReceipt');
 
-/** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
-export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');
-
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 
 export const statusQuery = defineQuery<IncidentStatus>('status');
+
+/** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
+export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');

@@ -20,6 +20,7 @@ type Action<T> = (incident: IncidentState, value: T) => string | { refused: stri
 export function handleResponders(incident: IncidentState): void {
   setHandler(m.statusQuery, () => incident.status());
   setHandler(m.alertSignal, (alert) => incident.addAlert(alert));
+  setHandler(m.linkRefusedSignal, (payload) => recordLinkRefusal(incident, payload));
 
   both(
     incident,
@@ -55,7 +56,6 @@ export function handleResponders(incident: IncidentState): void {
     input.checkReceipt,
     (i, v) => oncePerLink(i, v, () => confirmReceipt(i, v)),
   );
-  setHandler(m.linkRefusedSignal, (payload) => recordLinkRefusal(incident, payload));
   both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
 }
 

@@ -31,3 +31,24 @@ export async function openIncidents(
     unreadable: read.filter((r): r is string => typeof r === 'string'),
   };
 }
+
+/**
+ * One listing shared by every open page for `ttlMs`: a hundred viewers polling every 5 s ask
+ * Temporal once per period, not a hundred times. `refresh()` drops it after a decision.
+ */
+export function sharedOpenIncidents(client: Client, ttlMs = 2_000) {
+  let last: { at: number; value: ReturnType<typeof openIncidents> } | undefined;
+  return {
+    get(): ReturnType<typeof openIncidents> {
+      if (!last || Date.now() - last.at > ttlMs) {
+        const value = openIncidents(client);
+        last = { at: Date.now(), value };
+        value.catch(() => (last = undefined)); // a failure is not cached
+      }
+      return last.value;
+    },
+    refresh(): void {
+      last = undefined;
+    },
+  };
+}

@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HealthRow } from '../../cockpit/health';
 import { isTemporalUnavailable, readIncident, sendUpdate } from '../../cockpit/incident-access';
-import { openIncidents } from '../../cockpit/open-incidents';
+import { sharedOpenIncidents } from '../../cockpit/open-incidents';
 import { buildOverview } from '../../cockpit/overview';
 import { asset, renderPage } from '../../cockpit/pages';
 import type { DecisionInput } from '../../domain/responder-input';
@@ -70,6 +70,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     },
   });
   const tokensMode = options.auth.auth.mode === 'tokens';
+  const incidents = sharedOpenIncidents(options.client);
   const html = (reply: FastifyReply) => reply.type('text/html; charset=utf-8');
 
   /** 401 before anything else: no data, no action, not even whether an incident exists. */
@@ -139,10 +140,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
 
   app.get('/status/data', { preHandler: requirePerson('json') }, async (request, reply) => {
     try {
-      const [{ statuses, unreadable }, health] = await Promise.all([
-        openIncidents(options.client),
-        options.health(),
-      ]);
+      const [{ statuses, unreadable }, health] = await Promise.all([incidents.get(), options.health()]);
       return buildOverview({
         statuses,
         unreadable,
@@ -192,6 +190,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           ? await sendUpdate(options.client, incidentId, m.approveUpdate, m.approveSignal, input)
           : await sendUpdate(options.client, incidentId, m.rejectUpdate, m.rejectSignal, input);
       request.log.info({ incidentId, step, decision, outcome: result.outcome }, 'status page decision');
+      incidents.refresh();
       return reply
         .status(result.outcome === 'accepted' ? 200 : result.outcome === 'queued' ? 202 : 409)
         .send(result);

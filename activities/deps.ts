@@ -1,11 +1,11 @@
 /** What activities need from the outside world, injected by the worker (and by tests). */
 import type { Transporter } from 'nodemailer';
+import type { LinkSettings } from '../links/issue';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { ContinuityDeps } from '../continuity/deps';
-import type { LinkSettings } from '../links/issue';
 
 export interface ActivityDeps {
   /** Current responder directory; read at notification time so contact changes apply at once. */
@@ -18,11 +18,11 @@ export interface ActivityDeps {
     mode: 'smtp' | 'local-sink';
   };
   links(incidentId: string): MessageLinks;
-  /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
-  signedLinks?: LinkSettings;
   messaging: MessagingDeps;
   /** TLS checks, expiry watch, remediation hooks, journey modes. */
   continuity: ContinuityDeps;
+  /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
+  signedLinks?: LinkSettings;
 }
 
 /** SMS, voice and webhook delivery, and what all channels share. */

@@ -48,7 +48,6 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       mode: email.mode,
     },
     links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
-    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
     messaging: {
       outboxDir: join(config.dataDir, 'outbox'),
       sent: fileLedger(join(config.dataDir, 'sent')),
@@ -59,5 +58,6 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       logger,
       intake: intakeFromConfig(config, lazyClient(config), logger),
     }),
+    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
   };
 }

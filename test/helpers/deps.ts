@@ -36,6 +36,8 @@ export function testContinuityDeps(overrides: Partial<ContinuityDeps> = {}): Con
 }
 
 export interface TestDepsOverrides {
+  /** Signed one-click links in messages (absent: none issued, as without LOCKOUT_LINK_SECRET). */
+  links?: LinkSettings;
   directory?: Directory;
   /** Twilio pointed at a loopback double; absent → SMS and voice go to the outbox. */
   twilio?: TwilioConfig;
@@ -46,8 +48,6 @@ export interface TestDepsOverrides {
   /** Outbox and sent-ledger live here (a fresh temporary directory by default). */
   dataDir?: string;
   continuity?: Partial<ContinuityDeps>;
-  /** Signed one-click links in messages (absent: none issued, as without LOCKOUT_LINK_SECRET). */
-  links?: LinkSettings;
 }
 
 export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): ActivityDeps {

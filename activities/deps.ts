@@ -1,5 +1,6 @@
 /** What activities need from the outside world, injected by the worker (and by tests). */
 import type { Transporter } from 'nodemailer';
+import type { LinkSettings } from '../links/issue';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   messaging: MessagingDeps;
   /** TLS checks, expiry watch, remediation hooks, journey modes. */
   continuity: ContinuityDeps;
+  /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
+  signedLinks?: LinkSettings;
 }
 
 /** SMS, voice and webhook delivery, and what all channels share. */

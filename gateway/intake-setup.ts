@@ -9,6 +9,7 @@ import { loadSources } from '../config/sources';
 import type { IntakeOptions } from '../intake/open-incident';
 import type { StartOutcomes } from '../temporal/start-outcomes';
 import type { GatewayOptions } from './server';
+import { linkDeskFromConfig, statusPageFromConfig } from './status-setup';
 
 export function intakeFromConfig(
   config: Config,
@@ -57,5 +58,7 @@ export function gatewayOptionsFromConfig(
     classification,
     sourceSummary: sources.summary,
     journeysFile: config.continuity.journeysFile,
+    links: linkDeskFromConfig(config, client),
+    statusPage: statusPageFromConfig(config, client, logger),
   };
 }

@@ -22,6 +22,9 @@ import { GatewayMetrics, type RejectionReason } from './metrics';
 import { alertRoutes } from './routes/alerts';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { linkRoutes } from './routes/links';
+import { statusPageRoutes, type StatusPageOptions } from './routes/status-page';
+import type { LinkDesk } from '../links/redeem';
 
 export interface GatewayOptions {
   intake: IntakeOptions;
@@ -37,6 +40,10 @@ export interface GatewayOptions {
   classification?: () => ClassificationRules;
   /** Where the gateway counts; a fresh registry by default. */
   metrics?: GatewayMetrics;
+  /** Signed links (/approve, /ack, /receipt); without it those routes say links are not enabled. */
+  links?: LinkDesk;
+  /** The compliance status page (/status, /login); not served without it. */
+  statusPage?: StatusPageOptions;
 }
 
 const CLIENT_ERRORS: Record<string, { reason: RejectionReason; message: (limit: number) => string }> = {
@@ -92,6 +99,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   });
 
   void app.register(healthRoutes);
+  void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
+  if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   void app.register(metricsRoutes, { metrics });
   void app.register(alertRoutes, {
     intake: options.intake,

@@ -62,5 +62,6 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       logger,
       intake: intakeFromConfig(config, client, logger),
     }),
+    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
   };
 }

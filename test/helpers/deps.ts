@@ -14,6 +14,7 @@ import type { ContinuityDeps } from '../../continuity/deps';
 import { tlsExpirySource } from '../../continuity/expiry-sources';
 import { HooksConfig } from '../../continuity/hooks-config';
 import { WatchConfig } from '../../continuity/watch-config';
+import type { LinkSettings } from '../../links/issue';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHIPPED_DIRECTORY = join(ROOT, 'config', 'directory.yaml');
@@ -37,6 +38,8 @@ export function testContinuityDeps(overrides: Partial<ContinuityDeps> = {}): Con
 }
 
 export interface TestDepsOverrides {
+  /** Signed one-click links in messages (absent: none issued, as without LOCKOUT_LINK_SECRET). */
+  links?: LinkSettings;
   directory?: Directory;
   /** Twilio pointed at a loopback double; absent → SMS and voice go to the outbox. */
   twilio?: TwilioConfig;
@@ -74,5 +77,6 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
       secret: (name) => overrides.secrets?.[name],
     },
     continuity: testContinuityDeps(overrides.continuity),
+    signedLinks: overrides.links,
   };
 }

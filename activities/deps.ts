@@ -1,5 +1,6 @@
 /** What activities need from the outside world, injected by the worker (and by tests). */
 import type { Transporter } from 'nodemailer';
+import type { LinkSettings } from '../links/issue';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   continuity: ContinuityDeps;
   /** Salesforce activities, CRM sync and procurement; absent: every Salesforce step says "not configured". */
   salesforce?: SalesforceDeps;
+  /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
+  signedLinks?: LinkSettings;
 }
 
 /** SMS, voice and webhook delivery, and what all channels share. */

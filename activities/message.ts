@@ -11,6 +11,7 @@ import { writeOutbox } from '../comms/outbox';
 import { renderTemplate, type RenderedMessage } from '../comms/templates';
 import type { Delivery, IncidentStatus } from '../domain/incident';
 import type { Channel } from '../domain/runbook';
+import { linksForMessage } from '../links/issue';
 import type { ActivityDeps } from './deps';
 import { permanent, transient } from './failures';
 import { countThisDelivery } from './metrics';
@@ -104,6 +105,15 @@ export async function prepareMessage(
       directory: deps.directory(),
       asOf: input.at,
       about: input.about,
+      recipientLinks: linksForMessage(deps.signedLinks, {
+        incidentId: input.incidentId,
+        step: input.step,
+        recipientId: input.recipient.id,
+        isPerson: Object.hasOwn(deps.directory().people, input.recipient.id),
+        status: input.status,
+        approvalStep: input.about?.approval,
+        at: input.at,
+      }),
     });
     message = renderTemplate(template, context);
   } catch (err) {

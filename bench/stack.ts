@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
+import { bundleWorkflows } from '../temporal/bundle';
 import type { FastifyInstance } from 'fastify';
 import { startSmtpSink, type SmtpSink } from '../comms/smtp-sink';
 import { createLogger } from '../config/logger';
@@ -130,26 +130,12 @@ export async function startStack(runbookId: string, say: (line: string) => void)
     closers.push(async () => (await mail.sink).close());
 
     say('bundling workflow code (incident and baseline)');
-    const quiet = {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: console.error,
-    };
     const bundles = {
       incident: join(dir, 'incident-workflows.js'),
       baseline: join(dir, 'bench-workflows.js'),
     };
-    writeFileSync(
-      bundles.incident,
-      (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code,
-    );
-    writeFileSync(
-      bundles.baseline,
-      (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet })).code,
-    );
+    writeFileSync(bundles.incident, (await bundleWorkflows(WORKFLOWS_PATH)).code);
+    writeFileSync(bundles.baseline, (await bundleWorkflows(require.resolve('./workflows'))).code);
 
     const rules = ClassificationRules.parse({
       rules: [{ name: 'bench-runbook', set: { runbook: runbookId } }],

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
 import { approvalsCommand } from './commands/approvals';
+import { responderTokenCommand } from './commands/responder-token';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     statusCommand(),
     ...responderCommands(),
     approvalsCommand(),
+    responderTokenCommand(),
     validateCommand(),
     previewCommand(),
     classifyCommand(),

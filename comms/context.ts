@@ -119,6 +119,18 @@ export const MessageContext = z.object({
     records: maybe,
   }),
   openRisks: z.array(text),
+  /**
+   * One-click signed links for this recipient (links/issue.ts): each null when not issued, and
+   * `note` says why none are (no link secret configured, recipient outside the directory).
+   */
+  links: z.object({
+    acknowledge: maybe,
+    receipt: maybe,
+    approve: maybe,
+    reject: maybe,
+    expiresAt: maybe,
+    note: maybe,
+  }),
   /** The approval or clock this message is about (approval requests, deadline warnings); null otherwise. */
   about: z.object({
     approval: z
@@ -171,7 +183,18 @@ export interface ContextSources {
   /** The workflow's time when it asked for the message (defaults to the last timeline entry). */
   asOf?: string;
   about?: MessageAbout;
+  /** Signed links for this recipient; none when absent. */
+  recipientLinks?: MessageContext['links'];
 }
+
+const NO_LINKS: MessageContext['links'] = {
+  acknowledge: null,
+  receipt: null,
+  approve: null,
+  reject: null,
+  expiresAt: null,
+  note: 'One-click links are not available for this message.',
+};
 
 function contact(dir: Directory | undefined, role: string) {
   const p = dir && personWithRole(dir, role);
@@ -290,6 +313,7 @@ export function messageContext(
     iso27001: { controlsAffected: controlsAffected(status), annexA: annexAEvidence(status) },
     gdpr: gdprFacts(status, asOf),
     openRisks: openRisks(status, asOf),
+    links: sources.recipientLinks ?? NO_LINKS,
     about: aboutView(status, sources.about),
   };
 }

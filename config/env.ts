@@ -2,8 +2,10 @@
  * Configuration from environment variables, validated once at start-up. A bad value stops the
  * process with the variable's name and what to fix, before anything connects anywhere.
  */
+import { createHmac } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
 import { DATA_REGIONS, type DataRegion } from '../domain/regions';
 import {
   crmSyncSettings,
@@ -31,6 +33,20 @@ const splitList = (v: string): string[] =>
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean);
+
+/** A duration like `24h` or `30m` (domain/duration.ts), in milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+/** Secrets that sign links and sessions: long enough not to be guessed. */
+const signingSecret = optionalText.pipe(
+  z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)').optional(),
+);
 
 const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -110,6 +126,20 @@ const EnvSchema = z.object({
       ),
     ),
   LOCKOUT_JOURNEYS_FILE: optionalText,
+  LOCKOUT_LINK_SECRET: signingSecret,
+  LOCKOUT_LINK_SECRET_PREVIOUS: signingSecret,
+  LOCKOUT_LINK_TTL: duration.default(24 * 3_600_000),
+  LOCKOUT_STATUS_AUTH: z.enum(['tokens', 'proxy'], 'must be "tokens" or "proxy"').default('tokens'),
+  LOCKOUT_RESPONDERS_FILE: z.string().default(join(ROOT, 'config', 'responders.yaml')),
+  LOCKOUT_PROXY_IDENTITY_HEADER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name, e.g. X-Forwarded-User')
+      .optional(),
+  ),
+  LOCKOUT_PROXY_ALLOW_FROM: z.string().default('127.0.0.1,::1,::ffff:127.0.0.1').transform(splitList),
+  LOCKOUT_SESSION_SECRET: signingSecret,
+  LOCKOUT_SESSION_TTL: duration.default(12 * 3_600_000),
   LOCKOUT_WORKER_MAIN: z.enum(['true', 'false']).default('true'),
   LOCKOUT_WORKER_REGIONS: z
     .string()
@@ -162,6 +192,18 @@ export interface Config {
   salesforce?: SalesforceSettings;
   salesforceFiles: SalesforceFiles;
   crmSync: CrmSyncSettings;
+  /** Signed one-click links in messages; undefined without LOCKOUT_LINK_SECRET (no links issued). */
+  links?: { secrets: string[]; ttlMs: number };
+  /** Who may see the compliance status page and act on it. */
+  statusPage: StatusPageConfig;
+}
+
+export interface StatusPageConfig {
+  /** `tokens`: per-responder tokens and a login form; `proxy`: an SSO proxy's identity header. */
+  auth: { mode: 'tokens'; respondersFile: string } | { mode: 'proxy'; header: string; allowFrom: string[] };
+  /** Signs session cookies; derived from the link secret when not set, else random per process. */
+  sessionSecret?: string;
+  sessionTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -220,6 +262,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     salesforce: salesforce.settings,
     salesforceFiles: salesforceFiles(e),
     crmSync: crmSyncSettings(e, e.LOCKOUT_TASK_QUEUE),
+    links: e.LOCKOUT_LINK_SECRET
+      ? {
+          secrets: [
+            e.LOCKOUT_LINK_SECRET,
+            ...(e.LOCKOUT_LINK_SECRET_PREVIOUS ? [e.LOCKOUT_LINK_SECRET_PREVIOUS] : []),
+          ],
+          ttlMs: e.LOCKOUT_LINK_TTL,
+        }
+      : undefined,
+    statusPage: statusPageConfig(e),
+  };
+}
+
+function statusPageConfig(e: Env): StatusPageConfig {
+  if (e.LOCKOUT_STATUS_AUTH === 'proxy' && !e.LOCKOUT_PROXY_IDENTITY_HEADER)
+    throw new ConfigError([
+      'LOCKOUT_PROXY_IDENTITY_HEADER: required when LOCKOUT_STATUS_AUTH=proxy (the header your SSO proxy sets, e.g. X-Forwarded-User)',
+    ]);
+  return {
+    auth:
+      e.LOCKOUT_STATUS_AUTH === 'proxy'
+        ? {
+            mode: 'proxy',
+            header: e.LOCKOUT_PROXY_IDENTITY_HEADER!.toLowerCase(),
+            allowFrom: e.LOCKOUT_PROXY_ALLOW_FROM,
+          }
+        : { mode: 'tokens', respondersFile: e.LOCKOUT_RESPONDERS_FILE },
+    sessionSecret:
+      e.LOCKOUT_SESSION_SECRET ??
+      (e.LOCKOUT_LINK_SECRET &&
+        createHmac('sha256', e.LOCKOUT_LINK_SECRET)
+          .update('lockout status page sessions')
+          .digest('base64url')),
+    sessionTtlMs: e.LOCKOUT_SESSION_TTL,
   };
 }
 

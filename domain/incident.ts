@@ -212,6 +212,8 @@ export interface EngineState {
   phaseTimes: Partial<Record<Phase, string>>;
   /** Background notify steps with a cadence: when each last went out. */
   repeaters: Record<string, string>;
+  /** Nonces of signed links already used: a link works once (absent before links existed). */
+  usedLinks?: string[];
 }
 
 export interface CarriedIncident {

@@ -82,7 +82,19 @@ export const checkEscalate = (input: unknown): Checked<EscalateInput> =>
     withoutUndefined({ by: text(f, 'by', 100), reason: optionalText(f, 'reason', 1000) }),
   );
 
-export interface DecisionInput {
+/** Set by the gateway when a person acted through a signed link or the signed-in status page. */
+export interface ChannelFields {
+  /** How the person proved who they are, for the timeline: `signed link`, `status page`. */
+  via?: string;
+  /** The signed link's nonce: the incident refuses a nonce it has seen used. */
+  link?: string;
+}
+const channelFields = (f: Fields): ChannelFields => ({
+  via: optionalText(f, 'via', 100),
+  link: optionalText(f, 'link', 64),
+});
+
+export interface DecisionInput extends ChannelFields {
   step: string;
   by: string;
   reason?: string;
@@ -93,14 +105,18 @@ export const checkApprove = (input: unknown): Checked<DecisionInput> =>
       step: text(f, 'step', 100),
       by: text(f, 'by', 100),
       reason: optionalText(f, 'reason', 1000),
+      ...channelFields(f),
     }),
   );
 export const checkReject = (input: unknown): Checked<DecisionInput> =>
-  check(input, '{"step": "approve-rotation", "by": "ben", "reason": "…"}', (f) => ({
-    step: text(f, 'step', 100),
-    by: text(f, 'by', 100),
-    reason: text(f, 'reason', 1000),
-  }));
+  check(input, '{"step": "approve-rotation", "by": "ben", "reason": "…"}', (f) =>
+    withoutUndefined({
+      step: text(f, 'step', 100),
+      by: text(f, 'by', 100),
+      reason: text(f, 'reason', 1000),
+      ...channelFields(f),
+    }),
+  );
 
 export interface AwarenessInput {
   at: string;
@@ -147,12 +163,33 @@ export const checkClockMet = (input: unknown): Checked<ClockMetInput> =>
     }),
   );
 
+/** A signed link the gateway refused (forged, expired, for another action): for the timeline. */
+export interface LinkRefusalInput {
+  /** approve, reject, ack, receipt. */
+  kind: string;
+  /** What the link claims; for a forged link these claims are not to be trusted. */
+  step?: string;
+  person?: string;
+  reason: string;
+}
+export const checkLinkRefusal = (input: unknown): Checked<LinkRefusalInput> =>
+  check(input, '{"kind": "approve", "step": "approve-rotation", "person": "ben", "reason": "expired"}', (f) =>
+    withoutUndefined({
+      kind: text(f, 'kind', 20),
+      step: optionalText(f, 'step', 200),
+      person: optionalText(f, 'person', 200),
+      reason: text(f, 'reason', 500),
+    }),
+  );
+
 export interface ReceiptInput {
   step: string;
   recipient: string;
   via: string;
   /** Also acknowledge the incident as this recipient (stops escalation). */
   acknowledge?: boolean;
+  /** The signed link's nonce, when a link was used: refused if already used. */
+  link?: string;
 }
 export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
   check(
@@ -166,6 +203,7 @@ export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
         recipient: text(f, 'recipient', 200),
         via: text(f, 'via', 100),
         acknowledge: f.acknowledge as boolean | undefined,
+        link: optionalText(f, 'link', 64),
       });
     },
   );

@@ -7,8 +7,11 @@ import type { Logger } from '../config/logger';
 import { loadRunbooks } from '../config/runbooks';
 import { loadSources } from '../config/sources';
 import type { IntakeOptions } from '../intake/open-incident';
+import { crmSyncHealth, salesforceHealth } from '../salesforce/health';
+import { SalesforceSession } from '../salesforce/session';
 import type { StartOutcomes } from '../temporal/start-outcomes';
 import type { GatewayOptions } from './server';
+import { linkDeskFromConfig, statusPageFromConfig } from './status-setup';
 
 export function intakeFromConfig(
   config: Config,
@@ -58,5 +61,10 @@ export function gatewayOptionsFromConfig(
     sourceSummary: sources.summary,
     journeysFile: config.continuity.journeysFile,
     crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
+    links: linkDeskFromConfig(config, client),
+    statusPage: statusPageFromConfig(config, client, logger, {
+      salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
+      more: [crmSyncHealth(client)],
+    }),
   };
 }

@@ -23,6 +23,9 @@ import { alertRoutes } from './routes/alerts';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
+import { linkRoutes } from './routes/links';
+import { statusPageRoutes, type StatusPageOptions } from './routes/status-page';
+import type { LinkDesk } from '../links/redeem';
 
 export interface GatewayOptions {
   intake: IntakeOptions;
@@ -40,6 +43,10 @@ export interface GatewayOptions {
   metrics?: GatewayMetrics;
   /** The CRM sync buffer's intake (POST /crm/writes); absent: not served. */
   crmWrites?: Omit<CrmWritesOptions, 'client'>;
+  /** Signed links (/approve, /ack, /receipt); without it those routes say links are not enabled. */
+  links?: LinkDesk;
+  /** The compliance status page (/status, /login); not served without it. */
+  statusPage?: StatusPageOptions;
 }
 
 const CLIENT_ERRORS: Record<string, { reason: RejectionReason; message: (limit: number) => string }> = {
@@ -97,6 +104,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   });
 
   void app.register(healthRoutes);
+  void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
+  if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   void app.register(metricsRoutes, { metrics });
   void app.register(alertRoutes, {
     intake: options.intake,

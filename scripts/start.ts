@@ -104,6 +104,12 @@ async function main(): Promise<void> {
     for (const line of gatewayOptions.sourceSummary) say(`                    ${line}`);
     say(`  Journey modes     GET ${config.gateway.publicUrl}/journeys`);
     say(
+      `  Status page       ${config.gateway.publicUrl}/status (${config.statusPage.auth.mode === 'tokens' ? 'sign in with a token: npx lockout responder-token <person>' : 'through your SSO proxy'})`,
+    );
+    say(
+      `  One-click links   ${config.links ? `on (${config.gateway.publicUrl}/approve|ack|receipt/…)` : 'off: set LOCKOUT_LINK_SECRET to put approve/acknowledge links in messages'}`,
+    );
+    say(
       `  Metrics           ${config.gateway.publicUrl}/metrics (gateway)` +
         (config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''),
     );

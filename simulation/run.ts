@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
@@ -20,11 +20,13 @@ import { webUiLink, type Config } from '../config/env';
 import type { GenericAlert } from '../domain/alert';
 import { durationMs } from '../domain/duration';
 import { DATA_REGIONS, regionalTaskQueue } from '../domain/regions';
+import { BUILT_IN_FACTS } from '../domain/facts';
 import type { IncidentStatus, StepResult } from '../domain/incident';
 import type { Channel, Runbook } from '../domain/runbook';
 import { parseGenericAlert } from '../intake/alerts';
 import { openOrJoinIncident } from '../intake/open-incident';
 import { requireBinary, TEMPORAL_TEST_SERVER } from '../temporal/binaries';
+import { bundleWorkflows } from '../temporal/bundle';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import * as m from '../workflows/messages';
@@ -64,18 +66,10 @@ export interface SimulationResult {
   history?: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 }
 
-const BUILT_IN = new Set([
-  'title',
-  'pattern',
-  'severity',
-  'region',
-  'euPersonalData',
-  'source',
-  'description',
-]);
-
 export function alertFor(runbook: Runbook, facts: Record<string, string>): GenericAlert {
-  const labels = Object.fromEntries(Object.entries(facts).filter(([k]) => !BUILT_IN.has(k)));
+  const labels = Object.fromEntries(
+    Object.entries(facts).filter(([k]) => !(BUILT_IN_FACTS as readonly string[]).includes(k)),
+  );
   return {
     title: facts.title ?? `Simulated: ${runbook.title}`,
     source: facts.source ?? 'simulation',
@@ -215,17 +209,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
     say('bundling the workflow');
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-    });
+    const workflowBundle = await bundleWorkflows(WORKFLOWS_PATH);
     const taskQueue = 'simulation';
     const activities = simulatedActivities(
       simulationDeps(options.config, env.client),

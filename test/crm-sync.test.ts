@@ -8,6 +8,7 @@ import type { BufferedWrite, CrmWrite, RecordSyncStatus } from '../domain/crm-wr
 import { syncWorkflowId } from '../domain/crm-write';
 import { buildGateway } from '../gateway/server';
 import { salesforceDeps } from '../salesforce/deps';
+import { crmSyncHealth } from '../salesforce/health';
 import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
 import { crmSyncStatusQuery, crmWriteSignal } from '../workflows/crm-sync-messages';
@@ -158,6 +159,9 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
         return snapshot.pending === 1000 ? snapshot : undefined;
       });
       assert.equal(held.records, RECORDS);
+      const waiting = await crmSyncHealth(env.client).check();
+      assert.equal(waiting.note, 'warning');
+      assert.match(waiting.detail, /^1000 write\(s\) waiting for 150 record\(s\), oldest /);
       assert.ok(held.oldestPendingAt, 'oldest waiting write is reported');
       assert.equal(sf.double.upserts.length, 0, 'nothing reached Salesforce during the lockout');
       assert.ok(
@@ -174,6 +178,10 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
       return snapshot.pending === 0 && snapshot.applied === 1000 ? snapshot : undefined;
     });
     assert.equal(drained.rejected, 0);
+    assert.deepEqual(await crmSyncHealth(env.client).check(), {
+      ok: true,
+      detail: 'nothing waiting: every accepted write applied',
+    });
 
     const applied = sf.double.upserts;
     assert.equal(applied.length, 1000, 'none lost, none applied twice');

@@ -10,6 +10,7 @@ import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/cat
 import type { IncidentFacts } from '../domain/incident';
 import { salesforceDeps } from '../salesforce/deps';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
+import { salesforceHealth } from '../salesforce/health';
 import { salesforceCredentialExpiry, SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
@@ -229,6 +230,24 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       sf.double.unblock();
     }
     assert.deepEqual(await salesforceExpirySource(undefined).check(), []);
+  });
+
+  it('answers the status page: Salesforce reachable with its API allowance, or why not', async () => {
+    const ok = await salesforceHealth(session).check();
+    assert.equal(ok.ok, true);
+    assert.match(
+      ok.detail,
+      /^answering; \d+ of 100000 daily API requests left \(100%\); token expires ~\d\d:\d\d UTC$/,
+    );
+    assert.equal((await salesforceHealth(undefined).check()).note, 'not-configured');
+    sf.double.lockOut();
+    try {
+      const locked = await salesforceHealth(sf.session('jwt-bearer')).check();
+      assert.equal(locked.ok, false);
+      assert.match(locked.detail, /authentication failure/);
+    } finally {
+      sf.double.unblock();
+    }
   });
 
   describe('checkSalesforceLimits', () => {

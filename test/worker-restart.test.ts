@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { IncidentStatus } from '../domain/incident';
-import type { Runbook } from '../domain/runbook';
 import { acknowledgeSignal, resolveUpdate } from '../workflows/messages';
 import { createIncidentWorker } from '../workers/worker';
 import { testDeps } from './helpers/deps';
-import { sendAlert, shippedRunbooks } from './helpers/incidents';
+import { sendAlert } from './helpers/incidents';
+import { runbookFromYaml } from './helpers/runbooks';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { startLocalTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
@@ -35,17 +35,19 @@ describe('a worker crash mid-incident (dev server)', function () {
   }
 
   it('resumes in a new worker where it was, sending nothing twice', async () => {
-    // The generic runbook with a 2-second escalation, so the timer fires while no worker runs.
-    const generic = shippedRunbooks().find((r) => r.id === 'generic-lockout')!;
-    const fast: Runbook = {
-      ...generic,
-      escalation: {
-        levels: [
-          { ...generic.escalation.levels[0]!, after: '2s' },
-          { ...generic.escalation.levels[1]!, after: '1h' },
-        ],
-      },
-    };
+    // A 2-second first escalation, so its timer fires while no worker runs.
+    const fast = runbookFromYaml(`
+id: restart-test
+version: 1
+title: Worker restart test
+escalation:
+  levels:
+    - { after: 2s, notify: [engineering, compliance] }
+    - { after: 1h, notify: [incident-commander] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+onResolve: { notify: [operations, engineering, compliance] }
+`);
     const taskQueue = uniqueTaskQueue('restart');
     const first = await startWorker(taskQueue);
     const { incidentId } = await sendAlert(

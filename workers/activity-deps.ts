@@ -67,5 +67,6 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       extraSources: [salesforceExpirySource(salesforce.session)],
     }),
     salesforce,
+    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
   };
 }

@@ -16,6 +16,7 @@ import type {
   ReceiptInput,
   ReopenInput,
 } from '../domain/responder-input';
+import type { LinkRefusalInput } from '../domain/responder-input';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -60,3 +61,6 @@ export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 
 export const statusQuery = defineQuery<IncidentStatus>('status');
+
+/** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
+export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');

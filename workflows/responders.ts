@@ -21,6 +21,7 @@ type Action<T> = (incident: IncidentState, value: T) => string | { refused: stri
 export function handleResponders(incident: IncidentState): void {
   setHandler(m.statusQuery, () => incident.status());
   setHandler(m.alertSignal, (alert) => incident.addAlert(alert));
+  setHandler(m.linkRefusedSignal, (payload) => recordLinkRefusal(incident, payload));
 
   both(
     incident,
@@ -33,10 +34,10 @@ export function handleResponders(incident: IncidentState): void {
   both(incident, 'reopen', m.reopenSignal, m.reopenUpdate, input.checkReopen, reopen);
   both(incident, 'escalate', m.escalateSignal, m.escalateUpdate, input.checkEscalate, escalateNow);
   both(incident, 'approve', m.approveSignal, m.approveUpdate, input.checkApprove, (i, v) =>
-    decision(i, { ...v, decision: 'approve' }),
+    oncePerLink(i, v, () => decision(i, { ...v, decision: 'approve' })),
   );
   both(incident, 'reject', m.rejectSignal, m.rejectUpdate, input.checkReject, (i, v) =>
-    decision(i, { ...v, decision: 'reject' }),
+    oncePerLink(i, v, () => decision(i, { ...v, decision: 'reject' })),
   );
   both(
     incident,
@@ -54,7 +55,7 @@ export function handleResponders(incident: IncidentState): void {
     m.confirmReceiptSignal,
     m.confirmReceiptUpdate,
     input.checkReceipt,
-    confirmReceipt,
+    (i, v) => oncePerLink(i, v, () => confirmReceipt(i, v)),
   );
   both(incident, 'setPhase', m.setPhaseSignal, m.setPhaseUpdate, input.checkPhase, setPhase);
   both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
@@ -95,6 +96,45 @@ function both<T extends { by?: string; recipient?: string }>(
 function refuse(incident: IncidentState, what: string, reason: string, actor?: string): string {
   incident.record('refused', `${what}${actor ? ` by ${actor}` : ''} refused: ${reason}`, { actor });
   return REFUSED + reason;
+}
+
+/**
+ * A signed link works once, whichever gateway replica it reaches and however often they restart:
+ * the incident records the link's nonce when its action succeeds and refuses the nonce after.
+ * Actions through the signed-in status page also say so in the timeline (`via`).
+ */
+function oncePerLink(
+  incident: IncidentState,
+  value: input.ChannelFields & { step: string; by?: string; recipient?: string },
+  act: () => string | { refused: string },
+): string | { refused: string } {
+  const used = incident.engine.usedLinks ?? [];
+  if (value.link && used.includes(value.link))
+    return { refused: `this link was already used (${value.step})` };
+  const outcome = act();
+  if (typeof outcome !== 'string') return outcome;
+  if (value.link) incident.engine.usedLinks = [...used, value.link];
+  if (value.via && value.by)
+    incident.record('approval', `${value.step}: the decision of ${value.by} came through the ${value.via}`, {
+      actor: value.by,
+      step: value.step,
+    });
+  return outcome;
+}
+
+/** Refused signed links are evidence too; repeats and floods are not recorded twice. */
+const MAX_LINK_REFUSALS = 50;
+function recordLinkRefusal(incident: IncidentState, payload: unknown): void {
+  const checked = input.checkLinkRefusal(payload);
+  if (!checked.ok) {
+    refuse(incident, 'linkRefused', checked.reason);
+    return;
+  }
+  const { kind, step, person, reason } = checked.value;
+  const summary = `signed ${kind} link${step ? ` for ${step}` : ''}${person ? ` issued to ${person}` : ''} refused: ${reason}`;
+  const earlier = incident.timeline.filter((e) => e.kind === 'refused' && e.summary.startsWith('signed '));
+  if (earlier.length >= MAX_LINK_REFUSALS || earlier.some((e) => e.summary === summary)) return;
+  incident.record('refused', summary, { actor: person, step });
 }
 
 const acknowledge: Action<input.AcknowledgeInput> = (incident, { by, note }) => {

@@ -1,6 +1,7 @@
 /** Runs one channel activity on a real worker and Temporal server (test/workflows/run-channel.ts). */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../temporal/bundle';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SendInput } from '../../activities/message';
 import type { Recipient } from '../../comms/directory';
@@ -11,11 +12,7 @@ import { uniqueTaskQueue } from './temporal';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 function channelBundle(): Promise<WorkflowBundleWithSourceMap> {
-  const quiet = () => undefined;
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows/run-channel'),
-    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
-  });
+  bundle ??= bundleWorkflows(require.resolve('../workflows/run-channel'));
   return bundle;
 }
 

@@ -15,6 +15,7 @@ import { tlsExpirySource } from '../../continuity/expiry-sources';
 import { HooksConfig } from '../../continuity/hooks-config';
 import { WatchConfig } from '../../continuity/watch-config';
 import type { SalesforceDeps } from '../../salesforce/deps';
+import type { LinkSettings } from '../../links/issue';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHIPPED_DIRECTORY = join(ROOT, 'config', 'directory.yaml');
@@ -38,6 +39,8 @@ export function testContinuityDeps(overrides: Partial<ContinuityDeps> = {}): Con
 }
 
 export interface TestDepsOverrides {
+  /** Signed one-click links in messages (absent: none issued, as without LOCKOUT_LINK_SECRET). */
+  links?: LinkSettings;
   directory?: Directory;
   /** Twilio pointed at a loopback double; absent → SMS and voice go to the outbox. */
   twilio?: TwilioConfig;
@@ -78,5 +81,6 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
     },
     continuity: testContinuityDeps(overrides.continuity),
     salesforce: overrides.salesforce,
+    signedLinks: overrides.links,
   };
 }

@@ -3,7 +3,8 @@
  * the dev server (`createLocal`) and the time-skipping test server. Nothing is downloaded here.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../temporal/bundle';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes';
 import { requireBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../temporal/binaries';
@@ -31,17 +32,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle, built once per test run. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: console.error,
-    },
-  });
+  bundle ??= bundleWorkflows(WORKFLOWS_PATH);
   return bundle;
 }
 

@@ -1,19 +1,10 @@
 /** The bundle of test/workflows (test-only workflows), built once per test run. */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../temporal/bundle';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 export function testWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: console.error,
-    },
-  });
+  bundle ??= bundleWorkflows(require.resolve('../workflows'));
   return bundle;
 }

@@ -1,0 +1,153 @@
+/**
+ * What the compliance status page shows, from the open incidents' statuses: pure, so it is
+ * tested without a server. Approvals say whether the signed-in person may decide them (and if
+ * not, why), with the action's hash so a decision applies to exactly what was shown.
+ */
+import type { ApprovalStatus, IncidentStatus } from '../domain/incident';
+import { actionHash } from '../links/token';
+import type { HealthRow } from './health';
+
+export interface ApprovalView {
+  step: string;
+  title: string;
+  action: ApprovalStatus['action'] | null;
+  actionHash: string;
+  requestedBy: string | null;
+  requestedAt: string;
+  deadline: string | null;
+  approvals: number;
+  quorum: number;
+  twoPersonRule: boolean;
+  eligible: string[];
+  /** Whether the signed-in person may approve or reject it now; otherwise `why` not. */
+  mayDecide: boolean;
+  why: string | null;
+}
+
+export interface IncidentView {
+  id: string;
+  title: string;
+  pattern: string;
+  severity: string;
+  region: string;
+  euPersonalData: boolean;
+  phase: string;
+  escalationLevel: number;
+  escalationLevels: number;
+  acknowledgedBy: string | null;
+  detectedAt: string;
+  alertCount: number;
+  webUi: string;
+  clocks: {
+    id: string;
+    title: string;
+    legal: boolean;
+    state: string;
+    deadline: string | null;
+    metAt: string | null;
+    lateByMs: number | null;
+  }[];
+  approvals: ApprovalView[];
+  /** Latest refused actions (forged or expired links, refused decisions): a compliance lead wants to see them. */
+  refusals: { at: string; summary: string }[];
+}
+
+export interface Overview {
+  /** The gateway's time: the page computes countdowns against it, not the browser's clock. */
+  asOf: string;
+  person: string;
+  incidents: IncidentView[];
+  /** Incidents that are open but whose status could not be read just now. */
+  unreadable: string[];
+  health: HealthRow[];
+}
+
+const SEVERITY_ORDER: Record<string, number> = { sev1: 0, sev2: 1, sev3: 2 };
+
+function whyNot(a: ApprovalStatus, person: string): string | null {
+  if (a.state !== 'pending') return `already ${a.state}`;
+  if (!a.eligible.includes(person))
+    return `you are not an approver (may decide: ${a.eligible.join(', ') || 'nobody'})`;
+  if (a.twoPersonRule && a.requestedBy === person) return 'two-person rule: you set this step in motion';
+  if (a.decisions.some((d) => d.by === person)) return 'you already decided';
+  return null;
+}
+
+export function approvalView(a: ApprovalStatus, person: string): ApprovalView {
+  const why = whyNot(a, person);
+  return {
+    step: a.step,
+    title: a.title,
+    action: a.action ?? null,
+    actionHash: actionHash(a.action),
+    requestedBy: a.requestedBy ?? null,
+    requestedAt: a.requestedAt,
+    deadline: a.deadline ?? null,
+    approvals: a.decisions.filter((d) => d.decision === 'approve').length,
+    quorum: a.quorum,
+    twoPersonRule: a.twoPersonRule,
+    eligible: a.eligible,
+    mayDecide: why === null,
+    why,
+  };
+}
+
+export function incidentView(s: IncidentStatus, person: string, webUi: string): IncidentView {
+  const ack = s.acknowledgements.at(-1);
+  return {
+    id: s.incidentId,
+    title: s.facts.title,
+    pattern: s.facts.pattern,
+    severity: s.facts.severity,
+    region: s.facts.region,
+    euPersonalData: s.facts.euPersonalData,
+    phase: s.phase,
+    escalationLevel: s.escalationLevel,
+    escalationLevels: s.escalationLevels,
+    acknowledgedBy: s.phase === 'detected' ? null : (ack?.by ?? null),
+    detectedAt: s.detectedAt,
+    alertCount: s.alertCount,
+    webUi,
+    clocks: s.clocks
+      .filter((c) => c.state !== 'not-applicable')
+      .map((c) => ({
+        id: c.id,
+        title: c.title,
+        legal: c.legal,
+        state: c.state,
+        deadline: c.deadline ?? null,
+        metAt: c.metAt ?? null,
+        lateByMs: c.lateByMs ?? null,
+      })),
+    approvals: s.approvals.filter((a) => a.state === 'pending').map((a) => approvalView(a, person)),
+    refusals: s.timeline
+      .filter((e) => e.kind === 'refused')
+      .slice(-5)
+      .map((e) => ({ at: e.at, summary: e.summary })),
+  };
+}
+
+/** Most severe first, then the oldest. */
+export function buildOverview(input: {
+  statuses: IncidentStatus[];
+  unreadable?: string[];
+  person: string;
+  webUiLink(id: string): string;
+  health: HealthRow[];
+  now?: Date;
+}): Overview {
+  const incidents = input.statuses
+    .map((s) => incidentView(s, input.person, input.webUiLink(s.incidentId)))
+    .sort(
+      (a, b) =>
+        (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) ||
+        Date.parse(a.detectedAt) - Date.parse(b.detectedAt),
+    );
+  return {
+    asOf: (input.now ?? new Date()).toISOString(),
+    person: input.person,
+    incidents,
+    unreadable: input.unreadable ?? [],
+    health: input.health,
+  };
+}

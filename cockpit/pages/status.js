@@ -1,0 +1,271 @@
+// The compliance status page: polls /status/data, renders with DOM calls only (text is never
+// parsed as HTML, so alert titles cannot inject markup), counts clocks down every second
+// against the gateway's clock, and sends approve/reject as the signed-in person.
+const root = document.getElementById('cockpit');
+const csrf = root.dataset.csrf;
+const refreshMs = Number(root.dataset.refreshMs) || 5000;
+let overview;
+let skewMs = 0; // gateway time minus browser time
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function duration(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const pad = (n) => String(n).padStart(2, '0');
+  return (d ? `${d}d ` : '') + (d || h ? `${h}h ` : '') + `${pad(m)}m ${pad(sec)}s`;
+}
+const utc = (iso) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+const now = () => Date.now() + skewMs;
+
+function clockCell(clock) {
+  if (clock.state === 'met')
+    return el(
+      'span',
+      { class: 'badge good', 'data-state': 'met' },
+      'met',
+      clock.lateByMs > 0 ? ` (${duration(clock.lateByMs)} late)` : '',
+    );
+  if (clock.state === 'missed') return el('span', { class: 'badge bad', 'data-state': 'missed' }, 'MISSED');
+  if (clock.state === 'running' && clock.deadline)
+    return el(
+      'span',
+      { class: 'countdown', 'data-deadline': clock.deadline, 'data-testid': 'countdown' },
+      '…',
+    );
+  return el('span', { class: 'muted' }, clock.state);
+}
+
+function tick() {
+  for (const node of document.querySelectorAll('.countdown')) {
+    const left = Date.parse(node.dataset.deadline) - now();
+    node.textContent = left >= 0 ? `${duration(left)} left` : `overdue by ${duration(left)}`;
+    node.className = `countdown ${left < 0 ? 'bad' : left < 15 * 60_000 ? 'warn' : ''}`;
+  }
+}
+
+function flash(text, tone) {
+  const node = document.getElementById('flash');
+  node.textContent = text;
+  node.className = tone;
+}
+
+async function decide(incident, approval, decision, reasonInput) {
+  const reason = reasonInput?.value.trim();
+  if (decision === 'reject' && !reason) {
+    flash('Say why you reject (the reason goes into the report).', 'bad');
+    reasonInput?.focus();
+    return;
+  }
+  const response = await fetch('/status/decide', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    credentials: 'same-origin',
+    body: JSON.stringify({
+      incidentId: incident.id,
+      step: approval.step,
+      decision,
+      actionHash: approval.actionHash,
+      ...(reason ? { reason } : {}),
+    }),
+  });
+  const answer = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
+  const text = answer.message ?? answer.error ?? `HTTP ${response.status}`;
+  flash(
+    `${incident.id} / ${approval.step}: ${answer.outcome === 'refused' ? 'refused: ' : ''}${text}`,
+    response.ok ? 'good' : 'bad',
+  );
+  await refresh();
+}
+
+function approvalRow(incident, approval) {
+  const reasonInput = el('input', {
+    type: 'text',
+    placeholder: 'reason (required to reject)',
+    maxlength: 1000,
+    'aria-label': 'reason',
+  });
+  const id = `${incident.id}-${approval.step}`;
+  const action = approval.action
+    ? `${approval.action.activity} ${JSON.stringify(approval.action.args)}`
+    : 'the next runbook step';
+  return el(
+    'div',
+    { class: 'card approval', 'data-testid': `approval-${id}` },
+    el('strong', {}, approval.title),
+    ' ',
+    el('code', {}, approval.step),
+    el('div', {}, 'Action: ', el('code', {}, action)),
+    el(
+      'div',
+      { class: 'muted' },
+      `requested ${utc(approval.requestedAt)}${approval.requestedBy ? ` by ${approval.requestedBy}` : ''}; `,
+      `${approval.approvals} of ${approval.quorum} approval(s)${approval.twoPersonRule ? ', two-person rule' : ''}; `,
+      approval.deadline
+        ? ['decide within ', el('span', { class: 'countdown', 'data-deadline': approval.deadline }, '…')]
+        : '',
+    ),
+    approval.mayDecide
+      ? el(
+          'div',
+          { class: 'decide' },
+          el(
+            'button',
+            {
+              class: 'approve',
+              type: 'button',
+              'data-testid': `approve-${id}`,
+              onclick: () => decide(incident, approval, 'approve'),
+            },
+            'Approve',
+          ),
+          reasonInput,
+          el(
+            'button',
+            {
+              class: 'reject',
+              type: 'button',
+              'data-testid': `reject-${id}`,
+              onclick: () => decide(incident, approval, 'reject', reasonInput),
+            },
+            'Reject',
+          ),
+        )
+      : el('div', { class: 'muted' }, approval.why),
+  );
+}
+
+function incidentCard(incident) {
+  return el(
+    'article',
+    { class: 'card incident', 'data-testid': `incident-${incident.id}`, 'data-incident': incident.id },
+    el('h3', {}, el('span', { class: `sev ${incident.severity}` }, incident.severity), ' ', incident.title),
+    el(
+      'p',
+      {},
+      el('span', { 'data-testid': 'pattern' }, incident.pattern),
+      ' · region ',
+      incident.region,
+      incident.euPersonalData ? ' · EU personal data' : '',
+      ' · phase ',
+      el('strong', { 'data-testid': 'phase' }, incident.phase),
+      ` · escalation level ${incident.escalationLevel} of ${incident.escalationLevels}`,
+      incident.acknowledgedBy ? ` · owned by ${incident.acknowledgedBy}` : ' · not acknowledged',
+      ` · ${incident.alertCount} alert(s) since ${utc(incident.detectedAt)} · `,
+      el(
+        'a',
+        { href: incident.webUi, target: '_blank', rel: 'noreferrer' },
+        'Temporal Web UI ',
+        el('code', {}, incident.id),
+      ),
+    ),
+    incident.clocks.length
+      ? el(
+          'table',
+          {},
+          el('tr', {}, el('th', {}, 'Clock'), el('th', {}, 'Deadline'), el('th', {}, 'State')),
+          incident.clocks.map((c) =>
+            el(
+              'tr',
+              { 'data-testid': `clock-${c.id}` },
+              el('td', {}, c.title, c.legal ? ' (legal)' : ''),
+              el('td', {}, utc(c.deadline) || '—'),
+              el('td', {}, clockCell(c)),
+            ),
+          ),
+        )
+      : el('p', { class: 'muted' }, 'No clocks in this runbook.'),
+    incident.approvals.length
+      ? [el('h4', {}, 'Waiting for approval'), incident.approvals.map((a) => approvalRow(incident, a))]
+      : '',
+    incident.refusals.length
+      ? el(
+          'details',
+          {},
+          el('summary', {}, `Refused actions (${incident.refusals.length})`),
+          el(
+            'ul',
+            {},
+            incident.refusals.map((r) => el('li', {}, `${utc(r.at)} ${r.summary}`)),
+          ),
+        )
+      : '',
+  );
+}
+
+function render() {
+  document.getElementById('as-of').textContent = utc(overview.asOf).replace(' UTC', '') + ' UTC';
+  const incidents = document.getElementById('incidents');
+  // Keep what the person is typing in a reason box across refreshes.
+  const typing = document.activeElement?.getAttribute('aria-label') === 'reason';
+  if (!typing) {
+    incidents.replaceChildren(
+      ...(overview.incidents.length
+        ? overview.incidents.map(incidentCard)
+        : [el('p', { class: 'muted', 'data-testid': 'no-incidents' }, 'No open incidents.')]),
+      ...(overview.unreadable.length
+        ? [el('p', { class: 'warn' }, `Open but not readable right now: ${overview.unreadable.join(', ')}`)]
+        : []),
+    );
+  }
+  document
+    .getElementById('health')
+    .replaceChildren(
+      ...overview.health.map((h) =>
+        el(
+          'li',
+          { 'data-testid': `health-${h.name}` },
+          el(
+            'span',
+            { class: `badge ${h.ok ? (h.note ? 'warn' : 'good') : 'bad'}` },
+            h.ok ? (h.note === 'not-configured' ? 'not set up' : h.note ? 'check' : 'ok') : 'FAILING',
+          ),
+          ' ',
+          el('strong', {}, h.name),
+          ': ',
+          h.detail,
+        ),
+      ),
+    );
+  tick();
+}
+
+async function refresh() {
+  try {
+    const response = await fetch('/status/data', {
+      headers: { accept: 'application/json' },
+      credentials: 'same-origin',
+    });
+    if (response.status === 401) {
+      document.getElementById('connection').textContent = 'Signed out: reload to sign in again.';
+      return;
+    }
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    overview = await response.json();
+    skewMs = Date.parse(overview.asOf) - Date.now();
+    document.getElementById('connection').textContent = '';
+    render();
+  } catch (err) {
+    document.getElementById('connection').textContent = `(not updating: ${err.message}; retrying)`;
+  }
+}
+
+setInterval(tick, 1000);
+setInterval(refresh, refreshMs);
+refresh();

@@ -1,0 +1,84 @@
+/** The status page and signed links as configured: responders file, directory, health checks. */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import {
+  cachedHealth,
+  expiryWatchHealth,
+  journeysHealth,
+  SALESFORCE_HEALTH_SLOT,
+  temporalHealth,
+  workerHealth,
+  type HealthCheck,
+} from '../cockpit/health';
+import { loadResponders } from '../cockpit/responders-file';
+import { loadDirectory } from '../comms/directory';
+import { webUiLink, type Config } from '../config/env';
+import { live, mtimeStamp } from '../config/live';
+import type { Logger } from '../config/logger';
+import type { LinkDesk } from '../links/redeem';
+import type { StatusPageOptions } from './routes/status-page';
+
+export interface StatusPageExtras {
+  /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
+  salesforce?: HealthCheck;
+  /** Any further rows for the health panel. */
+  more?: HealthCheck[];
+}
+
+export function linkDeskFromConfig(config: Config, client: Client): LinkDesk | undefined {
+  return config.links && { client, secrets: config.links.secrets };
+}
+
+export function statusPageFromConfig(
+  config: Config,
+  client: Client,
+  logger: Logger,
+  extras: StatusPageExtras = {},
+): StatusPageOptions {
+  const { auth } = config.statusPage;
+  const report = (what: string) => (err: Error) =>
+    logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+  const directory = live(
+    () => mtimeStamp(config.directoryFile),
+    () => loadDirectory(config.directoryFile),
+    report('directory'),
+  );
+  let sessionSecret = config.statusPage.sessionSecret;
+  if (!sessionSecret) {
+    sessionSecret = randomBytes(32).toString('base64url');
+    logger.warn(
+      {},
+      'status page sessions are signed with a per-process key (set LOCKOUT_SESSION_SECRET or LOCKOUT_LINK_SECRET so they survive restarts and work across gateway replicas)',
+    );
+  }
+  const checks: HealthCheck[] = [
+    temporalHealth(client),
+    workerHealth(client, config.temporal.namespace, config.temporal.taskQueue),
+    expiryWatchHealth(client),
+    journeysHealth(config.continuity.journeysFile),
+    extras.salesforce ?? SALESFORCE_HEALTH_SLOT,
+    ...(extras.more ?? []),
+  ];
+  return {
+    client,
+    webUiLink: (id) => webUiLink(config, id),
+    sessionSecret,
+    health: cachedHealth(checks),
+    auth: {
+      auth:
+        auth.mode === 'tokens'
+          ? {
+              mode: 'tokens',
+              responders: live(
+                () => mtimeStamp(auth.respondersFile),
+                () => loadResponders(auth.respondersFile),
+                report('responders file'),
+              ),
+            }
+          : auth,
+      sessionTtlMs: config.statusPage.sessionTtlMs,
+      secureCookies: config.gateway.publicUrl.startsWith('https:'),
+      knownPerson: (id) => Object.hasOwn(directory().people, id),
+    },
+  };
+}

@@ -64,6 +64,12 @@ export function knownThings(
     templateExists: (id) => templates === undefined || templates.has(id),
     targetProblem: (target) => (directory ? targetProblem(directory, target) : undefined),
     personExists: (id) => directory === undefined || Boolean(directory.people[id]),
+    approversAvailable: (level) =>
+      directory === undefined
+        ? undefined
+        : Object.entries(directory.people).filter(
+            ([id, p]) => level.people.includes(id) || p.roles.some((r) => level.roles.includes(r)),
+          ).length,
   };
 }
 

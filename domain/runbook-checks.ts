@@ -23,6 +23,8 @@ export interface KnownThings {
   /** Why a notification target cannot be resolved, or undefined. */
   targetProblem(target: string): string | undefined;
   personExists(id: string): boolean;
+  /** How many people an approver level names or hold its roles; undefined when unknown. */
+  approversAvailable?(level: { roles: string[]; people: string[] }): number | undefined;
 }
 
 type Located = { step: Step; path: (string | number)[]; list: readonly Step[]; index: number };
@@ -131,6 +133,17 @@ export function checkRunbook(runbook: Runbook, known: KnownThings): RunbookProbl
               add([...path, 'approvers', li, 'people', pi], `unknown person "${p}"`);
           }),
         );
+        step.approvers.forEach((level, li) => {
+          // The first level also has to leave room for the two-person rule's requester.
+          const available = known.approversAvailable?.(level);
+          const needed = step.quorum + (step.twoPersonRule && li === 0 ? 1 : 0);
+          if (available !== undefined && available < needed) {
+            add(
+              [...path, 'approvers', li],
+              `quorum ${step.quorum}${step.twoPersonRule && li === 0 ? ' with the two-person rule' : ''} needs ${needed} people here; the directory has ${available}`,
+            );
+          }
+        });
         if (step.for && !stepIds.has(step.for)) add([...path, 'for'], `unknown step "${step.for}"`);
         else if (!step.for && index === list.length - 1)
           add([...path, 'for'], 'nothing to approve: no step follows (set for:)');

@@ -190,6 +190,13 @@ async function respond(client: Client, incidentId: string, r: Response, detected
         args: [{ clock: r.clock, by: r.by, note: 'simulated' }],
       });
       return;
+    case 'phase':
+      await handle.executeUpdate(m.setPhaseUpdate, { args: [{ phase: r.phase, by: r.by }] });
+      return;
+    default: {
+      const unknown: never = r;
+      throw new Error(`unhandled response ${JSON.stringify(unknown)}`);
+    }
   }
 }
 

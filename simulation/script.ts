@@ -12,7 +12,8 @@ export type Response =
   | { at: number; kind: 'approve' | 'reject'; step: string; by: string }
   | { at: number; kind: 'aware'; awareAt: number; by: string }
   | { at: number; kind: 'fact'; name: string; value: string; by: string }
-  | { at: number; kind: 'clock'; clock: string; by: string };
+  | { at: number; kind: 'clock'; clock: string; by: string }
+  | { at: number; kind: 'phase'; phase: 'contained' | 'recovered'; by: string };
 
 const SIMPLE = ['ack', 'resolve', 'reopen', 'escalate'] as const;
 
@@ -26,6 +27,7 @@ export const RESPONSE_HELP = [
   'aware=<offset>@<offset>          legal sets the awareness time (first offset may be negative)',
   'fact=<name>:<value>@<offset>     set a fact, e.g. fact=euPersonalData:true@20m',
   'clock=<clock>@<offset>           record a clock as met, e.g. clock=gdpr-art33@60h',
+  'phase=<contained|recovered>@<offset>  a responder declares the phase',
 ].join('\n');
 
 function offset(text: string, what: string, allowNegative = false): number {
@@ -68,6 +70,11 @@ export function parseResponse(spec: string): Response {
     };
   }
   if (key === 'clock') return { at, kind: 'clock', clock: value, by: 'simulated-responder' };
+  if (key === 'phase') {
+    if (value !== 'contained' && value !== 'recovered')
+      throw new Error(`--respond ${spec}: phase must be contained or recovered`);
+    return { at, kind: 'phase', phase: value, by: 'simulated-responder' };
+  }
   const [decision, person] = value.includes(':') ? value.split(':', 2) : ['approve', value];
   if (decision !== 'approve' && decision !== 'reject') {
     throw new Error(`--respond ${spec}: "${decision}" is neither approve nor reject`);

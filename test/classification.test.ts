@@ -124,7 +124,7 @@ describe('classification rules', () => {
     const c = classify(r, alert());
     assert.equal(c.runbookId, 'no-such-runbook');
     const choice = chooseRunbook(shippedRunbooks(), c.alert.pattern, c.runbookId);
-    assert.equal(choice.runbook.id, 'generic-lockout');
+    assert.equal(choice.runbook.id, 'token-expiry', "the pattern's runbook");
     assert.match(choice.note!, /runbook "no-such-runbook" \(named by a classification rule\) does not exist/);
     assert.equal(chooseRunbook(shippedRunbooks(), 'token-expiry', 'generic-lockout').note, undefined);
   });
@@ -189,7 +189,7 @@ describe('classification rules', () => {
       assert.match(result.stdout, /incident +lockout-am-7c2f4e1a9b3d5e60/);
       assert.match(result.stdout, /rules +severity-sev1, region-eu, certificate-chain/);
       assert.match(result.stdout, /pattern +certificate-chain {2}\(rule certificate-chain\)/);
-      assert.match(result.stdout, /runbook +generic-lockout {2}\(by pattern\)/);
+      assert.match(result.stdout, /runbook +certificate-chain {2}\(by pattern\)/);
     });
 
     it('prints JSON with --json, with a chosen format and rules file', async () => {

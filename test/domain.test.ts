@@ -68,7 +68,8 @@ describe('responder input checks', () => {
 
 describe('runbook selection', () => {
   it('falls back to the generic runbook for an unclaimed pattern', () => {
-    assert.equal(selectRunbook(shippedRunbooks(), 'vendor-assessment').id, 'generic-lockout');
+    assert.equal(selectRunbook(shippedRunbooks(), 'unclassified').id, 'generic-lockout');
+    assert.equal(selectRunbook(shippedRunbooks(), 'vendor-assessment').id, 'vendor-assessment');
   });
   it('says so when nothing matches and there is no fallback', () => {
     const [generic] = shippedRunbooks();

@@ -124,8 +124,8 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
       assert.deepEqual(
         incidents.map((i) => [i.incidentId, i.outcome, i.pattern, i.runbook]),
         [
-          ['lockout-am-7c2f4e1a9b3d5e60', 'opened', 'certificate-chain', 'generic-lockout'],
-          ['lockout-am-0d9e8f7a6b5c4d3e', 'opened', 'acl-misconfiguration', 'generic-lockout'],
+          ['lockout-am-7c2f4e1a9b3d5e60', 'opened', 'certificate-chain', 'certificate-chain'],
+          ['lockout-am-0d9e8f7a6b5c4d3e', 'opened', 'acl-misconfiguration', 'acl-misconfiguration'],
         ],
       );
       assert.equal(incidents[0]!.webUi, 'http://ui.test/workflows/lockout-am-7c2f4e1a9b3d5e60');

@@ -16,16 +16,23 @@ function escalationsExpected(runbook: Runbook): number {
   return runbook.escalation.levels.reduce((n, level) => n + level.repeat, 0);
 }
 
-/** Prompt responders: acknowledge at once, two approvers answer every approval, legal files in a day. */
+/**
+ * Prompt responders: acknowledge at once, approvers (engineering lead, incident commander,
+ * compliance) answer every approval as soon as it is asked, containment is declared where no step
+ * does it, legal files within a day. Attempts that do not count (not asked yet, already decided,
+ * not an approver) are refused by the incident and simply ignored here.
+ */
 function promptResponses(runbook: Runbook): Response[] {
   const approvals = allSteps(runbook.steps).filter((s) => s.kind === 'approval');
   const responses: Response[] = [{ at: 2 * MIN, kind: 'ack', by: 'ana' }];
-  for (const at of [5, 20, 40]) {
+  for (const at of [5, 10, 20, 40]) {
     for (const step of approvals) {
-      responses.push({ at: at * MIN, kind: 'approve', step: step.id, by: 'ben' });
-      responses.push({ at: (at + 1) * MIN, kind: 'approve', step: step.id, by: 'dev' });
+      for (const [i, by] of ['ben', 'dev', 'chloe'].entries()) {
+        responses.push({ at: (at + i) * MIN, kind: 'approve', step: step.id, by });
+      }
     }
   }
+  responses.push({ at: 50 * MIN, kind: 'phase', phase: 'contained', by: 'ana' });
   responses.push({ at: 60 * MIN, kind: 'fact', name: 'euPersonalData', value: 'true', by: 'kemi' });
   if (runbook.clocks.some((c) => c.id === 'gdpr-art33'))
     responses.push({ at: 24 * HOUR, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' });
@@ -73,6 +80,8 @@ describe('shipped runbooks, rehearsed on the time-skipping server', function () 
           runbook,
           facts: EU_FACTS,
           responses: promptResponses(runbook),
+          // The diagnostics find what the runbook is for (ACL drift), so the remediation path runs.
+          failSteps: runbook.id === 'acl-misconfiguration' ? ['compare-permissions'] : [],
         });
         const { status } = result;
         assert.equal(

@@ -63,6 +63,7 @@ export interface PreparedMessage {
 }
 
 /** Templates that print the timeline or the delivery log need the full status (see notify.ts). */
+const HISTORY_ATTEMPTS = 3;
 const USES_HISTORY = /\b(timeline|deliveries)\b/;
 
 export async function prepareMessage(
@@ -95,7 +96,10 @@ export async function prepareMessage(
     try {
       status = await deps.incidentStatus(input.incidentId);
     } catch (err) {
-      throw transient(`cannot read the incident's timeline for ${input.template}: ${(err as Error).message}`);
+      // A report without its timeline beats no report: after a few tries, send what we have.
+      if (Context.current().info.attempt < HISTORY_ATTEMPTS) {
+        throw transient(`cannot read the incident's timeline for ${input.template}: ${(err as Error).message}`);
+      }
     }
   }
   let message: RenderedMessage;

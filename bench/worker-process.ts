@@ -50,7 +50,11 @@ async function main(): Promise<void> {
           namespace: 'default',
           taskQueue: options.taskQueue,
           workflowBundle,
-          deps: activityDeps(loadConfig(process.env), { url: options.smtpUrl, mode: 'smtp' }, logger),
+          deps: activityDeps(
+            loadConfig({ ...process.env, TEMPORAL_ADDRESS: options.address }),
+            { url: options.smtpUrl, mode: 'smtp' },
+            logger,
+          ),
         })
       : await Worker.create({
           connection,

@@ -98,7 +98,9 @@ export async function prepareMessage(
     } catch (err) {
       // A report without its timeline beats no report: after a few tries, send what we have.
       if (Context.current().info.attempt < HISTORY_ATTEMPTS) {
-        throw transient(`cannot read the incident's timeline for ${input.template}: ${(err as Error).message}`);
+        throw transient(
+          `cannot read the incident's timeline for ${input.template}: ${(err as Error).message}`,
+        );
       }
     }
   }

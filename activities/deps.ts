@@ -39,6 +39,8 @@ export interface MessagingDeps {
   sent: SentLedger;
   /** Twilio for SMS and voice calls; undefined → outbox. */
   twilio?: TwilioConfig;
+  /** SMS end with "Reply ACK <code>…" (LOCKOUT_SMS_REPLIES=on: the gateway takes the replies). */
+  smsReplies?: boolean;
   /** Secrets named in the directory (`urlEnv` of webhooks), looked up at send time. */
   secret(name: string): string | undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { log } from '@temporalio/activity';
 import twilio from 'twilio';
+import { replyCode, replyHint } from '../comms/sms-reply';
 import type { ActivityDeps, TwilioConfig } from './deps';
 import { permanent, rateLimited, transient } from './failures';
 import {
@@ -99,7 +100,10 @@ export function twilioActivities(deps: ActivityDeps) {
       const prepared = await prepareMessage(deps, 'sms', input);
       const to = phoneOf(prepared);
       if (prepared.earlier) return prepared.earlier;
-      const body = prepared.message.sms!;
+      const text = prepared.message.sms!;
+      const body = deps.messaging.smsReplies
+        ? `${text} ${replyHint(replyCode(input.incidentId, input.step))}`
+        : text;
       const config = deps.messaging.twilio;
       if (!config) return outboxed(deps, prepared, to, 'no Twilio credentials');
       const client = clientFor(config);

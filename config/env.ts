@@ -114,6 +114,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   TWILIO_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  LOCKOUT_SMS_REPLIES: z.enum(['on', 'off'], 'must be "on" or "off"').default('off'),
   LOCKOUT_WATCH_FILE: z.string().default(join(ROOT, 'config', 'watch.yaml')),
   LOCKOUT_HOOKS_FILE: z.string().default(join(ROOT, 'config', 'hooks.yaml')),
   LOCKOUT_HOOK_COMMANDS: z
@@ -185,6 +186,8 @@ export interface Config {
     voiceFrom?: string;
     apiUrl?: string;
   };
+  /** Replies to our SMS (LOCKOUT_SMS_REPLIES=on): the auth token Twilio signs its webhooks with. */
+  smsReplies?: { authToken: string };
   continuity: { watchFile: string; hooksFile: string; hookCommands: string[]; journeysFile: string };
   /** What this worker process polls: the main queue, and the task queues of these data regions. */
   workers: { main: boolean; regions: DataRegion[] };
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),
+    smsReplies: smsRepliesConfig(e),
     continuity: {
       watchFile: e.LOCKOUT_WATCH_FILE,
       hooksFile: e.LOCKOUT_HOOKS_FILE,
@@ -327,6 +331,24 @@ function twilioConfig(e: Env): Config['twilio'] {
     voiceFrom: e.TWILIO_VOICE_FROM,
     apiUrl: e.TWILIO_API_URL,
   };
+}
+
+/** Twilio signs its webhooks with the account's auth token, even when we send with an API key. */
+function smsRepliesConfig(e: Env): Config['smsReplies'] {
+  if (e.LOCKOUT_SMS_REPLIES === 'off') return undefined;
+  const problems: string[] = [];
+  if (!e.TWILIO_AUTH_TOKEN)
+    problems.push(
+      'LOCKOUT_SMS_REPLIES: needs TWILIO_AUTH_TOKEN (Twilio signs the replies it forwards with it)',
+    );
+  if (!e.TWILIO_ACCOUNT_SID)
+    problems.push('LOCKOUT_SMS_REPLIES: needs Twilio configured (TWILIO_ACCOUNT_SID, TWILIO_FROM)');
+  if (!e.LOCKOUT_GATEWAY_URL)
+    problems.push(
+      'LOCKOUT_SMS_REPLIES: needs LOCKOUT_GATEWAY_URL, the public URL Twilio posts to (its signature covers it)',
+    );
+  if (problems.length) throw new ConfigError(problems);
+  return { authToken: e.TWILIO_AUTH_TOKEN! };
 }
 
 /** A link to an incident in the Temporal Web UI. */

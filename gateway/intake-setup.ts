@@ -11,7 +11,7 @@ import { crmSyncHealth, salesforceHealth } from '../salesforce/health';
 import { SalesforceSession } from '../salesforce/session';
 import type { StartOutcomes } from '../temporal/start-outcomes';
 import type { GatewayOptions } from './server';
-import { linkDeskFromConfig, statusPageFromConfig } from './status-setup';
+import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-setup';
 
 export function intakeFromConfig(
   config: Config,
@@ -62,6 +62,12 @@ export function gatewayOptionsFromConfig(
     journeysFile: config.continuity.journeysFile,
     crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
     links: linkDeskFromConfig(config, client),
+    smsReplies: config.smsReplies && {
+      client,
+      authToken: config.smsReplies.authToken,
+      publicUrl: config.gateway.publicUrl,
+      directory: liveDirectory(config, logger),
+    },
     statusPage: statusPageFromConfig(config, client, logger, {
       salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
       more: [crmSyncHealth(client)],

@@ -73,6 +73,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly smsReplies = new Counter({
+    name: 'lockout_gateway_sms_replies_total',
+    help: 'SMS replies from Twilio, by outcome (accepted, refused, queued, not_understood, unknown_sender, forged)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lockout_gateway_' });
   }

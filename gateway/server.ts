@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 import { linkRoutes } from './routes/links';
+import { smsRepliesRoutes, type SmsRepliesOptions } from './routes/sms-replies';
 import { statusPageRoutes, type StatusPageOptions } from './routes/status-page';
 import type { LinkDesk } from '../links/redeem';
 
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   links?: LinkDesk;
   /** The compliance status page (/status, /login); not served without it. */
   statusPage?: StatusPageOptions;
+  /** Replies to our SMS (POST /twilio/sms, LOCKOUT_SMS_REPLIES=on); not served without it. */
+  smsReplies?: Omit<SmsRepliesOptions, 'metrics'>;
 }
 
 const CLIENT_ERRORS: Record<string, { reason: RejectionReason; message: (limit: number) => string }> = {
@@ -106,6 +109,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   void app.register(healthRoutes);
   void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
   if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
+  if (options.smsReplies) void app.register(smsRepliesRoutes, { ...options.smsReplies, metrics });
   void app.register(metricsRoutes, { metrics });
   void app.register(alertRoutes, {
     intake: options.intake,

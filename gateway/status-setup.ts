@@ -11,7 +11,7 @@ import {
   type HealthCheck,
 } from '../cockpit/health';
 import { loadResponders } from '../cockpit/responders-file';
-import { loadDirectory } from '../comms/directory';
+import { loadDirectory, type Directory } from '../comms/directory';
 import { webUiLink, type Config } from '../config/env';
 import { live, mtimeStamp } from '../config/live';
 import type { Logger } from '../config/logger';
@@ -25,6 +25,18 @@ export interface StatusPageExtras {
   more?: HealthCheck[];
 }
 
+const lastGoodVersion = (logger: Logger) => (what: string) => (err: Error) =>
+  logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+
+/** The responder directory as it is on disk now; a bad edit keeps the last good one. */
+export function liveDirectory(config: Config, logger: Logger): () => Directory {
+  return live(
+    () => mtimeStamp(config.directoryFile),
+    () => loadDirectory(config.directoryFile),
+    lastGoodVersion(logger)('directory'),
+  );
+}
+
 export function linkDeskFromConfig(config: Config, client: Client): LinkDesk | undefined {
   return config.links && { client, secrets: config.links.secrets };
 }
@@ -36,13 +48,8 @@ export function statusPageFromConfig(
   extras: StatusPageExtras = {},
 ): StatusPageOptions {
   const { auth } = config.statusPage;
-  const report = (what: string) => (err: Error) =>
-    logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
-  const directory = live(
-    () => mtimeStamp(config.directoryFile),
-    () => loadDirectory(config.directoryFile),
-    report('directory'),
-  );
+  const report = lastGoodVersion(logger);
+  const directory = liveDirectory(config, logger);
   let sessionSecret = config.statusPage.sessionSecret;
   if (!sessionSecret) {
     sessionSecret = randomBytes(32).toString('base64url');

@@ -56,4 +56,38 @@ describe('channel configuration from the environment', () => {
       /TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET: set both/,
     );
   });
+
+  it('takes SMS replies only with the auth token Twilio signs them with and a public gateway URL', () => {
+    const twilio = { TWILIO_ACCOUNT_SID: SID, TWILIO_FROM: '+15555550100' };
+    assert.equal(loadConfig({ ...twilio, TWILIO_AUTH_TOKEN: 't' }).smsReplies, undefined, 'off by default');
+    assert.deepEqual(
+      loadConfig({
+        ...twilio,
+        TWILIO_AUTH_TOKEN: 't',
+        LOCKOUT_SMS_REPLIES: 'on',
+        LOCKOUT_GATEWAY_URL: 'https://lockout.example.com',
+      }).smsReplies,
+      { authToken: 't' },
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          ...twilio,
+          TWILIO_API_KEY_SID: `SK${'2'.repeat(32)}`,
+          TWILIO_API_KEY_SECRET: 's',
+          LOCKOUT_SMS_REPLIES: 'on',
+        }),
+      (err: ConfigError) => {
+        assert.deepEqual(err.problems, [
+          'LOCKOUT_SMS_REPLIES: needs TWILIO_AUTH_TOKEN (Twilio signs the replies it forwards with it)',
+          'LOCKOUT_SMS_REPLIES: needs LOCKOUT_GATEWAY_URL, the public URL Twilio posts to (its signature covers it)',
+        ]);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ LOCKOUT_SMS_REPLIES: 'yes' }),
+      /LOCKOUT_SMS_REPLIES: must be "on" or "off"/,
+    );
+  });
 });

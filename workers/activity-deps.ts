@@ -59,6 +59,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       outboxDir: join(config.dataDir, 'outbox'),
       sent: fileLedger(join(config.dataDir, 'sent')),
       twilio: config.twilio,
+      smsReplies: config.smsReplies !== undefined,
       secret: (name) => process.env[name],
     },
     continuity: continuityDeps(config, {

@@ -13,7 +13,10 @@ export interface EmailRoute extends EmailSetup {
 /** Where SMS and voice calls go, for start-up output. */
 export function smsDescription(config: Config): string {
   return config.twilio
-    ? `Twilio account ${config.twilio.accountSid.slice(0, 6)}…, from ${config.twilio.from}`
+    ? `Twilio account ${config.twilio.accountSid.slice(0, 6)}…, from ${config.twilio.from}` +
+        (config.smsReplies
+          ? `; replies at ${config.gateway.publicUrl}/twilio/sms`
+          : '; replies off (LOCKOUT_SMS_REPLIES)')
     : `no Twilio credentials: SMS and calls are stored in ${join(config.dataDir, 'outbox')}/{sms,voice}/ (not delivered)`;
 }
 

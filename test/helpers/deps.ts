@@ -44,6 +44,8 @@ export interface TestDepsOverrides {
   directory?: Directory;
   /** Twilio pointed at a loopback double; absent → SMS and voice go to the outbox. */
   twilio?: TwilioConfig;
+  /** SMS carry the reply hint (LOCKOUT_SMS_REPLIES=on). */
+  smsReplies?: boolean;
   /** Values for `urlEnv` names in the directory (webhook URLs). */
   secrets?: Record<string, string>;
   /** CA (PEM) the SMTP client trusts, for TLS tests. */
@@ -77,6 +79,7 @@ export function testDeps(smtpUrl: string, overrides: TestDepsOverrides = {}): Ac
       outboxDir: join(dataDir, 'outbox'),
       sent: fileLedger(join(dataDir, 'sent')),
       twilio: overrides.twilio,
+      smsReplies: overrides.smsReplies,
       secret: (name) => overrides.secrets?.[name],
     },
     continuity: testContinuityDeps(overrides.continuity),

@@ -1,5 +1,41 @@
-/** Workflow bundles built ahead of the worker (tests, bench, simulation), quietly. */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+/** How workflow code is bundled: by workers at start, and ahead of them (tests, bench, simulation). */
+import { join } from 'node:path';
+import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+/**
+ * The pure modules the workflows run (zod, the runbook schema, clock and condition logic). In
+ * the reusable V8 context every workflow evaluates its own copy of each module it imports;
+ * preloaded modules are evaluated once and shared by all of them, so an open incident costs its
+ * own state, not a copy of zod and every schema (2.4 MB per incident without this). Only
+ * modules without mutable state may be listed: never @temporalio/workflow or workflows/. Shared
+ * modules are deep-frozen, and a zod schema caches onto itself when it first parses, so a module
+ * whose schemas workflows parse with stays per workflow (NOT_SHARED).
+ * test/workflow-bundle.test.ts checks that the two lists cover every domain module in the bundle.
+ */
+export const SHARED_DOMAIN_MODULES = [
+  'alert',
+  'approvals',
+  'clocks',
+  'conditions',
+  'deliveries',
+  'duration',
+  'escalation',
+  'expiry',
+  'facts',
+  'phase',
+  'regions',
+  'responder-input',
+  'runbook',
+  'search-attributes',
+] as const;
+
+/** crm-sync-record validates each buffered write with BufferedWrite.safeParse. */
+export const NOT_SHARED_DOMAIN_MODULES = ['crm-write'] as const;
+
+export const WORKFLOW_BUNDLER_OPTIONS = {
+  // zod comes with them (listing it alone does nothing: webpack drops an unused side-effect-free require).
+  preloadModules: SHARED_DOMAIN_MODULES.map((m) => join(__dirname, '..', 'domain', `${m}.ts`)),
+} satisfies Partial<BundleOptions>;
 
 /** Webpack's progress chatter is dropped; its errors still show. */
 export const QUIET_BUNDLER_LOGGER = {
@@ -12,5 +48,5 @@ export const QUIET_BUNDLER_LOGGER = {
 };
 
 export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: QUIET_BUNDLER_LOGGER });
+  return bundleWorkflowCode({ workflowsPath, logger: QUIET_BUNDLER_LOGGER, ...WORKFLOW_BUNDLER_OPTIONS });
 }

@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { ActivityDeps } from '../activities';
 import { crmSyncActivities } from '../activities/crm-sync';
 import { WORKFLOWS_PATH } from './worker';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../temporal/bundle';
 
 export interface CrmSyncWorkerOptions {
   connection: NativeConnection;
@@ -29,7 +30,7 @@ export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Work
     activities: crmSyncActivities(options.deps),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     maxTaskQueueActivitiesPerSecond: options.maxPerSecond,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentUpserts ?? 10,
   });

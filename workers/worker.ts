@@ -1,6 +1,7 @@
 /** The incident worker: runs the incident workflow and every activity on one task queue. */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../temporal/bundle';
 
 export interface IncidentWorkerOptions {
   connection: NativeConnection;
@@ -22,7 +23,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
     activities: createActivities(options.deps),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

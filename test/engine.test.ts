@@ -26,7 +26,7 @@ describe('runbook engine (time-skipping server)', function () {
   let healthHits = 0;
 
   before(async () => {
-    [env, mail] = await Promise.all([startTimeSkippingTemporal(), startMailCatcher()]);
+    mail = await startMailCatcher();
     health = createServer((_, res) => {
       healthHits++;
       res.writeHead(200).end('ok');
@@ -35,13 +35,18 @@ describe('runbook engine (time-skipping server)', function () {
     healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health`;
   });
   after(async () => {
-    await env?.teardown();
     await mail?.close();
     health?.close();
   });
-  beforeEach(() => {
+  // A fresh server per test: the time-skipping server can keep time locked after a test ends
+  // with an activity in flight, and a later env.sleep then never returns (sdk-java#2670).
+  beforeEach(async () => {
     mail.messages.splice(0);
     healthHits = 0;
+    env = await startTimeSkippingTemporal();
+  });
+  afterEach(async () => {
+    await env?.teardown();
   });
 
   const run = <T>(fn: (taskQueue: string) => Promise<T>) =>

@@ -13,14 +13,21 @@ describe('incident escalation (time-skipping server)', function () {
   let env: TestWorkflowEnvironment;
   let mail: MailCatcher;
 
+  // A fresh server per test: the time-skipping server can keep time locked after a test ends
+  // with an activity in flight, and a later env.sleep then never returns (sdk-java#2670).
   before(async () => {
-    [env, mail] = await Promise.all([startTimeSkippingTemporal(), startMailCatcher()]);
+    mail = await startMailCatcher();
   });
   after(async () => {
-    await env?.teardown();
     await mail?.close();
   });
-  beforeEach(() => mail.messages.splice(0));
+  beforeEach(async () => {
+    mail.messages.splice(0);
+    env = await startTimeSkippingTemporal();
+  });
+  afterEach(async () => {
+    await env?.teardown();
+  });
 
   const run = (fn: (taskQueue: string) => Promise<void>) =>
     withWorker(env, testDeps(mail.url), fn, 'escalation');

@@ -34,15 +34,21 @@ describe('expiry watch: warning at 72 h, escalation at 24 h (time-skipping serve
   const servers: LoopbackTlsServer[] = [];
 
   before(async () => {
-    [env, mail] = await Promise.all([startTimeSkippingTemporal(), startMailCatcher()]);
+    mail = await startMailCatcher();
     pki = createTestPki();
     caFile = join(mkdtempSync(join(tmpdir(), 'lockout-ca-')), 'root.pem');
     writeFileSync(caFile, pki.root.certPem);
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.close()));
-    await env?.teardown();
     await mail?.close();
+  });
+  // A fresh server per test (see engine.test.ts: a later env.sleep may never return otherwise).
+  beforeEach(async () => {
+    env = await startTimeSkippingTemporal();
+  });
+  afterEach(async () => {
+    await env?.teardown();
   });
 
   async function serve(chain: 'full' | 'leaf-only', notAfterHours: number): Promise<number> {

@@ -67,6 +67,9 @@ const EnvSchema = z.object({
   LOCKOUT_GATEWAY_URL: optionalText.pipe(z.url().optional()),
   LOCKOUT_SOURCES: z.string().default(join(ROOT, 'config', 'sources.yaml')),
   LOCKOUT_CLASSIFICATION: z.string().default(join(ROOT, 'config', 'classification.yaml')),
+  LOCKOUT_METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, 'must be at least 16 characters (a shared secret)').optional(),
+  ),
   LOCKOUT_WORKER_METRICS: z
     .string()
     .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or "off"')
@@ -173,6 +176,8 @@ export interface Config {
     sourcesFile: string;
     /** config/classification.yaml: labels and text → pattern, severity, region, runbook. */
     classificationFile: string;
+    /** Bearer token for GET /metrics; undefined: open. */
+    metricsToken?: string;
   };
   /** Where the worker serves Prometheus metrics (host:port), or undefined when off. */
   workerMetricsAddress?: string;
@@ -250,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ).replace(/\/$/, ''),
       sourcesFile: e.LOCKOUT_SOURCES,
       classificationFile: e.LOCKOUT_CLASSIFICATION,
+      metricsToken: e.LOCKOUT_METRICS_TOKEN,
     },
     workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
     logLevel: e.LOCKOUT_LOG_LEVEL,

@@ -17,7 +17,11 @@ export const TIMESTAMP_HEADER = 'x-lockout-timestamp';
 export const SIGNATURE_HEADER = 'x-lockout-signature';
 
 export type AuthResult =
-  | { ok: true }
+  | {
+      ok: true;
+      /** For HMAC: the signature and its timestamp, so the gateway can refuse an exact replay. */
+      signed?: { signature: string; timestampMs: number; windowMs: number };
+    }
   | {
       ok: false;
       reason: 'not-configured' | 'missing-credentials' | 'bad-credentials' | 'stale-timestamp';
@@ -98,7 +102,10 @@ export function authenticate(
     .map((s) => sameSecret(signature, signBody(s, timestamp, rawBody)))
     .includes(true);
   return valid
-    ? { ok: true }
+    ? {
+        ok: true,
+        signed: { signature, timestampMs: Number(timestamp) * 1000, windowMs: auth.replayWindowMs },
+      }
     : {
         ok: false,
         reason: 'bad-credentials',

@@ -62,6 +62,7 @@ export function gatewayOptionsFromConfig(
     journeysFile: config.continuity.journeysFile,
     crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
     links: linkDeskFromConfig(config, client),
+    metricsToken: config.gateway.metricsToken,
     smsReplies: config.smsReplies && {
       client,
       authToken: config.smsReplies.authToken,

@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 /** Why a request was refused; the `reason` label of lockout_gateway_rejections_total. */
 export type RejectionReason =
   | 'unauthenticated'
+  | 'replayed'
   | 'unsupported_media_type'
   | 'body_too_large'
   | 'invalid_json'

@@ -42,6 +42,8 @@ export interface GatewayOptions {
   classification?: () => ClassificationRules;
   /** Where the gateway counts; a fresh registry by default. */
   metrics?: GatewayMetrics;
+  /** Bearer token GET /metrics requires (LOCKOUT_METRICS_TOKEN); unset: open. */
+  metricsToken?: string;
   /** The CRM sync buffer's intake (POST /crm/writes); absent: not served. */
   crmWrites?: Omit<CrmWritesOptions, 'client'>;
   /** Signed links (/approve, /ack, /receipt); without it those routes say links are not enabled. */
@@ -110,7 +112,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
   if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   if (options.smsReplies) void app.register(smsRepliesRoutes, { ...options.smsReplies, metrics });
-  void app.register(metricsRoutes, { metrics });
+  void app.register(metricsRoutes, { metrics, token: options.metricsToken });
   void app.register(alertRoutes, {
     intake: options.intake,
     webUiLink: options.webUiLink,

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       `  One-click links   ${config.links ? `on (${config.gateway.publicUrl}/approve|ack|receipt/…)` : 'off: set LOCKOUT_LINK_SECRET to put approve/acknowledge links in messages'}`,
     );
     say(
-      `  Metrics           ${config.gateway.publicUrl}/metrics (gateway)` +
+      `  Metrics           ${config.gateway.publicUrl}/metrics (gateway${config.gateway.metricsToken ? ', bearer token' : ''})` +
         (config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''),
     );
     say(`  Email             ${email.description}`);

@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { loadClassification } from '../config/classification';
+import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadSources } from '../config/sources';
 import { signBody } from '../gateway/auth';
@@ -251,6 +252,42 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
   });
 
   describe('authentication', () => {
+    it('records a signed alert once: an exact replay inside the window is 409, a freshly signed copy counts', async () => {
+      const body = JSON.stringify({ title: 'Replayed lockout alert', fingerprint: 'replay-check' });
+      const metricsBefore = await (await fetch(`${base}/metrics`)).text();
+      const headers = signed(body);
+      const first = await post('/alerts/generic', body, headers);
+      assert.equal(first.status, 202, first.text);
+      const replay = await post('/alerts/generic', body, headers);
+      assert.equal(replay.status, 409);
+      assert.equal(replay.json.error, 'replayed request');
+      assert.match(String(replay.json.reason), /sign each new alert with a fresh timestamp/);
+      const id = String(first.json.incidentId);
+      assert.equal((await status(id)).alertCount, 1, 'the replay was not counted');
+
+      const resigned = await post(
+        '/alerts/generic',
+        body,
+        signed(body, GENERIC_SECRET, Math.floor(Date.now() / 1000) + 1),
+      );
+      assert.equal(resigned.status, 202, resigned.text);
+      assert.equal((await status(id)).alertCount, 2);
+
+      // A request that recorded nothing may be sent again as it was, and gets the same answer.
+      const invalid = JSON.stringify({ title: 42 });
+      const invalidHeaders = signed(invalid);
+      assert.equal((await post('/alerts/generic', invalid, invalidHeaders)).status, 400);
+      assert.equal((await post('/alerts/generic', invalid, invalidHeaders)).status, 400);
+
+      const metricsAfter = await (await fetch(`${base}/metrics`)).text();
+      const replayed = { source: 'generic', reason: 'replayed' };
+      assert.equal(
+        metricValue(metricsAfter, 'lockout_gateway_rejections_total', replayed) -
+          metricValue(metricsBefore, 'lockout_gateway_rejections_total', replayed),
+        1,
+      );
+    });
+
     it('answers 401 without, or with a wrong, credential for every source, and starts nothing', async () => {
       const before = await incidentsOnQueue();
       const bodies = {
@@ -445,12 +482,36 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
   });
 
   describe('observability', () => {
+    it('serves /metrics only with its bearer token when LOCKOUT_METRICS_TOKEN is set', async () => {
+      assert.throws(
+        () => loadConfig({ LOCKOUT_METRICS_TOKEN: 'short' }),
+        /LOCKOUT_METRICS_TOKEN: must be at least 16 characters/,
+      );
+      const token = loadConfig({ LOCKOUT_METRICS_TOKEN: 'metrics-token-0123456789' }).gateway.metricsToken;
+      const guarded = buildGateway({ ...gatewayOptions(env.client), metricsToken: token });
+      try {
+        const scrape = (authorization?: string) =>
+          guarded.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+        const anonymous = await scrape();
+        assert.equal(anonymous.statusCode, 401);
+        assert.match(String(anonymous.headers['www-authenticate']), /^Bearer /);
+        assert.doesNotMatch(anonymous.body, /lockout_gateway_/);
+        assert.equal((await scrape('Bearer not-the-metrics-token')).statusCode, 401);
+        const scraped = await scrape('Bearer metrics-token-0123456789');
+        assert.equal(scraped.statusCode, 200);
+        assert.match(scraped.body, /lockout_gateway_requests_total/);
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it('counts requests, rejections by reason, incidents opened and dedup hits at /metrics', async () => {
       const read = async () => (await fetch(`${base}/metrics`)).text();
       const before = await read();
       const body = JSON.stringify({ title: 'metrics check', fingerprint: 'metrics-1' });
       assert.equal((await post('/alerts/generic', body, signed(body))).status, 202);
-      assert.equal((await post('/alerts/generic', body, signed(body))).status, 202);
+      const again = signed(body, GENERIC_SECRET, Math.floor(Date.now() / 1000) + 1); // not a replay
+      assert.equal((await post('/alerts/generic', body, again)).status, 202);
       assert.equal((await post('/alerts/generic', body, {})).status, 401);
       assert.equal((await post('/alerts/generic', '{', signed('{'))).status, 400);
       assert.equal((await post('/alerts/datadog', 'x', { 'content-type': 'text/plain' })).status, 415);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadSources } from '../config/sources';
 import { FileProblems } from '../config/yaml-file';
 import { authenticate, signBody, type SourceAuth } from '../gateway/auth';
+import { ReplayGuard } from '../gateway/replay-guard';
 
 const BODY = Buffer.from('{"title":"Certificate chain invalid"}');
 const NOW = Date.parse('2026-11-26T03:00:00Z');
@@ -50,9 +51,30 @@ describe('alert source authentication', () => {
     it('accepts the signature of the exact body and timestamp', () => {
       const signature = signBody('s3cret-signing-key', TS, BODY);
       assert.match(signature, /^sha256=[0-9a-f]{64}$/);
-      assert.deepEqual(authenticate(auth, headers(signature), BODY, NOW), { ok: true });
+      const accepted = {
+        ok: true,
+        signed: { signature, timestampMs: Number(TS) * 1000, windowMs: 300_000 },
+      };
+      assert.deepEqual(authenticate(auth, headers(signature), BODY, NOW), accepted);
       // Four minutes late is inside the five-minute window.
-      assert.deepEqual(authenticate(auth, headers(signature), BODY, NOW + 240_000), { ok: true });
+      assert.deepEqual(authenticate(auth, headers(signature), BODY, NOW + 240_000), accepted);
+    });
+
+    it('remembers each signature while its timestamp is inside the window, and no longer', () => {
+      const guard = new ReplayGuard();
+      const at = Number(TS) * 1000;
+      assert.equal(guard.claim('sig-a', at, 300_000, at), true);
+      assert.equal(guard.claim('sig-a', at, 300_000, at + 299_000), false, 'a replay inside the window');
+      assert.equal(guard.claim('sig-b', at, 300_000, at + 1_000), true, 'another request');
+      guard.release('sig-b');
+      assert.equal(guard.claim('sig-b', at, 300_000, at + 2_000), true, 'released: may be retried');
+      // Once the timestamp is out of the window, authentication refuses it anyway: forgotten.
+      assert.equal(guard.claim('sig-c', at + 301_000, 300_000, at + 301_000), true);
+      assert.equal(guard.size, 1);
+      const small = new ReplayGuard(2);
+      for (const s of ['1', '2', '3']) small.claim(s, at, 300_000, at);
+      assert.equal(small.size, 2, 'bounded: the oldest is forgotten first');
+      assert.equal(small.claim('3', at, 300_000, at), false);
     });
 
     it('refuses a changed body, another timestamp, or another secret', () => {

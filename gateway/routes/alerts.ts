@@ -4,13 +4,15 @@
  * opens or joins its incident, an acknowledged or resolved one only joins a running incident.
  *
  * Order of checks, and the answer when one fails: 415 not JSON, 413 too large, 401 not
- * authenticated, 400 not valid JSON or not a valid payload (each problem as `field: reason`),
- * 503 Temporal unreachable. Only a 202 has recorded anything.
+ * authenticated, 409 an exact replay of a signed request, 400 not valid JSON or not a valid
+ * payload (each problem as `field: reason`), 503 Temporal unreachable. Only a 202 has recorded
+ * anything.
  */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { authenticate, type SourceAuth } from '../auth';
+import { ReplayGuard } from '../replay-guard';
 import type { GatewayMetrics, RejectionReason } from '../metrics';
 import { classify, type ClassificationRules, type Classified } from '../../intake/classify';
 import {
@@ -29,6 +31,8 @@ export interface AlertRoutesOptions {
   sources: Partial<Record<SourceKind, SourceAuth>>;
   classification: () => ClassificationRules;
   metrics: GatewayMetrics;
+  /** Signatures seen inside their replay window (one per gateway by default). */
+  replays?: ReplayGuard;
 }
 
 /** What the sender hears about one alert. */
@@ -74,6 +78,8 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
     receive('pagerduty', request, reply),
   );
 
+  const replays = options.replays ?? new ReplayGuard();
+
   async function receive(kind: SourceKind, request: FastifyRequest, reply: FastifyReply) {
     const { metrics } = options;
     const refuse = (status: number, reason: RejectionReason, body: Record<string, unknown>) => {
@@ -89,7 +95,28 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
         void reply.header('www-authenticate', 'Bearer realm="lockout-runbook"');
       return refuse(401, 'unauthenticated', { error: 'not authenticated', reason: auth.message });
     }
+    const { signed } = auth;
+    if (signed && !replays.claim(signed.signature, signed.timestampMs, signed.windowMs))
+      return refuse(409, 'replayed', {
+        error: 'replayed request',
+        reason:
+          'this exact signed request was already received and is not recorded twice; sign each new alert with a fresh timestamp',
+      });
+    try {
+      return await parseAndRecord(kind, raw, request, reply, refuse);
+    } finally {
+      // Anything but a 202 recorded nothing: the same signed request may then be retried.
+      if (signed && reply.statusCode !== 202) replays.release(signed.signature);
+    }
+  }
 
+  async function parseAndRecord(
+    kind: SourceKind,
+    raw: Buffer,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refuse: (status: number, reason: RejectionReason, body: Record<string, unknown>) => FastifyReply,
+  ) {
     let body: unknown;
     try {
       if (raw.length === 0) throw new Error('the body is empty; send a JSON object');

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { BufferedWrite } from '../domain/crm-write';
 import { SalesforceApiError, upsertByExternalId, type UpsertResult } from '../salesforce/api';
 import type { ActivityDeps } from './deps';
+import { assertRunsInRegion } from './region-guard';
 import { NOT_CONFIGURED } from './salesforce-support';
 
 /** Refusals that mean "not now" rather than "never": the ACL-drift errors among the 400s. */
@@ -59,6 +60,7 @@ export function syncFailure(err: unknown): ApplicationFailure {
 export function crmSyncActivities(deps: ActivityDeps) {
   return {
     async upsertCrmRecord(write: BufferedWrite): Promise<UpsertResult> {
+      if (write.region) assertRunsInRegion(write.region);
       const sf = deps.salesforce;
       if (!sf?.session) {
         throw ApplicationFailure.create({

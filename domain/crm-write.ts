@@ -4,6 +4,7 @@
  * Pure: shared by the gateway, the CLI and the sync workflow.
  */
 import { z } from 'zod';
+import { DATA_REGIONS, regionalTaskQueue, type DataRegion } from './regions';
 
 const ApiName = z
   .string()
@@ -19,6 +20,10 @@ const WriteShape = {
   fields: z.record(ApiName, FieldValue),
   /** When the storefront made the change (informational). */
   occurredAt: z.iso.datetime({ offset: true }).optional(),
+  /** Where the record's customer data must stay: its buffer and upserts run only on that region's workers. */
+  region: z
+    .enum(DATA_REGIONS, `must be one of ${DATA_REGIONS.join(', ')} (or left out for no residency rule)`)
+    .optional(),
 };
 
 function onlyDataFields(
@@ -42,11 +47,20 @@ function onlyDataFields(
 export const CrmWrite = z.object(WriteShape).strict().superRefine(onlyDataFields);
 export type CrmWrite = z.infer<typeof CrmWrite>;
 
-/** One write, or a batch in order (`{"writes": [...]}`), as POST /crm/writes takes them. */
-export const CrmWriteBody = z.union([
-  CrmWrite,
-  z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict(),
-]);
+/** A batch in order, as POST /crm/writes takes it (`{"writes": [...]}`). */
+export const CrmWriteBatch = z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict();
+
+/**
+ * One write or a batch. The shape decides which schema reads it, so a mistake in a single write
+ * is reported by its field, not as "matches neither".
+ */
+export function parseCrmWriteBody(body: unknown) {
+  const isBatch = typeof body === 'object' && body !== null && 'writes' in body;
+  const parsed = (isBatch ? CrmWriteBatch : CrmWrite).safeParse(body);
+  return parsed.success
+    ? ({ success: true, writes: 'writes' in parsed.data ? parsed.data.writes : [parsed.data] } as const)
+    : ({ success: false, error: parsed.error } as const);
+}
 
 /** A write as the buffer holds it: with the time the gateway accepted it. */
 export const BufferedWrite = z
@@ -65,9 +79,14 @@ export function recordKeyOf(write: CrmWrite): RecordKey {
   return { object: write.object, externalIdField: write.externalIdField, externalId: write.externalId };
 }
 
-/** One buffer per record; the id is what makes writes to the same record queue in order. */
-export function syncWorkflowId(key: RecordKey): string {
-  return `crm-sync:${key.object}:${key.externalIdField}:${key.externalId}`;
+/** One buffer per record (and data region); the id is what makes writes to the same record queue in order. */
+export function syncWorkflowId(key: RecordKey, region?: DataRegion): string {
+  return `crm-sync${region ? `-${region}` : ''}:${key.object}:${key.externalIdField}:${key.externalId}`;
+}
+
+/** The sync buffer's task queue for a write: its data region's, or the shared one. */
+export function syncTaskQueue(base: string, region?: DataRegion): string {
+  return region ? regionalTaskQueue(base, region) : base;
 }
 
 export interface RejectedWrite {

@@ -2,9 +2,10 @@
  * Storefront CRM writes into the sync buffer: each write is a signal to its record's workflow,
  * started if needed (signalWithStart), so it is durable once this resolves. Writes to the same
  * record are sent one after the other in the order given; different records go in parallel.
+ * A write with a data region goes to that region's sync queue, so only its workers touch it.
  */
 import type { Client } from '@temporalio/client';
-import { recordKeyOf, syncWorkflowId, type CrmWrite } from '../domain/crm-write';
+import { recordKeyOf, syncTaskQueue, syncWorkflowId, type CrmWrite } from '../domain/crm-write';
 import { crmWriteSignal } from '../workflows/crm-sync-messages';
 import { crmSyncRecord } from '../workflows/crm-sync-record';
 
@@ -17,6 +18,7 @@ const PARALLEL_RECORDS = 64;
 
 export async function bufferWrites(
   client: Client,
+  /** The shared sync queue; regional writes go to `<taskQueue>-<region>`. */
   taskQueue: string,
   writes: readonly CrmWrite[],
   acceptedAt = new Date(),
@@ -25,7 +27,7 @@ export async function bufferWrites(
 ): Promise<BufferedReceipt[]> {
   const byRecord = new Map<string, CrmWrite[]>();
   for (const write of writes) {
-    const id = syncWorkflowId(recordKeyOf(write));
+    const id = syncWorkflowId(recordKeyOf(write), write.region);
     byRecord.set(id, [...(byRecord.get(id) ?? []), write]);
   }
   const queue = [...byRecord.entries()];
@@ -36,7 +38,7 @@ export async function bufferWrites(
       for (const write of recordWrites) {
         await client.workflow.signalWithStart(crmSyncRecord, {
           workflowId,
-          taskQueue,
+          taskQueue: syncTaskQueue(taskQueue, write.region),
           args: [{ record: recordKeyOf(write), historyLimit }],
           signal: crmWriteSignal,
           signalArgs: [{ ...write, acceptedAt: acceptedAt.toISOString() }],

@@ -6,12 +6,14 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { BufferedWrite, CrmWrite, RecordSyncStatus } from '../domain/crm-write';
 import { syncWorkflowId } from '../domain/crm-write';
+import { regionalTaskQueue } from '../domain/regions';
 import { buildGateway } from '../gateway/server';
 import { salesforceDeps } from '../salesforce/deps';
 import { crmSyncHealth } from '../salesforce/health';
 import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
 import { crmSyncStatusQuery, crmWriteSignal } from '../workflows/crm-sync-messages';
+import { crmSyncRecord } from '../workflows/crm-sync-record';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { formatSyncStatus } from '../cli/commands/sync';
 import { runCli } from './helpers/cli';
@@ -52,10 +54,11 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
   let gateway: FastifyInstance;
   let base: string;
   const taskQueue = uniqueTaskQueue('crm-sync');
+  let salesforce: ReturnType<typeof salesforceDeps>;
 
   before(async () => {
     [env, sf] = await Promise.all([startLocalTemporal(), startSalesforce()]);
-    const salesforce = salesforceDeps({
+    salesforce = salesforceDeps({
       session: sf.session('jwt-bearer'),
       permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
       keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
@@ -285,6 +288,70 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
       sf.double.upserts.filter((u) => u.value === 'long-1').map((u) => u.body.Sequence__c),
       Array.from({ length: 40 }, (_, i) => i + 1),
     );
+  });
+
+  it('keeps a regional record in its region: buffered and applied by that region’s sync worker only', async () => {
+    const region = 'eu' as const;
+    const euQueue = regionalTaskQueue(taskQueue, region);
+    const euWorker = await createCrmSyncWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: euQueue,
+      deps: testDeps('smtp://127.0.0.1:1', { salesforce }),
+      maxPerSecond: 500,
+      workflowBundle: await workflowBundle(),
+      identity: 'eu-sync-worker',
+    });
+    await euWorker.runUntil(async () => {
+      const key = { object: 'Contact', externalIdField: 'Shop_Customer_Id__c', externalId: 'eu-1' };
+      const refused = await post({ ...key, writeId: 'eu-bad', region: 'asia', fields: { LastName: 'X' } });
+      assert.equal(refused.status, 400);
+      assert.match(
+        ((await refused.json()) as { problems: string[] }).problems.join(),
+        /^region: must be one of eu, us/,
+      );
+
+      const response = await post({ ...key, writeId: 'eu-w-1', region, fields: { LastName: 'Müller' } });
+      assert.equal(response.status, 202, await response.text());
+      const handle = env.client.workflow.getHandle(syncWorkflowId(key, region));
+      assert.equal((await handle.describe()).taskQueue, euQueue);
+      await eventually('the EU write to be applied', async () => {
+        const s: RecordSyncStatus = await handle.query(crmSyncStatusQuery);
+        return s.totals.applied === 1 ? s : undefined;
+      });
+      const history = await handle.fetchHistory();
+      const upsertedBy = (history.events ?? [])
+        .filter((e) => e.activityTaskStartedEventAttributes)
+        .map((e) => e.activityTaskStartedEventAttributes!.identity);
+      assert.deepEqual(upsertedBy, ['eu-sync-worker']);
+    });
+
+    // An EU write that reaches a buffer on the shared queue (past the gateway) is refused, untouched.
+    const stray = { object: 'Contact', externalIdField: 'Shop_Customer_Id__c', externalId: 'eu-stray' };
+    const upsertsBefore = sf.double.upserts.length;
+    await env.client.workflow.signalWithStart(crmSyncRecord, {
+      workflowId: syncWorkflowId(stray),
+      taskQueue,
+      args: [{ record: stray }],
+      signal: crmWriteSignal,
+      signalArgs: [
+        {
+          ...stray,
+          writeId: 'eu-stray-1',
+          region,
+          fields: { LastName: 'X' },
+          acceptedAt: new Date().toISOString(),
+        },
+      ],
+    });
+    const status = await eventually('the stray EU write to be set aside', async () => {
+      const s: RecordSyncStatus = await env.client.workflow
+        .getHandle(syncWorkflowId(stray))
+        .query(crmSyncStatusQuery);
+      return s.totals.rejected === 1 ? s : undefined;
+    });
+    assert.match(status.rejected[0]!.reason, /only EU workers may run it; nothing was done/);
+    assert.equal(sf.double.upserts.length, upsertsBefore, 'nothing reached Salesforce');
   });
 });
 

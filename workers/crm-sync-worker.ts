@@ -20,6 +20,7 @@ export interface CrmSyncWorkerOptions {
   /** Salesforce allows 25 long-running requests at once per org; stay well below. */
   maxConcurrentUpserts?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
 }
 
 export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Worker> {
@@ -33,5 +34,6 @@ export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Work
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     maxTaskQueueActivitiesPerSecond: options.maxPerSecond,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentUpserts ?? 10,
+    ...(options.identity ? { identity: options.identity } : {}),
   });
 }

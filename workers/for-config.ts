@@ -1,6 +1,7 @@
 /**
  * The workers one process runs, from LOCKOUT_WORKER_MAIN and LOCKOUT_WORKER_REGIONS: the main
- * worker (workflows and non-regional activities) and one regional worker per data region.
+ * worker (workflows and non-regional activities) and the shared CRM sync buffer; per data region
+ * a regional worker and that region's CRM sync buffer.
  */
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
@@ -41,6 +42,21 @@ export async function createConfiguredWorkers(
     );
   }
   for (const region of config.workers.regions) {
+    // The region's CRM sync buffers: records whose writes say this region.
+    const syncQueue = regionalTaskQueue(config.crmSync.taskQueue, region);
+    result.workers.push(
+      await createCrmSyncWorker({
+        connection,
+        namespace,
+        taskQueue: syncQueue,
+        deps,
+        maxPerSecond: config.crmSync.maxPerSecond,
+      }),
+    );
+    result.descriptions.push(
+      `task queue "${syncQueue}" (CRM sync buffer for ${region.toUpperCase()} records, ≤ ${config.crmSync.maxPerSecond} upserts/s)`,
+    );
+
     const queue = regionalTaskQueue(taskQueue, region);
     const worker = await createRegionalWorker({
       connection,
@@ -57,8 +73,6 @@ export async function createConfiguredWorkers(
     }
   }
   if (!result.workers.length)
-    throw new Error(
-      'nothing to run: LOCKOUT_WORKER_MAIN=false and no regional activities for LOCKOUT_WORKER_REGIONS',
-    );
+    throw new Error('nothing to run: LOCKOUT_WORKER_MAIN=false and LOCKOUT_WORKER_REGIONS is empty');
   return result;
 }

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
-import { CrmWriteBody } from '../../domain/crm-write';
+import { parseCrmWriteBody } from '../../domain/crm-write';
 import { bufferWrites } from '../../salesforce/sync-intake';
 
 export interface CrmWritesOptions {
@@ -34,16 +34,15 @@ export const crmWritesRoutes: FastifyPluginAsync<CrmWritesOptions> = async (app,
     if (!sameSecret(bearer, options.token)) {
       return reply.status(401).send({ error: 'missing or wrong bearer token' });
     }
-    const parsed = CrmWriteBody.safeParse(request.body);
+    const parsed = parseCrmWriteBody(request.body);
     if (!parsed.success) {
       return reply.status(400).send({
         error: 'invalid CRM write',
         problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
       });
     }
-    const writes = 'writes' in parsed.data ? parsed.data.writes : [parsed.data];
     try {
-      const receipts = await bufferWrites(options.client, options.taskQueue, writes);
+      const receipts = await bufferWrites(options.client, options.taskQueue, parsed.writes);
       return reply
         .status(202)
         .send({ accepted: receipts.length, records: new Set(receipts.map((r) => r.record)).size });

@@ -9,7 +9,8 @@ import type { Config } from '../config/env';
 import { regionalTaskQueue } from '../domain/regions';
 import { createCrmSyncWorker } from './crm-sync-worker';
 import { createRegionalWorker } from './regional';
-import { createIncidentWorker } from './worker';
+import { bundleWorkflows } from '../temporal/bundle';
+import { createIncidentWorker, WORKFLOWS_PATH } from './worker';
 
 export interface ConfiguredWorkers {
   workers: Worker[];
@@ -24,8 +25,19 @@ export async function createConfiguredWorkers(
 ): Promise<ConfiguredWorkers> {
   const { namespace, taskQueue } = config.temporal;
   const result: ConfiguredWorkers = { workers: [], descriptions: [] };
+  // One bundle of workflows/ for every worker of this process (webpack takes seconds per bundle).
+  let bundle: ReturnType<typeof bundleWorkflows> | undefined;
+  const workflowBundle = () => (bundle ??= bundleWorkflows(WORKFLOWS_PATH));
   if (config.workers.main) {
-    result.workers.push(await createIncidentWorker({ connection, namespace, taskQueue, deps }));
+    result.workers.push(
+      await createIncidentWorker({
+        connection,
+        namespace,
+        taskQueue,
+        deps,
+        workflowBundle: await workflowBundle(),
+      }),
+    );
     result.descriptions.push(`task queue "${taskQueue}" (workflows and non-regional activities)`);
     const sync = config.crmSync;
     result.workers.push(
@@ -35,6 +47,7 @@ export async function createConfiguredWorkers(
         taskQueue: sync.taskQueue,
         deps,
         maxPerSecond: sync.maxPerSecond,
+        workflowBundle: await workflowBundle(),
       }),
     );
     result.descriptions.push(
@@ -51,6 +64,7 @@ export async function createConfiguredWorkers(
         taskQueue: syncQueue,
         deps,
         maxPerSecond: config.crmSync.maxPerSecond,
+        workflowBundle: await workflowBundle(),
       }),
     );
     result.descriptions.push(

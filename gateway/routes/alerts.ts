@@ -8,9 +8,9 @@
  * payload (each problem as `field: reason`), 503 Temporal unreachable. Only a 202 has recorded
  * anything.
  */
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
+import { isTemporalUnavailable } from '../../cockpit/incident-access';
 import { authenticate, type SourceAuth } from '../auth';
 import { ReplayGuard } from '../replay-guard';
 import type { GatewayMetrics, RejectionReason } from '../metrics';
@@ -55,10 +55,6 @@ const BATCH: Record<SourceKind, boolean> = {
   datadog: false,
   generic: false,
 };
-
-function isTemporalUnavailable(err: unknown): boolean {
-  return err instanceof ServiceError || isGrpcServiceError(err);
-}
 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
   // Signatures are over the bytes as sent, so alert bodies stay raw until they are authenticated.

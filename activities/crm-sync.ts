@@ -9,7 +9,7 @@ import type { BufferedWrite } from '../domain/crm-write';
 import { SalesforceApiError, upsertByExternalId, type UpsertResult } from '../salesforce/api';
 import type { ActivityDeps } from './deps';
 import { assertRunsInRegion } from './region-guard';
-import { NOT_CONFIGURED } from './salesforce-support';
+import { NOT_CONFIGURED, salesforceBusy } from './salesforce-support';
 
 /** Refusals that mean "not now" rather than "never": the ACL-drift errors among the 400s. */
 const LOCKOUT_CODES = new Set([
@@ -24,7 +24,7 @@ const LOCKOUT_CODES = new Set([
 ]);
 
 const NOT_CONFIGURED_RETRY = '5m';
-const API_LIMIT_RETRY = '15m';
+const API_LIMIT_RETRY_MS = 15 * 60_000;
 const RESERVE_RETRY = '5m';
 /** Usage older than this is refreshed by letting one call through. */
 const USAGE_FRESH_MS = 60_000;
@@ -34,20 +34,8 @@ export function syncFailure(err: unknown): ApplicationFailure {
     return ApplicationFailure.create({ message: (err as Error).message, type: 'SalesforceUnavailable' });
   }
   const message = `Salesforce answered ${err.message}`;
-  if (err.status === 429 || err.status === 503) {
-    return ApplicationFailure.create({
-      message,
-      type: 'SalesforceRateLimited',
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-    });
-  }
-  if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
-    return ApplicationFailure.create({
-      message,
-      type: 'SalesforceApiLimit',
-      nextRetryDelay: API_LIMIT_RETRY,
-    });
-  }
+  const busy = salesforceBusy(message, err, API_LIMIT_RETRY_MS);
+  if (busy) return busy;
   if (LOCKOUT_CODES.has(err.errorCode) || err.status === 401 || err.status === 403) {
     return ApplicationFailure.create({ message, type: 'SalesforceLockedOut' });
   }

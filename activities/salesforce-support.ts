@@ -56,6 +56,28 @@ export function isAccessProblem(err: unknown): err is SalesforceApiError {
 }
 
 /**
+ * Salesforce saying "not now", the same for every caller: 429/503 retry after Retry-After, the
+ * org's daily API limit after `limitRetryMs`. Undefined for any other error.
+ */
+export function salesforceBusy(
+  message: string,
+  err: SalesforceApiError,
+  limitRetryMs: number,
+): ApplicationFailure | undefined {
+  if (err.status === 429 || err.status === 503) {
+    return ApplicationFailure.create({
+      message,
+      type: 'SalesforceRateLimited',
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+  if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+    return ApplicationFailure.create({ message, type: 'SalesforceApiLimit', nextRetryDelay: limitRetryMs });
+  }
+  return undefined;
+}
+
+/**
  * The ApplicationFailure for a Salesforce error: 429/503 retry after Retry-After, the daily
  * limit retries in 10 minutes, outages retry with the step's backoff, refusals and bad requests
  * do not retry.
@@ -69,20 +91,8 @@ export function salesforceFailure(activity: string, err: unknown): ApplicationFa
     });
   }
   const message = `${activity}: Salesforce answered ${err.message}`;
-  if (err.status === 429 || err.status === 503) {
-    return ApplicationFailure.create({
-      message,
-      type: 'SalesforceRateLimited',
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-    });
-  }
-  if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
-    return ApplicationFailure.create({
-      message,
-      type: 'SalesforceApiLimit',
-      nextRetryDelay: LIMIT_EXCEEDED_RETRY_MS,
-    });
-  }
+  const busy = salesforceBusy(message, err, LIMIT_EXCEEDED_RETRY_MS);
+  if (busy) return busy;
   if (err.status === undefined || err.status >= 500) {
     return ApplicationFailure.create({ message, type: 'SalesforceUnavailable' });
   }

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
+import { duration, optionalText } from './env-fields';
 import { DATA_REGIONS, type DataRegion } from '../domain/regions';
 import {
   crmSyncSettings,
@@ -20,10 +20,6 @@ import {
 const ROOT = resolve(__dirname, '..');
 
 const port = z.coerce.number().int().min(1).max(65535);
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
 /** `a,b` → ['a', 'b']; empty or `none` → []. */
 const splitList = (v: string): string[] =>
@@ -34,15 +30,6 @@ const splitList = (v: string): string[] =>
         .map((p) => p.trim())
         .filter(Boolean);
 
-/** A duration like `24h` or `30m` (domain/duration.ts), in milliseconds. */
-const duration = z.string().transform((text, ctx) => {
-  const parsed = parseDuration(text);
-  if ('error' in parsed) {
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  }
-  return parsed.ms;
-});
 /** Secrets that sign links and sessions: long enough not to be guessed. */
 const signingSecret = optionalText.pipe(
   z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)').optional(),

@@ -5,23 +5,9 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
+import { duration, optionalTrimmedText } from './env-fields';
 
 const ROOT = resolve(__dirname, '..');
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const duration = z.string().transform((text, ctx) => {
-  const parsed = parseDuration(text);
-  if ('error' in parsed) {
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  }
-  return parsed.ms;
-});
 
 /** Fields merged into the environment schema of config/env.ts. */
 export const SALESFORCE_ENV = {
@@ -30,23 +16,23 @@ export const SALESFORCE_ENV = {
     .string()
     .regex(/^\d{2,3}\.0$/, 'must look like 62.0')
     .default('62.0'),
-  SALESFORCE_CLIENT_ID: optionalText,
-  SALESFORCE_USERNAME: optionalText,
-  SALESFORCE_PRIVATE_KEY_FILE: optionalText,
-  SALESFORCE_JWT_CERT_FILE: optionalText,
-  SALESFORCE_JWT_AUDIENCE: optionalText.pipe(z.url().optional()),
-  SALESFORCE_CLIENT_SECRET: optionalText,
-  SALESFORCE_REFRESH_TOKEN: optionalText,
+  SALESFORCE_CLIENT_ID: optionalTrimmedText,
+  SALESFORCE_USERNAME: optionalTrimmedText,
+  SALESFORCE_PRIVATE_KEY_FILE: optionalTrimmedText,
+  SALESFORCE_JWT_CERT_FILE: optionalTrimmedText,
+  SALESFORCE_JWT_AUDIENCE: optionalTrimmedText.pipe(z.url().optional()),
+  SALESFORCE_CLIENT_SECRET: optionalTrimmedText,
+  SALESFORCE_REFRESH_TOKEN: optionalTrimmedText,
   SALESFORCE_SESSION_TIMEOUT: z.string().default('2h').pipe(duration),
   SALESFORCE_PERMISSION_BASELINE: z
     .string()
     .default(join(ROOT, 'config', 'salesforce-permission-baseline.yaml')),
   SALESFORCE_KEY_ACCOUNTS: z.string().default(join(ROOT, 'config', 'salesforce-key-accounts.yaml')),
   LOCKOUT_PROCUREMENT_PACK_DIR: z.string().default(join(ROOT, 'config', 'procurement-pack')),
-  LOCKOUT_CRM_SYNC_TASK_QUEUE: optionalText,
+  LOCKOUT_CRM_SYNC_TASK_QUEUE: optionalTrimmedText,
   LOCKOUT_CRM_SYNC_RATE: z.coerce.number().positive().max(1000).default(10),
   LOCKOUT_CRM_SYNC_API_RESERVE: z.coerce.number().min(0).max(90).default(10),
-  LOCKOUT_CRM_WRITES_TOKEN: optionalText.pipe(
+  LOCKOUT_CRM_WRITES_TOKEN: optionalTrimmedText.pipe(
     z.string().min(16, 'must be at least 16 characters (a shared secret)').optional(),
   ),
 };

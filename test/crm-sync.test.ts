@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +7,6 @@ import type { BufferedWrite, CrmWrite, RecordSyncStatus } from '../domain/crm-wr
 import { syncWorkflowId } from '../domain/crm-write';
 import { regionalTaskQueue } from '../domain/regions';
 import { buildGateway } from '../gateway/server';
-import { salesforceDeps } from '../salesforce/deps';
 import { crmSyncHealth } from '../salesforce/health';
 import { bufferWrites } from '../salesforce/sync-intake';
 import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
@@ -18,10 +16,9 @@ import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { formatSyncStatus } from '../cli/commands/sync';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
-import { startSalesforce, type SalesforceFixture } from './helpers/salesforce';
+import { startSalesforce, type SalesforceFixture, shippedSalesforceDeps } from './helpers/salesforce';
 import { startLocalTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
-const ROOT = join(__dirname, '..');
 const TOKEN = 'storefront-secret-0123456789';
 
 /** Polls until `check` returns a value (real time: the dev server and its workers run for real). */
@@ -54,18 +51,11 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
   let gateway: FastifyInstance;
   let base: string;
   const taskQueue = uniqueTaskQueue('crm-sync');
-  let salesforce: ReturnType<typeof salesforceDeps>;
+  let salesforce: ReturnType<typeof shippedSalesforceDeps>;
 
   before(async () => {
     [env, sf] = await Promise.all([startLocalTemporal(), startSalesforce()]);
-    salesforce = salesforceDeps({
-      session: sf.session('jwt-bearer'),
-      permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
-      keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-      templatesDir: join(ROOT, 'templates', 'salesforce'),
-      procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
-      apiReservePercent: 10,
-    });
+    salesforce = shippedSalesforceDeps(sf.session('jwt-bearer'));
     worker = await createCrmSyncWorker({
       connection: env.nativeConnection,
       namespace: 'default',

@@ -8,13 +8,18 @@ import forge from 'node-forge';
 import { createActivities, type Activities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
 import type { IncidentFacts } from '../domain/incident';
-import { salesforceDeps } from '../salesforce/deps';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
 import { salesforceHealth } from '../salesforce/health';
 import { salesforceCredentialExpiry, SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
-import { seedOrg, startSalesforce, type SalesforceFixture, type SeededOrg } from './helpers/salesforce';
+import {
+  seedOrg,
+  startSalesforce,
+  type SalesforceFixture,
+  type SeededOrg,
+  shippedSalesforceDeps,
+} from './helpers/salesforce';
 
 const ROOT = join(__dirname, '..');
 const PACK = join(ROOT, 'config', 'procurement-pack');
@@ -39,14 +44,7 @@ function input(
 }
 
 function sfDeps(session: SalesforceSession | undefined, packDir = PACK) {
-  return salesforceDeps({
-    session,
-    permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
-    keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-    templatesDir: join(ROOT, 'templates', 'salesforce'),
-    procurementPackDir: packDir,
-    apiReservePercent: 10,
-  });
+  return shippedSalesforceDeps(session, { procurementPackDir: packDir });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -444,13 +442,9 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
     writeFileSync(file, 'permissionSets:\n  - Order_Sync\nobjectPermissions:\n  Order: [read, write]\n');
     const broken = createActivities(
       testDeps(mail.url, {
-        salesforce: salesforceDeps({
-          session,
+        salesforce: shippedSalesforceDeps(session, {
           permissionBaselineFile: file,
-          keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-          templatesDir: join(ROOT, 'templates', 'salesforce'),
           procurementPackDir: PACK,
-          apiReservePercent: 10,
         }),
       }),
     );

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { IncidentFacts, StepResult } from '../domain/incident';
-import { salesforceDeps } from '../salesforce/deps';
 import { createIncidentWorker } from '../workers/worker';
 import { testDeps } from './helpers/deps';
-import { seedOrg, startSalesforce, type SalesforceFixture, type SeededOrg } from './helpers/salesforce';
+import {
+  seedOrg,
+  startSalesforce,
+  type SalesforceFixture,
+  type SeededOrg,
+  shippedSalesforceDeps,
+} from './helpers/salesforce';
 import { startTimeSkippingTemporal, uniqueTaskQueue } from './helpers/temporal';
 import { runRunbookActivity } from './workflows/run-activity';
-
-const ROOT = join(__dirname, '..');
 
 const facts: IncidentFacts = {
   title: 'Salesforce API rate limited during lockout',
@@ -44,14 +46,7 @@ describe('Salesforce activities through a real worker (time-skipping server)', f
       namespace: env.namespace ?? 'default',
       taskQueue,
       deps: testDeps('smtp://127.0.0.1:1', {
-        salesforce: salesforceDeps({
-          session: sf.session('client-credentials'),
-          permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
-          keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-          templatesDir: join(ROOT, 'templates', 'salesforce'),
-          procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
-          apiReservePercent: 10,
-        }),
+        salesforce: shippedSalesforceDeps(sf.session('client-credentials')),
       }),
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: require.resolve('./workflows/run-activity'),

@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { IncidentStatus } from '../domain/incident';
-import { salesforceDeps } from '../salesforce/deps';
 import * as m from '../workflows/messages';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { runbookFromYaml } from './helpers/runbooks';
-import { seedOrg, startSalesforce, type SalesforceFixture, type SeededOrg } from './helpers/salesforce';
+import {
+  seedOrg,
+  startSalesforce,
+  type SalesforceFixture,
+  type SeededOrg,
+  shippedSalesforceDeps,
+} from './helpers/salesforce';
 import { startTimeSkippingTemporal } from './helpers/temporal';
 import { withWorker } from './helpers/worker';
-
-const ROOT = join(__dirname, '..');
 
 /** The ACL-drift pattern as a runbook: diagnose, ask, restore, check again, tell key accounts. */
 const runbook = runbookFromYaml(`
@@ -61,14 +63,7 @@ describe('Salesforce activities in a runbook (runbook engine, time-skipping serv
 
   it('finds the drift, restores the permission set after approval, and opens Cases on key accounts', async () => {
     const deps = testDeps(mail.url, {
-      salesforce: salesforceDeps({
-        session: sf.session('jwt-bearer'),
-        permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
-        keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-        templatesDir: join(ROOT, 'templates', 'salesforce'),
-        procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
-        apiReservePercent: 10,
-      }),
+      salesforce: shippedSalesforceDeps(sf.session('jwt-bearer')),
     });
     await withWorker(
       env,

@@ -5,10 +5,29 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SalesforceSettings } from '../../config/salesforce-env';
+import { salesforceDeps, type SalesforceDepsOptions } from '../../salesforce/deps';
 import { SalesforceSession } from '../../salesforce/session';
 import { startSalesforceDouble, type SalesforceDouble } from '../doubles/salesforce';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The Salesforce activities' dependencies on the shipped configuration files, through `session`. */
+export function shippedSalesforceDeps(
+  session: SalesforceSession | undefined,
+  overrides: Partial<SalesforceDepsOptions> = {},
+) {
+  return salesforceDeps({
+    session,
+    permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
+    keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
+    templatesDir: join(ROOT, 'templates', 'salesforce'),
+    procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
+    apiReservePercent: 10,
+    ...overrides,
+  });
+}
 
 export const CLIENT_ID = '3MVG9test.consumer.key';
 export const CLIENT_SECRET = 'test-consumer-secret-0123456789';

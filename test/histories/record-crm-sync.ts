@@ -2,20 +2,17 @@
  * The CRM sync scenario for record.ts: a record's buffer on its own sync worker, against the
  * loopback Salesforce. Returns the workflow id whose history is recorded.
  */
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CrmWrite, RecordSyncStatus } from '../../domain/crm-write';
 import { syncWorkflowId } from '../../domain/crm-write';
-import { salesforceDeps } from '../../salesforce/deps';
 import { bufferWrites } from '../../salesforce/sync-intake';
 import { crmSyncStatusQuery } from '../../workflows/crm-sync-messages';
 import { createCrmSyncWorker } from '../../workers/crm-sync-worker';
 import { testDeps } from '../helpers/deps';
-import { startSalesforce } from '../helpers/salesforce';
+import { startSalesforce, shippedSalesforceDeps } from '../helpers/salesforce';
 import { workflowBundle } from '../helpers/temporal';
 
-const ROOT = join(__dirname, '..', '..');
 
 export async function recordCrmSyncHistory(
   env: TestWorkflowEnvironment,
@@ -31,14 +28,7 @@ export async function recordCrmSyncHistory(
     taskQueue: syncQueue,
     maxPerSecond: 100,
     deps: testDeps('smtp://127.0.0.1:1', {
-      salesforce: salesforceDeps({
-        session: sf.session('jwt-bearer'),
-        permissionBaselineFile: join(ROOT, 'config', 'salesforce-permission-baseline.yaml'),
-        keyAccountsFile: join(ROOT, 'config', 'salesforce-key-accounts.yaml'),
-        templatesDir: join(ROOT, 'templates', 'salesforce'),
-        procurementPackDir: join(ROOT, 'config', 'procurement-pack'),
-        apiReservePercent: 10,
-      }),
+      salesforce: shippedSalesforceDeps(sf.session('jwt-bearer')),
     }),
     workflowBundle: await workflowBundle(),
   });

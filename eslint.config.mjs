@@ -32,7 +32,11 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'test/helpers/*.js'] } },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.mjs', '.dependency-cruiser.cjs', 'bin/*.js', 'test/helpers/*.js'],
+        },
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -42,7 +46,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: {
       sourceType: 'commonjs',
@@ -57,7 +61,7 @@ export default tseslint.config(
   },
   {
     // The status page's browser script (served as is, no build step).
-    files: ['cockpit/pages/*.js'],
+    files: ['status-page/pages/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       sourceType: 'module',
@@ -89,15 +93,23 @@ export function workflowRules() {
           },
           {
             group: [
-              '**/comms/*',
+              '**/lib/*',
               '**/config/*',
+              '**/comms/*',
               '**/intake/*',
+              '**/links/*',
+              '**/journeys/*',
+              '**/hooks/*',
+              '**/expiry/*',
+              '**/temporal/*',
+              '**/salesforce/*',
+              '**/client/*',
+              '**/workers/*',
+              '**/status-page/*',
+              '**/simulation/*',
               '**/gateway/*',
               '**/cli/*',
-              '**/workers/*',
-              '**/temporal/*',
-              '**/links/*',
-              '**/cockpit/*',
+              '**/app/*',
             ],
             message: 'only domain/ (pure code) may be imported by value into workflow code.',
             allowTypeImports: true,

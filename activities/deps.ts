@@ -6,7 +6,7 @@ import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
-import type { ContinuityDeps } from '../continuity/deps';
+import type { ContinuityDeps } from './continuity-deps';
 import type { SalesforceDeps } from '../salesforce/deps';
 
 export interface ActivityDeps {

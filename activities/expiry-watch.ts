@@ -6,9 +6,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { FINGERPRINT } from '../domain/alert';
 import type { ExpiryObservation, WatchThresholds } from '../domain/expiry';
 import { durationMs } from '../domain/duration';
-import { FileProblems } from '../config/yaml-file';
-import { raiseWatchAlert, type RaisedAlert, type WatchAlert } from '../continuity/watch-alerts';
-import { watchThresholds } from '../continuity/watch-config';
+import { FileProblems } from '../lib/yaml-file';
+import type { RaisedAlert, WatchAlert } from '../domain/expiry-watch';
+import { watchThresholds } from '../expiry/watch-config';
 import type { ActivityDeps } from './deps';
 
 export interface ExpiryWatchPlan {
@@ -49,8 +49,8 @@ export function expiryWatchActivities(deps: ActivityDeps) {
 
     /** `at`: the watch's own time, so the incident's clocks start when the watch decided. */
     async raiseExpiryAlert(alert: WatchAlert, at: string): Promise<RaisedAlert> {
-      const { intake } = deps.continuity;
-      if (!intake)
+      const { raiseAlert } = deps.continuity;
+      if (!raiseAlert)
         throw ApplicationFailure.nonRetryable(
           'this worker has no Temporal client to open incidents',
           'NotConfigured',
@@ -60,7 +60,7 @@ export function expiryWatchActivities(deps: ActivityDeps) {
           `invalid fingerprint "${alert.fingerprint}"`,
           'InvalidArguments',
         );
-      return raiseWatchAlert(intake, alert, new Date(at));
+      return raiseAlert(alert, new Date(at));
     },
   };
 }

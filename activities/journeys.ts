@@ -1,7 +1,7 @@
 /** `setJourneyMode`: switches a customer journey to its fallback mode and back, for the storefront. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { StepResult } from '../domain/incident';
-import { switchJourney } from '../continuity/journeys-file';
+import { switchJourney } from '../journeys/journeys-file';
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import { SetJourneyModeArgs } from './continuity-catalog';
 import type { ActivityDeps } from './deps';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { StepResult } from '../domain/incident';
-import { HookRefused, HookUnavailable, runHook } from '../continuity/run-hook';
+import { HookRefused, HookUnavailable, runHook } from '../hooks/run-hook';
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import { RunRemediationHookArgs } from './continuity-catalog';
 import type { ActivityDeps } from './deps';

@@ -3,7 +3,7 @@
  * failures turned into Temporal's terms (retry after Retry-After, retry later, or give up).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { FileProblems } from '../config/yaml-file';
+import { FileProblems } from '../lib/yaml-file';
 import type { Region } from '../domain/alert';
 import type { StepResult } from '../domain/incident';
 import { isDataRegion } from '../domain/regions';
@@ -14,7 +14,7 @@ import type { SalesforceSession } from '../salesforce/session';
 import type { ActivityDeps } from './deps';
 
 export const NOT_CONFIGURED =
-  'Salesforce not configured: set SALESFORCE_CLIENT_ID and one OAuth flow (README, "Salesforce")';
+  'Salesforce not configured: set SALESFORCE_CLIENT_ID and one OAuth flow (docs/salesforce.md)';
 
 /** The org's daily limit is rolling: come back later rather than spin. */
 const LIMIT_EXCEEDED_RETRY_MS = 10 * 60_000;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/activity';
 import { durationMs, formatDuration } from '../domain/duration';
 import type { StepResult } from '../domain/incident';
-import { checkTls } from '../continuity/tls-check';
+import { checkTls } from '../expiry/tls-check';
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import { CheckTlsEndpointArgs } from './continuity-catalog';
 import type { ActivityDeps } from './deps';

@@ -4,7 +4,8 @@
  * each closed incident's history. Baseline: a bare signalWithStart of a no-op workflow.
  */
 import type { Client } from '@temporalio/client';
-import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
+import { sendAction } from '../client/actions';
+import { incidentIdFor } from '../client/ids';
 import { countBillableActions, type ActionCount } from './billable-actions';
 import type { BenchStack } from './stack';
 import { ratio } from './stats';
@@ -48,7 +49,7 @@ export async function measureActions(
   try {
     for (let i = 0; i < options.count; i++) {
       const fingerprint = `bench-${options.run}-actions-${i}`;
-      const incidentId = `lockout-${fingerprint}`;
+      const incidentId = incidentIdFor(fingerprint);
       const response = await fetch(`${gateway.url}/alerts/generic`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` },
@@ -56,10 +57,9 @@ export async function measureActions(
       });
       if (response.status !== 202) throw new Error(`lifecycle ${i}: HTTP ${response.status}`);
       await stack.mail.firstMessage(incidentId);
-      const handle = stack.client.workflow.getHandle(incidentId);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'bench' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ by: 'bench', reason: 'bench lifecycle' }] });
-      await handle.result();
+      await sendAction(stack.client, incidentId, 'acknowledge', { by: 'bench' });
+      await sendAction(stack.client, incidentId, 'resolve', { by: 'bench', reason: 'bench lifecycle' });
+      await stack.client.workflow.getHandle(incidentId).result();
       incidents.push(await actionsOf(stack.client, incidentId));
     }
   } finally {

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchStack } from './stack';
 import { distribution, pool, ratio, type Distribution } from './stats';
 import { benchNoop, benchSignal } from './workflows';
+import { incidentIdFor } from '../client/ids';
 
 export interface LatencyResult {
   incidents: number;
@@ -35,7 +36,7 @@ export async function measureLatency(
       });
       if (response.status !== 202)
         throw new Error(`alert ${i}: HTTP ${response.status} ${await response.text()}`);
-      const arrived = await stack.mail.firstMessage(`lockout-${fingerprint}`);
+      const arrived = await stack.mail.firstMessage(incidentIdFor(fingerprint));
       incident.push(arrived - sent);
       progress(incident.length);
     });

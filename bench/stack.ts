@@ -15,14 +15,14 @@ import pino from 'pino';
 import { bundleWorkflows } from '../temporal/bundle';
 import type { FastifyInstance } from 'fastify';
 import { startSmtpSink, type SmtpSink } from '../comms/smtp-sink';
-import { createLogger } from '../config/logger';
-import { loadRunbooks } from '../config/runbooks';
+import { createLogger } from '../lib/logger';
+import { loadRunbooks } from '../intake/runbooks-file';
 import type { Runbook } from '../domain/runbook';
 import { buildGateway } from '../gateway/server';
 import { ClassificationRules } from '../intake/classify';
 import { requireBinary, TEMPORAL_CLI } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { StartOutcomes } from '../temporal/start-outcomes';
+import { StartOutcomes } from '../client/start-outcomes';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { FromWorker, ToWorker, WorkerProcessOptions } from './worker-process';
 

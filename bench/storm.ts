@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
-import { statusQuery } from '../workflows/messages';
+import { queryStatus } from '../client/status';
 import type { BenchStack } from './stack';
 import { pool, ratio } from './stats';
 import { benchIdle, benchSignal, countQuery } from './workflows';
@@ -85,7 +85,7 @@ export async function measureStorm(
   const incidentPrefix = `lockout-bench-${run}-storm-`;
   const incidentWrong: string[] = [];
   for (let k = 0; k < fingerprints; k++) {
-    const status = await stack.client.workflow.getHandle(`${incidentPrefix}${k}`).query(statusQuery);
+    const status = await queryStatus(stack.client, `${incidentPrefix}${k}`);
     if (status.alertCount !== expectedCount(alerts, k, fingerprints))
       incidentWrong.push(`${k}: ${status.alertCount}`);
   }

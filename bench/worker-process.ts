@@ -5,9 +5,9 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config/env';
-import { createLogger } from '../config/logger';
-import { activityDeps } from '../workers/activity-deps';
-import { installRuntime } from '../workers/runtime';
+import { createLogger } from '../lib/logger';
+import { activityDeps } from '../app/activity-deps';
+import { installRuntime } from '../app/runtime';
 import { createIncidentWorker } from '../workers/worker';
 
 export interface WorkerProcessOptions {
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
             loadConfig({ ...process.env, TEMPORAL_ADDRESS: options.address }),
             { url: options.smtpUrl, mode: 'smtp' },
             logger,
-          ),
+          ).deps,
         })
       : await Worker.create({
           connection,

@@ -14,8 +14,9 @@ import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
 import { CliError } from './output';
+import type { CliServices } from './services';
 
-export function buildProgram(): Command {
+export function buildProgram(services: CliServices): Command {
   const program = new Command('lockout')
     .description(
       'Run and steer Salesforce integration lockout incidents on Temporal.\n' +
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const commands = [
-    triggerCommand(),
+    triggerCommand(services),
     listCommand(),
     statusCommand(),
     ...responderCommands(),
@@ -39,13 +40,13 @@ export function buildProgram(): Command {
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
-  program.addCommand(watchCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
+  program.addCommand(watchCommand(services).exitOverride().showHelpAfterError('(add --help for usage)'));
   return program;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], services: CliServices): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram(services).parseAsync(argv, { from: 'user' });
     // A command may report a finding (e.g. validate's problems) by setting the exit code.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
@@ -60,10 +61,4 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`lockout: ${(err as Error).message}\n`);
     return 1;
   }
-}
-
-if (require.main === module) {
-  void run(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

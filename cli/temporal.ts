@@ -1,7 +1,7 @@
 /** Temporal access for CLI commands, with failures turned into messages a responder can act on. */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config/env';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../client/connection';
 import { CliError } from './output';
 
 export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
@@ -27,6 +27,4 @@ export async function withClient<T>(fn: (client: Client, config: Config) => Prom
 }
 
 /** Accepts `lockout-abc` or just `abc`. */
-export function incidentId(arg: string): string {
-  return arg.startsWith('lockout-') ? arg : `lockout-${arg}`;
-}
+export { incidentIdFromArg as incidentId } from '../client/ids';

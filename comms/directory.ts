@@ -8,7 +8,7 @@
  * or E.164 phone number (people outside the company are first-class recipients).
  */
 import { z } from 'zod';
-import { loadYamlFile } from '../config/yaml-file';
+import { loadYamlFile } from '../lib/yaml-file';
 import { Channel, CHANNELS } from '../domain/runbook';
 import { onCallAt, Rota, TimeZone } from './rota';
 

@@ -6,11 +6,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
-import { DateTime } from 'luxon';
+import { renderTemplate as renderText } from '../lib/handlebars';
 import { isScalar } from 'yaml';
 import { z } from 'zod';
-import { FileProblems, parseYamlText, schemaProblems, type FileProblem } from '../config/yaml-file';
+import { FileProblems, parseYamlText, schemaProblems, type FileProblem } from '../lib/yaml-file';
 import { MessageContext } from './context';
 import { templateVariableProblems } from './template-check';
 
@@ -46,24 +45,6 @@ export interface RenderedMessage {
   html?: string;
   sms?: string;
 }
-
-const hbs = Handlebars.create();
-hbs.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
-hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-hbs.registerHelper('yesno', (b: unknown) => (b ? 'yes' : 'no'));
-/** First argument that is not empty: `{{or incident.description "no details yet"}}`. */
-hbs.registerHelper('or', (...args: unknown[]) =>
-  args.slice(0, -1).find((a) => a !== null && a !== undefined && a !== ''),
-);
-/** An ISO time in the recipient's zone (or the zone given): `{{time incident.detectedAt}}`. */
-hbs.registerHelper('time', function (iso: unknown, ...rest: unknown[]) {
-  const options = rest.at(-1) as Handlebars.HelperOptions;
-  const zone = rest.length > 1 ? String(rest[0]) : (options.data.root as MessageContext).recipient.timezone;
-  const t = DateTime.fromISO(String(iso), { zone });
-  // Offsets rather than abbreviations: "CET"/"EST" depend on the locale, "UTC+1" never misleads.
-  if (!t.isValid) return String(iso);
-  return t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
-});
 
 /** Where a template part starts in its file, so problems point at the right line. */
 function partLines(file: string, text: string): Partial<Record<TemplatePart, (line: number) => number>> {
@@ -152,8 +133,7 @@ export function renderTemplate(template: Template, context: MessageContext): Ren
     if (value === null || value === undefined)
       throw new TemplateError(`template ${template.id} needs ${path}, which this incident does not have yet`);
   }
-  const render = (text: string, escape: boolean) =>
-    hbs.compile(text, { strict: true, noEscape: !escape })(context).trim();
+  const render = (text: string, escape: boolean) => renderText(text, context, escape);
   const { source } = template;
   try {
     return {

@@ -1,21 +1,29 @@
 /**
  * Conditions runbooks branch and wait on: incident facts, step results, acknowledgement, phase,
- * clocks and approvals. Evaluation is pure, so the workflow and the validator share it.
+ * clocks and approvals. This is their schema (runbooks hold them); evaluation against an incident
+ * is domain/evaluate-condition.ts.
  */
 import { z } from 'zod';
-import type { ApprovalStatus, ClockStatus, StepRecord } from './incident';
-import { Phase, phaseReached } from './phase';
+import { Phase } from './phase';
+
+/** The states a condition can test; the incident's records use the same unions. */
+export const StepState = z.enum(['running', 'done', 'failed', 'skipped']);
+export type StepState = z.infer<typeof StepState>;
+export const ClockState = z.enum(['waiting', 'running', 'met', 'missed', 'not-applicable']);
+export type ClockState = z.infer<typeof ClockState>;
+export const ApprovalState = z.enum(['pending', 'approved', 'rejected', 'timed-out']);
+export type ApprovalState = z.infer<typeof ApprovalState>;
 
 export type FactValue = string | number | boolean | string[];
 export const FactValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
 export type Condition =
   | { fact: string; equals?: FactValue; in?: FactValue[]; contains?: string; exists?: boolean }
-  | { step: string; ok?: boolean; state?: StepRecord['state'] }
+  | { step: string; ok?: boolean; state?: StepState }
   | { acknowledged: boolean }
   | { phase: Phase }
-  | { clock: string; state: ClockStatus['state'] }
-  | { approval: string; state: ApprovalStatus['state'] }
+  | { clock: string; state: ClockState }
+  | { approval: string; state: ApprovalState }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -41,7 +49,7 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
       .object({
         step: z.string().min(1),
         ok: z.boolean().optional(),
-        state: z.enum(['running', 'done', 'failed', 'skipped']).optional(),
+        state: StepState.optional(),
       })
       .strict()
       .refine(
@@ -53,13 +61,13 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     z
       .object({
         clock: z.string().min(1),
-        state: z.enum(['waiting', 'running', 'met', 'missed', 'not-applicable']),
+        state: ClockState,
       })
       .strict(),
     z
       .object({
         approval: z.string().min(1),
-        state: z.enum(['pending', 'approved', 'rejected', 'timed-out']),
+        state: ApprovalState,
       })
       .strict(),
     z.object({ all: z.array(Condition).min(1) }).strict(),
@@ -67,43 +75,6 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     z.object({ not: Condition }).strict(),
   ]),
 ) as z.ZodType<Condition>;
-
-export interface ConditionContext {
-  fact(name: string): FactValue | undefined;
-  step(id: string): StepRecord | undefined;
-  acknowledged: boolean;
-  phase: Phase;
-  clock(id: string): ClockStatus | undefined;
-  approval(step: string): ApprovalStatus | undefined;
-}
-
-const same = (a: FactValue | undefined, b: FactValue): boolean =>
-  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
-
-export function evaluate(c: Condition, ctx: ConditionContext): boolean {
-  if ('all' in c) return c.all.every((x) => evaluate(x, ctx));
-  if ('any' in c) return c.any.some((x) => evaluate(x, ctx));
-  if ('not' in c) return !evaluate(c.not, ctx);
-  if ('fact' in c) {
-    const value = ctx.fact(c.fact);
-    if (c.exists !== undefined) return (value !== undefined && value !== '') === c.exists;
-    if (c.equals !== undefined) return same(value, c.equals);
-    if (c.in !== undefined) return c.in.some((v) => same(value, v));
-    if (c.contains !== undefined)
-      return Array.isArray(value) ? value.includes(c.contains) : String(value ?? '').includes(c.contains);
-    return false;
-  }
-  if ('step' in c) {
-    const record = ctx.step(c.step);
-    if (!record) return false;
-    if (c.ok !== undefined) return record.state === 'done' && (record.result?.ok ?? true) === c.ok;
-    return record.state === c.state;
-  }
-  if ('acknowledged' in c) return ctx.acknowledged === c.acknowledged;
-  if ('phase' in c) return phaseReached(ctx.phase, c.phase);
-  if ('clock' in c) return ctx.clock(c.clock)?.state === c.state;
-  return ctx.approval(c.approval)?.state === c.state;
-}
 
 /** Step ids, clock ids, approval steps and facts a condition refers to, for validation. */
 export function references(c: Condition): {

@@ -3,7 +3,7 @@
  * Pure types, shared by the workflow, the CLI and the gateway.
  */
 import type { Alert, Pattern, Region, Severity } from './alert';
-import type { FactValue } from './conditions';
+import type { ApprovalState, ClockState, FactValue, StepState } from './conditions';
 import type { Phase } from './phase';
 import type { Channel, Runbook } from './runbook';
 
@@ -107,7 +107,7 @@ export interface StepRecord {
   id: string;
   kind: string;
   title?: string;
-  state: 'running' | 'done' | 'failed' | 'skipped';
+  state: StepState;
   startedAt: string;
   endedAt?: string;
   result?: StepResult;
@@ -122,7 +122,7 @@ export interface ClockStatus {
   within: string;
   /** Legal clocks (GDPR, NIS2) as opposed to internal policy. */
   legal: boolean;
-  state: 'waiting' | 'running' | 'met' | 'missed' | 'not-applicable';
+  state: ClockState;
   startedAt?: string;
   deadline?: string;
   metAt?: string;
@@ -150,7 +150,7 @@ export interface ApprovalStatus {
   requestedBy?: string;
   deadline?: string;
   level: number;
-  state: 'pending' | 'approved' | 'rejected' | 'timed-out';
+  state: ApprovalState;
   /** Person ids allowed to decide at the current level (resolved from roles when asked). */
   eligible: string[];
   decisions: ApprovalDecision[];

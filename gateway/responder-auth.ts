@@ -9,7 +9,7 @@
  */
 import type {} from '@fastify/cookie'; // request.cookies, reply.setCookie
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { personForToken, type Responders } from '../cockpit/responders-file';
+import { personForToken, type Responders } from '../links/responders-file';
 
 export const SESSION_COOKIE = 'lockout_session';
 

@@ -12,10 +12,10 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
 } from 'fastify';
-import type { Logger } from '../config/logger';
+import type { Logger } from '../lib/logger';
 import { journeysRoutes } from './routes/journeys';
 import { NO_RULES, type ClassificationRules } from '../intake/classify';
-import type { IntakeOptions } from '../intake/open-incident';
+import type { IntakeOptions } from '../client/open-incident';
 import type { SourceKind } from '../intake/source-alert';
 import type { SourceAuth } from './auth';
 import { GatewayMetrics, type RejectionReason } from './metrics';
@@ -26,7 +26,7 @@ import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 import { linkRoutes } from './routes/links';
 import { smsRepliesRoutes, type SmsRepliesOptions } from './routes/sms-replies';
 import { statusPageRoutes, type StatusPageOptions } from './routes/status-page';
-import type { LinkDesk } from '../links/redeem';
+import type { LinkDesk } from './link-redeem';
 
 export interface GatewayOptions {
   intake: IntakeOptions;

@@ -4,7 +4,7 @@ import { classify, NO_RULES } from './classify';
 import { parseGeneric } from './sources/generic';
 
 export { AlertRejected } from './source-alert';
-export { deriveFingerprint, incidentIdFor } from './fingerprint';
+export { deriveFingerprint } from './fingerprint';
 
 /**
  * The generic JSON format without classification rules, as `lockout trigger` sends it: what the

@@ -1,4 +1,4 @@
-/** Fingerprints decide grouping: one fingerprint, one incident (workflow id `lockout-<fingerprint>`). */
+/** Fingerprints decide grouping: one fingerprint, one incident (client/ids.ts names it). */
 import { createHash } from 'node:crypto';
 
 /** Alerts without a fingerprint are grouped by what they are about, not by their wording's details. */
@@ -10,8 +10,4 @@ export function deriveFingerprint(parts: {
 }): string {
   const key = [parts.source, parts.pattern, parts.region, parts.title.trim().toLowerCase()].join('\n');
   return createHash('sha256').update(key).digest('hex').slice(0, 20);
-}
-
-export function incidentIdFor(fingerprint: string): string {
-  return `lockout-${fingerprint}`;
 }

@@ -1,9 +1,6 @@
 /** What the Salesforce activities need, injected through ActivityDeps (workers and tests). */
-import { join } from 'node:path';
-import type { Config } from '../config/env';
-import { dirStamp, live, mtimeStamp } from '../config/live';
-import type { Logger } from '../config/logger';
-import { loadYamlFile } from '../config/yaml-file';
+import { dirStamp, live, mtimeStamp } from '../lib/live';
+import { loadYamlFile } from '../lib/yaml-file';
 import { KeyAccountCriteria } from './key-accounts';
 import { PermissionBaseline } from './permissions';
 import { SalesforceSession } from './session';
@@ -55,18 +52,4 @@ export function salesforceDeps(options: SalesforceDepsOptions): SalesforceDeps {
     procurementPackDir: options.procurementPackDir,
     apiReservePercent: options.apiReservePercent,
   };
-}
-
-/** From configuration, for the worker. */
-export function salesforceDepsFromConfig(config: Config, logger?: Logger): SalesforceDeps {
-  return salesforceDeps({
-    session: config.salesforce ? new SalesforceSession(config.salesforce) : undefined,
-    permissionBaselineFile: config.salesforceFiles.permissionBaseline,
-    keyAccountsFile: config.salesforceFiles.keyAccounts,
-    templatesDir: join(config.templatesDir, 'salesforce'),
-    procurementPackDir: config.salesforceFiles.procurementPackDir,
-    apiReservePercent: config.crmSync.apiReservePercent,
-    onFileError: (what, err) =>
-      logger?.error({ err: err.message }, `${what} has errors; still using the last good version`),
-  });
 }

@@ -1,12 +1,12 @@
 /**
- * The Salesforce expiry source for the expiry watch (continuity/expiry-sources.ts): the JWT
+ * The Salesforce expiry source for the expiry watch (expiry/expiry-sources.ts): the JWT
  * certificate of the connected app and the org's own certificates, 72/24 hours ahead; and a token
  * the endpoint refuses right now, which is a lockout at once.
  */
-import type { ExpirySource } from '../continuity/expiry-sources';
+import type { ExpirySource } from '../expiry/expiry-sources';
 import type { ExpiryObservation } from '../domain/expiry';
-import type { SalesforceSession } from './session';
-import { salesforceCredentialExpiry } from './session';
+import { readOrgCertificates } from './certificates';
+import type { CredentialExpiry, SalesforceSession } from './session';
 import { TokenRefused } from './token';
 import { SalesforceApiError } from './api';
 
@@ -47,4 +47,24 @@ export function salesforceExpirySource(session: SalesforceSession | undefined): 
       }
     },
   };
+}
+
+/**
+ * For the expiry watch: when the Salesforce credentials expire (empty when not configured): the
+ * JWT certificate, the access token, and the org's own certificates (Tooling API).
+ */
+export async function salesforceCredentialExpiry(
+  session: SalesforceSession | undefined,
+): Promise<CredentialExpiry[]> {
+  if (!session) return [];
+  const own = await session.credentialExpiry();
+  const org = (await readOrgCertificates(session))
+    .filter((c) => c.expiresAt)
+    .map((c) => ({
+      id: `salesforce-certificate-${c.developerName}`,
+      description: `Salesforce org certificate ${c.label} (${c.developerName})`,
+      expiresAt: c.expiresAt!,
+      renewsAutomatically: false,
+    }));
+  return [...own, ...org];
 }

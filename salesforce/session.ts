@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Connection, type OAuth2 } from 'jsforce';
 import type { SalesforceSettings } from '../config/salesforce-env';
-import { readOrgCertificates } from './certificates';
 import { createOAuth2, identityOf, requestToken, TokenRefused, type TokenResponse } from './token';
 
 export interface TokenState {
@@ -154,24 +153,4 @@ export class SalesforceSession {
     };
     return token;
   }
-}
-
-/**
- * For the expiry watch: when the Salesforce credentials expire (empty when not configured): the
- * JWT certificate, the access token, and the org's own certificates (Tooling API).
- */
-export async function salesforceCredentialExpiry(
-  session: SalesforceSession | undefined,
-): Promise<CredentialExpiry[]> {
-  if (!session) return [];
-  const own = await session.credentialExpiry();
-  const org = (await readOrgCertificates(session))
-    .filter((c) => c.expiresAt)
-    .map((c) => ({
-      id: `salesforce-certificate-${c.developerName}`,
-      description: `Salesforce org certificate ${c.label} (${c.developerName})`,
-      expiresAt: c.expiresAt!,
-      renewsAutomatically: false,
-    }));
-  return [...own, ...org];
 }

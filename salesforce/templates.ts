@@ -7,9 +7,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
+import { renderTemplate, templateEngine } from '../lib/handlebars';
 import { z } from 'zod';
-import { FileProblems, loadYamlFile, type FileProblem } from '../config/yaml-file';
+import { FileProblems, loadYamlFile, type FileProblem } from '../lib/yaml-file';
 
 export const SalesforceTemplateFile = z
   .object({
@@ -46,9 +46,6 @@ export interface SalesforceTemplate {
 const CONTEXT_VARIABLES =
   'incident.{id,title,pattern,severity,region,euPersonalData,description}, account.{name,owner}, recipient.name, pack.files';
 
-const hbs = Handlebars.create();
-hbs.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
-
 const SAMPLE: KeyAccountContext = {
   incident: {
     id: 'lockout-sample',
@@ -68,8 +65,7 @@ export function renderKeyAccountTemplate(
   template: SalesforceTemplate,
   context: KeyAccountContext,
 ): { subject: string; text: string; html?: string } {
-  const render = (text: string, escape: boolean) =>
-    hbs.compile(text, { strict: true, noEscape: !escape })(context).trim();
+  const render = (text: string, escape: boolean) => renderTemplate(text, context, escape);
   try {
     return {
       subject: render(template.source.subject, false).replace(/\s+/g, ' '),
@@ -108,7 +104,7 @@ export function loadSalesforceTemplates(dir: string): Map<string, SalesforceTemp
         const body = template.source[part];
         if (body === undefined) continue;
         try {
-          hbs.compile(body, { strict: true })(SAMPLE);
+          templateEngine.compile(body, { strict: true })(SAMPLE);
         } catch (err) {
           const why = (err as Error).message.split('\n')[0] ?? String(err);
           problems.push({ file, field: part, reason: `${why}: the context has only ${CONTEXT_VARIABLES}` });

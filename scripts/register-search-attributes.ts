@@ -5,10 +5,10 @@
  */
 import { Command } from 'commander';
 import { loadConfig } from '../config/env';
-import { loadWatchConfig } from '../continuity/watch-config';
-import { ensureExpiryWatchSchedule, EXPIRY_WATCH_SCHEDULE_ID } from '../continuity/watch-schedule';
+import { loadWatchConfig } from '../expiry/watch-config';
+import { ensureExpiryWatchSchedule, EXPIRY_WATCH_SCHEDULE_ID } from '../client/expiry-watch-schedule';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../client/connection';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
 
 async function main(): Promise<void> {

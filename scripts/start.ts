@@ -8,19 +8,20 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/env';
-import { createLogger } from '../config/logger';
+import { createLogger } from '../lib/logger';
 import { buildGateway } from '../gateway/server';
-import { gatewayOptionsFromConfig } from '../gateway/intake-setup';
-import { connectClient, connectWorker } from '../temporal/connection';
-import { StartOutcomes } from '../temporal/start-outcomes';
+import { gatewayOptionsFromConfig } from '../app/gateway';
+import { connectClient } from '../client/connection';
+import { connectWorker } from '../app/worker-connection';
+import { StartOutcomes } from '../client/start-outcomes';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureTemporalBinaries } from '../temporal/install';
-import { activityDeps } from '../workers/activity-deps';
-import { setUpEmail, smsDescription } from '../workers/email-setup';
-import { ensureExpiryWatchSchedule } from '../continuity/watch-schedule';
-import { loadWatchConfig } from '../continuity/watch-config';
-import { createConfiguredWorkers } from '../workers/for-config';
-import { installRuntime } from '../workers/runtime';
+import { activityDeps } from '../app/activity-deps';
+import { setUpEmail, smsDescription } from '../app/email';
+import { ensureExpiryWatchSchedule } from '../client/expiry-watch-schedule';
+import { loadWatchConfig } from '../expiry/watch-config';
+import { createConfiguredWorkers } from '../app/workers';
+import { installRuntime } from '../app/runtime';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   new Command('npm start')
     .description(
       'Start the embedded stack: Temporal dev server (SQLite under .data/), Web UI, worker, HTTP gateway\n' +
-        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/email/. Configured by environment (README).',
+        'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/email/. Configured by environment (docs/configuration.md).',
     )
     .parse();
   const config = loadConfig();
@@ -73,8 +74,8 @@ async function main(): Promise<void> {
     );
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
-    const deps = activityDeps(config, email, logger);
-    stops.push(async () => deps.continuity.intake?.client.connection.close());
+    const { deps, close: closeDeps } = activityDeps(config, email, logger);
+    stops.push(closeDeps);
     const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
 
     const starts = new StartOutcomes();

@@ -1,9 +1,9 @@
 /** Continuity dependencies for a simulation: nothing watched, no hooks, journeys in a scratch dir. */
 import { join } from 'node:path';
-import type { ContinuityDeps } from '../continuity/deps';
-import { tlsExpirySource } from '../continuity/expiry-sources';
-import { HooksConfig } from '../continuity/hooks-config';
-import { WatchConfig } from '../continuity/watch-config';
+import type { ContinuityDeps } from '../activities/continuity-deps';
+import { tlsExpirySource } from '../expiry/expiry-sources';
+import { HooksConfig } from '../hooks/hooks-config';
+import { WatchConfig } from '../expiry/watch-config';
 
 export function continuityDefaults(dataDir: string): ContinuityDeps {
   const watch = WatchConfig.parse({});

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
@@ -24,12 +24,13 @@ import { BUILT_IN_FACTS } from '../domain/facts';
 import type { IncidentStatus, StepResult } from '../domain/incident';
 import type { Channel, Runbook } from '../domain/runbook';
 import { parseGenericAlert } from '../intake/alerts';
-import { openOrJoinIncident } from '../intake/open-incident';
+import { sendAction, type ActionInput, type ActionName, type ActionOutcome } from '../client/actions';
+import { queryStatus } from '../client/status';
+import { openOrJoinIncident } from '../client/open-incident';
 import { requireBinary, TEMPORAL_TEST_SERVER } from '../temporal/binaries';
 import { bundleWorkflows } from '../temporal/bundle';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
 import { WORKFLOWS_PATH } from '../workers/worker';
-import * as m from '../workflows/messages';
 import { continuityDefaults } from './continuity';
 import { formatOffset, type Response } from './script';
 
@@ -141,7 +142,7 @@ function simulationDeps(config: Config, client: Client): ActivityDeps {
       mode: 'smtp',
     },
     links: (id) => ({ webUi: webUiLink(config, id) }),
-    incidentStatus: (id) => client.workflow.getHandle(id).query(m.statusQuery),
+    incidentStatus: (id) => queryStatus(client, id),
     messaging: {
       outboxDir: join(dataDir, 'outbox'),
       sent: fileLedger(join(dataDir, 'sent')),
@@ -151,48 +152,41 @@ function simulationDeps(config: Config, client: Client): ActivityDeps {
   };
 }
 
-async function respond(client: Client, incidentId: string, r: Response, detectedAt: number): Promise<void> {
-  const handle = client.workflow.getHandle(incidentId);
+/** A scripted response, sent the way the CLI sends it (the simulation's worker always answers). */
+function respond(
+  client: Client,
+  incidentId: string,
+  r: Response,
+  detectedAt: number,
+): Promise<ActionOutcome> {
   const note = `simulated response at ${formatOffset(r.at)}`;
+  const send = <N extends ActionName>(name: N, input: ActionInput<N>) =>
+    sendAction(client, incidentId, name, input, { answerWithinMs: 60_000 });
   switch (r.kind) {
     case 'ack':
-      await handle.executeUpdate(m.acknowledgeUpdate, { args: [{ by: r.by, note }] });
-      return;
+      return send('acknowledge', { by: r.by, note });
     case 'resolve':
-      await handle.executeUpdate(m.resolveUpdate, { args: [{ by: r.by, reason: 'simulated resolution' }] });
-      return;
+      return send('resolve', { by: r.by, reason: 'simulated resolution' });
     case 'reopen':
-      await handle.executeUpdate(m.reopenUpdate, { args: [{ by: r.by, reason: 'simulated reopen' }] });
-      return;
+      return send('reopen', { by: r.by, reason: 'simulated reopen' });
     case 'escalate':
-      await handle.executeUpdate(m.escalateUpdate, { args: [{ by: r.by }] });
-      return;
+      return send('escalate', { by: r.by });
     case 'approve':
-      await handle.executeUpdate(m.approveUpdate, { args: [{ step: r.step, by: r.by }] });
-      return;
+      return send('approve', { step: r.step, by: r.by });
     case 'reject':
-      await handle.executeUpdate(m.rejectUpdate, {
-        args: [{ step: r.step, by: r.by, reason: 'simulated rejection' }],
-      });
-      return;
+      return send('reject', { step: r.step, by: r.by, reason: 'simulated rejection' });
     case 'aware':
-      await handle.executeUpdate(m.setAwarenessUpdate, {
-        args: [
-          { at: new Date(detectedAt + r.awareAt).toISOString(), by: r.by, reason: 'simulated correction' },
-        ],
+      return send('setAwareness', {
+        at: new Date(detectedAt + r.awareAt).toISOString(),
+        by: r.by,
+        reason: 'simulated correction',
       });
-      return;
     case 'fact':
-      await handle.executeUpdate(m.setFactUpdate, { args: [{ name: r.name, value: r.value, by: r.by }] });
-      return;
+      return send('setFact', { name: r.name, value: r.value, by: r.by });
     case 'clock':
-      await handle.executeUpdate(m.clockMetUpdate, {
-        args: [{ clock: r.clock, by: r.by, note: 'simulated' }],
-      });
-      return;
+      return send('clockMet', { clock: r.clock, by: r.by, note: 'simulated' });
     case 'phase':
-      await handle.executeUpdate(m.setPhaseUpdate, { args: [{ phase: r.phase, by: r.by }] });
-      return;
+      return send('setPhase', { phase: r.phase, by: r.by });
     default: {
       const unknown: never = r;
       throw new Error(`unhandled response ${JSON.stringify(unknown)}`);
@@ -253,7 +247,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const handle = env.client.workflow.getHandle(incidentId);
         let detectedAt: number | undefined;
         for (let i = 0; i < 100 && detectedAt === undefined; i++) {
-          detectedAt = Date.parse((await handle.query(m.statusQuery)).detectedAt);
+          detectedAt = Date.parse((await queryStatus(env.client, incidentId)).detectedAt);
           if (Number.isNaN(detectedAt)) detectedAt = undefined;
         }
         const start = detectedAt ?? (await env.currentTimeMs());
@@ -261,14 +255,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const wait = start + r.at - (await env.currentTimeMs());
           if (wait > 0) await env.sleep(wait);
           say(`T+${Math.round(r.at / 60_000)}m: ${r.kind}`);
-          try {
-            if ((await handle.describe()).status.name === 'RUNNING')
-              await respond(env.client, incidentId, r, start);
-            else refusals.push({ response: r, reason: 'the incident had already ended' });
-          } catch (err) {
-            if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-            refusals.push({ response: r, reason: (err.cause as Error | undefined)?.message ?? err.message });
+          if ((await handle.describe()).status.name !== 'RUNNING') {
+            refusals.push({ response: r, reason: 'the incident had already ended' });
+            continue;
           }
+          const outcome = await respond(env.client, incidentId, r, start);
+          if (outcome.outcome !== 'accepted')
+            refusals.push({ response: r, reason: `${outcome.outcome}: ${outcome.message}` });
         }
         const rest = start + horizonMs - (await env.currentTimeMs());
         say(`running to T+${Math.round(horizonMs / 3_600_000)}h`);
@@ -276,7 +269,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const final = (await handle.describe()).status.name;
         const status =
           final === 'RUNNING'
-            ? await handle.query(m.statusQuery)
+            ? await queryStatus(env.client, incidentId)
             : ((await handle.result()) as IncidentStatus);
         if (final === 'RUNNING') await handle.terminate('simulation finished');
         if (options.captureHistory) history = await handle.fetchHistory();

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { loadDirectory } from '../comms/directory';
 import type { IncidentStatus } from '../domain/incident';
-import { createLogger } from '../config/logger';
+import { createLogger } from '../lib/logger';
 import { buildGateway } from '../gateway/server';
 import { actionHash, signLink, type LinkClaims } from '../links/token';
 import { testDeps } from './helpers/deps';

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { captured } from '../continuity/captured-output';
-import { readJourneys, switchJourney } from '../continuity/journeys-file';
-import { WatchConfig } from '../continuity/watch-config';
+import { captured } from '../hooks/captured-output';
+import { readJourneys, switchJourney } from '../journeys/journeys-file';
+import { WatchConfig } from '../expiry/watch-config';
 import { ConfigError, loadConfig } from '../config/env';
 import {
   decideWatchAction,

@@ -7,9 +7,9 @@ import type { BufferedWrite, CrmWrite, RecordSyncStatus } from '../domain/crm-wr
 import { syncWorkflowId } from '../domain/crm-write';
 import { regionalTaskQueue } from '../domain/regions';
 import { buildGateway } from '../gateway/server';
-import { crmSyncHealth } from '../salesforce/health';
-import { bufferWrites } from '../salesforce/sync-intake';
-import { drainRate, readSyncBuffer, summarize } from '../salesforce/sync-status';
+import { crmSyncHealth } from '../status-page/salesforce-health';
+import { bufferWrites } from '../client/crm-sync';
+import { drainRate, readSyncBuffer, summarize } from '../client/crm-sync-status';
 import { crmSyncStatusQuery, crmWriteSignal } from '../workflows/crm-sync-messages';
 import { crmSyncRecord } from '../workflows/crm-sync-record';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directory, loadDirectory, resolveTarget, targetProblem, webhookOf } from '../comms/directory';
 import { onCallAt, Rota } from '../comms/rota';
-import { FileProblems } from '../config/yaml-file';
+import { FileProblems } from '../lib/yaml-file';
 import { SHIPPED_DIRECTORY } from './helpers/deps';
 
 /** Two 12-hour shifts a day, handed over at 08:00 and 20:00 Berlin time, one override. */

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { tlsExpirySource } from '../continuity/expiry-sources';
-import { loadWatchConfig } from '../continuity/watch-config';
-import { ensureExpiryWatchSchedule } from '../continuity/watch-schedule';
+import { tlsExpirySource } from '../expiry/expiry-sources';
+import { loadWatchConfig } from '../expiry/watch-config';
+import { ensureExpiryWatchSchedule } from '../client/expiry-watch-schedule';
+import { raiseWatchAlert } from '../client/watch-alerts';
 import * as sa from '../domain/search-attributes';
 import { createIncidentWorker } from '../workers/worker';
 import type { ExpiryWatchReport } from '../workflows/expiry-watch';
@@ -75,7 +76,8 @@ describe('expiry watch on a Temporal Schedule, and `lockout watch --once` (dev s
         continuity: {
           watchConfig: watch,
           expirySources: [tlsExpirySource(watch)],
-          intake: { client: env.client, taskQueue, runbooks: () => runbooks },
+          raiseAlert: (alert, at) =>
+            raiseWatchAlert({ client: env.client, taskQueue, runbooks: () => runbooks }, alert, at),
         },
       }),
       workflowBundle: await workflowBundle(),

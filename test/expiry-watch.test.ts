@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ContinuityDeps } from '../continuity/deps';
-import { tlsExpirySource, type ExpirySource } from '../continuity/expiry-sources';
-import { WatchConfig } from '../continuity/watch-config';
+import type { ContinuityDeps } from '../activities/continuity-deps';
+import { raiseWatchAlert } from '../client/watch-alerts';
+import { tlsExpirySource, type ExpirySource } from '../expiry/expiry-sources';
+import { WatchConfig } from '../expiry/watch-config';
 import * as sa from '../domain/search-attributes';
 import { createIncidentWorker } from '../workers/worker';
 import type { ExpiryWatchReport } from '../workflows/expiry-watch';
@@ -78,7 +79,8 @@ describe('expiry watch: warning at 72 h, escalation at 24 h (time-skipping serve
     const continuity: Partial<ContinuityDeps> = {
       watchConfig: () => config,
       expirySources: [tlsExpirySource(() => config), ...extraSources],
-      intake: { client: env.client, taskQueue, runbooks: () => runbooks },
+      raiseAlert: (alert, at) =>
+        raiseWatchAlert({ client: env.client, taskQueue, runbooks: () => runbooks }, alert, at),
     };
     const worker = await createIncidentWorker({
       connection: env.nativeConnection,

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../gateway/server';
-import { StartOutcomes } from '../temporal/start-outcomes';
+import { StartOutcomes } from '../client/start-outcomes';
 import { createIncidentWorker } from '../workers/worker';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, shippedRunbooks } from './helpers/incidents';

@@ -8,9 +8,9 @@ import forge from 'node-forge';
 import { createActivities, type Activities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
 import type { IncidentFacts } from '../domain/incident';
-import { salesforceExpirySource } from '../salesforce/expiry-source';
-import { salesforceHealth } from '../salesforce/health';
-import { salesforceCredentialExpiry, SalesforceSession } from '../salesforce/session';
+import { salesforceCredentialExpiry, salesforceExpirySource } from '../salesforce/expiry-source';
+import { salesforceHealth } from '../status-page/salesforce-health';
+import { SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import {

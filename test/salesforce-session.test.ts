@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/env';
 import { jwtAudience } from '../config/salesforce-env';
-import { loadYamlFile } from '../config/yaml-file';
+import { loadYamlFile } from '../lib/yaml-file';
 import { KeyAccountCriteria } from '../salesforce/key-accounts';
 import { loadSalesforceTemplates } from '../salesforce/templates';
 import { callSalesforce, parseRetryAfter, query, SalesforceApiError } from '../salesforce/api';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSources } from '../config/sources';
-import { FileProblems } from '../config/yaml-file';
+import { loadSources } from '../gateway/sources-file';
+import { FileProblems } from '../lib/yaml-file';
 import { authenticate, signBody, type SourceAuth } from '../gateway/auth';
 import { ReplayGuard } from '../gateway/replay-guard';
 

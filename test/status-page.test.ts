@@ -14,8 +14,8 @@ import {
   SALESFORCE_HEALTH_SLOT,
   temporalHealth,
   workerHealth,
-} from '../cockpit/health';
-import { hashToken } from '../cockpit/responders-file';
+} from '../status-page/health';
+import { hashToken } from '../links/responders-file';
 import { loadDirectory } from '../comms/directory';
 import { buildGateway, type GatewayOptions } from '../gateway/server';
 import type { StatusPageOptions } from '../gateway/routes/status-page';

@@ -12,7 +12,7 @@ import {
   TemplateError,
   type RenderedMessage,
 } from '../comms/templates';
-import { FileProblems } from '../config/yaml-file';
+import { FileProblems } from '../lib/yaml-file';
 import type { IncidentStatus } from '../domain/incident';
 import { SHIPPED_DIRECTORY, SHIPPED_TEMPLATES } from './helpers/deps';
 import { shippedRunbooks } from './helpers/incidents';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { checkTls, type TlsCheck } from '../continuity/tls-check';
-import { tlsObservation } from '../continuity/expiry-sources';
-import { TlsEndpointConfig } from '../continuity/watch-config';
+import { checkTls, type TlsCheck } from '../expiry/tls-check';
+import { tlsObservation } from '../expiry/expiry-sources';
+import { TlsEndpointConfig } from '../expiry/watch-config';
 import { decideWatchAction } from '../domain/expiry';
 import { createTestPki, hoursFromNow, issue, type TestPki } from './helpers/certs';
 import { startTlsServer, type LoopbackTlsServer } from './helpers/tls-server';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateRunbooks } from '../config/validate-runbooks';
+import { validateRunbooks } from '../cli/validate-runbooks';
 import { runCli } from './helpers/cli';
 import { SHIPPED_DIRECTORY, SHIPPED_RUNBOOKS, SHIPPED_TEMPLATES } from './helpers/deps';
-import { runbookFiles } from '../config/runbooks';
+import { runbookFiles } from '../intake/runbooks-file';
 
 const BROKEN = join(__dirname, 'fixtures', 'broken-runbooks');
 const context = { directoryFile: SHIPPED_DIRECTORY, templatesDir: SHIPPED_TEMPLATES };

@@ -63,7 +63,7 @@ describe('worker metrics: the Temporal runtime and notification outcomes (worker
   it('serves the SDK metrics and lockout_notifications by channel and outcome on LOCKOUT_WORKER_METRICS', async () => {
     const taskQueue = uniqueTaskQueue('worker-metrics');
     const port = await freePort();
-    worker = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'workers', 'main.ts')], {
+    worker = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'scripts', 'worker.ts')], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -6,7 +6,7 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Alert } from '../domain/alert';
 import { computeClock, type ClockEvents } from '../domain/clocks';
-import { evaluate, type ConditionContext } from '../domain/conditions';
+import { evaluate, type ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
 import { factValue } from '../domain/facts';
 import type {

@@ -3,7 +3,7 @@
  * `branch`), running `parallel` branches side by side, and stopping when the incident is resolved.
  */
 import { condition } from '@temporalio/workflow';
-import { evaluate } from '../domain/conditions';
+import { evaluate } from '../domain/evaluate-condition';
 import { durationMs } from '../domain/duration';
 import { notifyOutcome } from '../domain/deliveries';
 import type { StepResult } from '../domain/incident';

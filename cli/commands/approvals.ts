@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import { incidentsQuery } from '../../client/ids';
 import * as sa from '../../domain/search-attributes';
-import { statusQuery } from '../../workflows/messages';
+import { queryStatus } from '../../client/status';
 import { emit, table } from '../output';
 import { withClient } from '../temporal';
 
@@ -11,9 +12,9 @@ export function approvalsCommand(): Command {
     .action(async (opts: { json?: boolean }) => {
       const pending = await withClient(async (client) => {
         const found = [];
-        const query = `WorkflowType = 'lockoutIncident' AND ExecutionStatus = 'Running' AND ${sa.PENDING_APPROVALS.name} > 0`;
+        const query = incidentsQuery({ running: true, extra: [`${sa.PENDING_APPROVALS.name} > 0`] });
         for await (const wf of client.workflow.list({ query })) {
-          const status = await client.workflow.getHandle(wf.workflowId).query(statusQuery);
+          const status = await queryStatus(client, wf.workflowId);
           for (const a of status.approvals.filter((x) => x.state === 'pending')) {
             found.push({
               incidentId: status.incidentId,

@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadClassification } from '../../config/classification';
+import { loadClassification } from '../../intake/classification-file';
 import { ConfigError, loadConfig } from '../../config/env';
-import { loadRunbooks } from '../../config/runbooks';
-import { FileProblems } from '../../config/yaml-file';
+import { loadRunbooks } from '../../intake/runbooks-file';
+import { FileProblems } from '../../lib/yaml-file';
 import { chooseRunbook } from '../../intake/choose-runbook';
 import { classify, type Classified } from '../../intake/classify';
-import { incidentIdFor } from '../../intake/fingerprint';
+import { incidentIdFor } from '../../client/ids';
 import { AlertRejected, SOURCE_KINDS, type SourceKind } from '../../intake/source-alert';
 import { ALERT_FORMATS, detectFormat } from '../../intake/sources';
 import { CliError, emit, table } from '../output';

@@ -1,3 +1,4 @@
+import { incidentsQuery } from '../../client/ids';
 import { Command, Option } from 'commander';
 import { PATTERNS, REGIONS, SEVERITIES } from '../../domain/alert';
 import { PHASES } from '../../domain/runbook';
@@ -17,13 +18,12 @@ interface ListOptions {
 
 /** Values come from choices(), so quoting them in the visibility query is safe. */
 export function visibilityQuery(opts: Omit<ListOptions, 'limit' | 'json'>): string {
-  const clauses = [`WorkflowType = 'lockoutIncident'`];
-  if (!opts.all) clauses.push(`ExecutionStatus = 'Running'`);
+  const clauses: string[] = [];
   if (opts.pattern) clauses.push(`${sa.PATTERN.name} = '${opts.pattern}'`);
   if (opts.severity) clauses.push(`${sa.SEVERITY.name} = '${opts.severity}'`);
   if (opts.region) clauses.push(`${sa.REGION.name} = '${opts.region}'`);
   if (opts.phase) clauses.push(`${sa.PHASE.name} = '${opts.phase}'`);
-  return clauses.join(' AND ');
+  return incidentsQuery({ running: !opts.all, extra: clauses });
 }
 
 export function listCommand(): Command {

@@ -5,12 +5,12 @@ import { loadDirectory, resolveTarget, type Recipient } from '../../comms/direct
 import { previewStatus } from '../../comms/preview';
 import { loadTemplates, renderTemplate, type RenderedMessage } from '../../comms/templates';
 import { loadConfig, webUiLink } from '../../config/env';
-import { loadRunbooks } from '../../config/runbooks';
-import { FileProblems } from '../../config/yaml-file';
+import { loadRunbooks } from '../../intake/runbooks-file';
+import { FileProblems } from '../../lib/yaml-file';
 import type { IncidentStatus } from '../../domain/incident';
 import { selectRunbook } from '../../domain/select-runbook';
 import { AlertRejected, parseGenericAlert } from '../../intake/alerts';
-import { statusQuery } from '../../workflows/messages';
+import { statusOrResult } from '../../client/status';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
 
@@ -106,11 +106,11 @@ export function previewCommand(): Command {
       let status: IncidentStatus;
       if (opts.incident) {
         status = await withClient(async (client) => {
-          const handle = client.workflow.getHandle(incidentId(opts.incident!));
-          const { status: run } = await handle.describe();
-          return run.name === 'COMPLETED'
-            ? ((await handle.result()) as IncidentStatus)
-            : handle.query(statusQuery);
+          const found = await statusOrResult(client, incidentId(opts.incident!));
+          if ('status' in found) return found.status;
+          throw new CliError(
+            `incident ${incidentId(opts.incident!)} ended ${found.ended}: nothing to preview`,
+          );
         });
       } else {
         const raw = opts.factsFile

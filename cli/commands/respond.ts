@@ -3,67 +3,48 @@
  * "accepted" or "refused: <why>" at once. If no worker answers in time, the same request goes as
  * a signal: Temporal records it now and the incident applies it when a worker runs.
  */
-import {
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  type Client,
-} from '@temporalio/client';
-import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
-import * as m from '../../workflows/messages';
+import { sendAction, type ActionInput, type ActionName } from '../../client/actions';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
 
+/** The CLI waits longer than a page: a person at a terminal can bear 15 s. */
 const ANSWER_WITHIN_MS = 15_000;
 
 type Outcome = { incidentId: string; accepted: true; message: string; via: 'update' | 'signal' };
 
-async function send<A>(
+async function send<N extends ActionName>(
   client: Client,
   id: string,
-  update: UpdateDefinition<string, [A]>,
-  signal: SignalDefinition<[A]>,
-  arg: A,
+  action: N,
+  input: ActionInput<N>,
 ): Promise<Outcome> {
-  const handle = client.workflow.getHandle(id);
-  const description = await handle.describe();
+  const description = await client.workflow.getHandle(id).describe();
   if (description.status.name !== 'RUNNING')
     throw new CliError(`incident ${id} is closed (${description.status.name.toLowerCase()})`);
-  try {
-    const message = await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
-      handle.executeUpdate(update, { args: [arg] as [A] }),
-    );
-    return { incidentId: id, accepted: true, message: String(message), via: 'update' };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const reason = (err.cause as Error | undefined)?.message ?? err.message;
-      throw new CliError(reason.startsWith('refused') ? reason : `refused: ${reason}`);
-    }
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      await handle.signal(signal, arg);
-      return {
-        incidentId: id,
-        accepted: true,
-        message: `no worker answered within ${ANSWER_WITHIN_MS / 1000}s: sent as a signal, applied when a worker runs`,
-        via: 'signal',
-      };
-    }
-    throw err;
-  }
+  const result = await sendAction(client, id, action, input, { answerWithinMs: ANSWER_WITHIN_MS });
+  if (result.outcome === 'refused') throw new CliError(`refused: ${result.message}`);
+  return {
+    incidentId: id,
+    accepted: true,
+    message: result.message,
+    via: result.outcome === 'queued' ? 'signal' : 'update',
+  };
 }
 
 /** A responder command: arguments and options → one update/signal pair. */
 /** Commander's options; required ones are guaranteed present by requiredOption. */
 type Opts = Record<string, string | undefined> & { json?: boolean };
 
-function responderCommand<A>(spec: {
+function responderCommand<N extends ActionName>(spec: {
   name: string;
   description: string;
   args?: [string, string][];
   options: (cmd: Command) => Command;
-  update: UpdateDefinition<string, [A]>;
-  signal: SignalDefinition<[A]>;
-  payload: (positional: string[], opts: Opts) => A;
+  /** The incident action it sends (client/actions.ts). */
+  action: N;
+  payload: (positional: string[], opts: Opts) => ActionInput<N>;
 }): Command {
   const cmd = new Command(spec.name)
     .description(spec.description)
@@ -74,13 +55,7 @@ function responderCommand<A>(spec: {
     const positional = params.slice(0, 1 + (spec.args?.length ?? 0)) as string[];
     const opts = params[positional.length] as Opts;
     const outcome = await withClient((client) =>
-      send(
-        client,
-        incidentId(positional[0]!),
-        spec.update,
-        spec.signal,
-        spec.payload(positional.slice(1), opts),
-      ),
+      send(client, incidentId(positional[0]!), spec.action, spec.payload(positional.slice(1), opts)),
     );
     emit(opts.json, outcome, () => `${outcome.incidentId}: ${outcome.message}`);
   });
@@ -98,8 +73,7 @@ export function responderCommands(): Command[] {
         c
           .requiredOption('--by <person>', 'who acknowledges')
           .option('--note <text>', 'a note for the timeline'),
-      update: m.acknowledgeUpdate,
-      signal: m.acknowledgeSignal,
+      action: 'acknowledge',
       payload: (_, o) => noteless({ by: o.by!, note: o.note }),
     }),
     responderCommand({
@@ -107,16 +81,14 @@ export function responderCommands(): Command[] {
       description: 'Take an acknowledgement back: escalation starts over from the first level',
       options: (c) =>
         c.requiredOption('--by <person>', 'who reopens').requiredOption('--reason <text>', 'why'),
-      update: m.reopenUpdate,
-      signal: m.reopenSignal,
+      action: 'reopen',
       payload: (_, o) => ({ by: o.by!, reason: o.reason! }),
     }),
     responderCommand({
       name: 'escalate',
       description: 'Tell the next escalation level now, without waiting for the timer',
       options: (c) => c.requiredOption('--by <person>', 'who asks').option('--reason <text>', 'why'),
-      update: m.escalateUpdate,
-      signal: m.escalateSignal,
+      action: 'escalate',
       payload: (_, o) => noteless({ by: o.by!, reason: o.reason }),
     }),
     responderCommand({
@@ -127,8 +99,7 @@ export function responderCommands(): Command[] {
         c
           .requiredOption('--by <person>', 'who approves (a person id from the directory)')
           .option('--reason <text>', 'a note'),
-      update: m.approveUpdate,
-      signal: m.approveSignal,
+      action: 'approve',
       payload: ([step], o) => noteless({ step: step!, by: o.by!, reason: o.reason }),
     }),
     responderCommand({
@@ -139,8 +110,7 @@ export function responderCommands(): Command[] {
         c
           .requiredOption('--by <person>', 'who rejects')
           .requiredOption('--reason <text>', 'why (goes into the report)'),
-      update: m.rejectUpdate,
-      signal: m.rejectSignal,
+      action: 'reject',
       payload: ([step], o) => ({ step: step!, by: o.by!, reason: o.reason! }),
     }),
     responderCommand({
@@ -152,8 +122,7 @@ export function responderCommands(): Command[] {
           .requiredOption('--at <time>', 'ISO 8601 time, e.g. 2026-11-26T09:30:00Z')
           .requiredOption('--by <person>', 'who records it (legal, DPO)')
           .requiredOption('--reason <text>', 'why this time'),
-      update: m.setAwarenessUpdate,
-      signal: m.setAwarenessSignal,
+      action: 'setAwareness',
       payload: (_, o) => ({ at: o.at!, by: o.by!, reason: o.reason! }),
     }),
     responderCommand({
@@ -161,8 +130,7 @@ export function responderCommands(): Command[] {
       description: 'Set a fact the runbook reads, e.g. euPersonalData=true (starts the GDPR clock)',
       args: [['<name=value>', 'fact and value; lists are comma-separated']],
       options: (c) => c.requiredOption('--by <person>', 'who sets it'),
-      update: m.setFactUpdate,
-      signal: m.setFactSignal,
+      action: 'setFact',
       payload: ([pair], o) => {
         const eq = pair!.indexOf('=');
         if (eq < 1) throw new CliError(`${pair}: must be name=value`, 2);
@@ -178,8 +146,7 @@ export function responderCommands(): Command[] {
           .requiredOption('--by <person>', 'who records it')
           .option('--at <time>', 'when it was met (ISO 8601; default now)')
           .option('--note <text>', "evidence, e.g. the authority's reference number"),
-      update: m.clockMetUpdate,
-      signal: m.clockMetSignal,
+      action: 'clockMet',
       payload: ([clock], o) => noteless({ clock: clock!, by: o.by!, at: o.at, note: o.note }),
     }),
     responderCommand({
@@ -187,8 +154,7 @@ export function responderCommands(): Command[] {
       description: 'Declare the incident contained or recovered (starts clocks that run from those events)',
       args: [['<phase>', 'contained or recovered']],
       options: (c) => c.requiredOption('--by <person>', 'who declares it').option('--note <text>', 'why'),
-      update: m.setPhaseUpdate,
-      signal: m.setPhaseSignal,
+      action: 'setPhase',
       payload: ([phase], o) => {
         if (phase !== 'contained' && phase !== 'recovered')
           throw new CliError(`${phase}: must be contained or recovered`, 2);
@@ -203,8 +169,7 @@ export function responderCommands(): Command[] {
         c
           .requiredOption('--by <person>', 'who resolves')
           .requiredOption('--reason <text>', 'why it is resolved (goes into the summary and the report)'),
-      update: m.resolveUpdate,
-      signal: m.resolveSignal,
+      action: 'resolve',
       payload: (_, o) => ({ by: o.by!, reason: o.reason! }),
     }),
   ];

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { loadDirectory } from '../../comms/directory';
 import { loadConfig } from '../../config/env';
-import { newResponderToken } from '../../cockpit/responders-file';
+import { newResponderToken } from '../../links/responders-file';
 import { CliError, emit } from '../output';
 
 export function responderTokenCommand(): Command {

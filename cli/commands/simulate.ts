@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/env';
-import { loadRunbooks } from '../../config/runbooks';
-import { validateRunbooks } from '../../config/validate-runbooks';
-import { formatProblem } from '../../config/yaml-file';
+import { loadRunbooks } from '../../intake/runbooks-file';
+import { validateRunbooks } from '../validate-runbooks';
+import { formatProblem } from '../../lib/yaml-file';
 import { parseDuration } from '../../domain/duration';
 import { formatSimulation, simulationReport } from '../../simulation/report';
 import { runSimulation } from '../../simulation/run';

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import type { IncidentStatus } from '../../domain/incident';
-import { statusQuery } from '../../workflows/messages';
+import { statusOrResult } from '../../client/status';
 import { formatStatus } from '../format-status';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
@@ -12,13 +11,9 @@ export function statusCommand(): Command {
     .option('--json', 'print the full status as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const status = await withClient(async (client) => {
-        const handle = client.workflow.getHandle(incidentId(id));
-        const description = await handle.describe();
-        if (description.status.name === 'RUNNING') return handle.query(statusQuery);
-        if (description.status.name === 'COMPLETED') return (await handle.result()) as IncidentStatus;
-        throw new CliError(
-          `incident ${handle.workflowId} ended ${description.status.name.toLowerCase()}; see it in the Web UI`,
-        );
+        const found = await statusOrResult(client, incidentId(id));
+        if ('status' in found) return found.status;
+        throw new CliError(`incident ${incidentId(id)} ended ${found.ended}; see it in the Web UI`);
       });
       emit(opts.json, status, () => formatStatus(status));
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../domain/duration';
-import { syncBufferStatus, type SyncBufferStatus } from '../../salesforce/sync-status';
+import { syncBufferStatus, type SyncBufferStatus } from '../../client/crm-sync-status';
 import { CliError, emit } from '../output';
 import { withClient } from '../temporal';
 

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { PATTERNS, REGIONS, SEVERITIES } from '../../domain/alert';
 import { webUiLink } from '../../config/env';
-import { intakeFromConfig } from '../../gateway/intake-setup';
 import { AlertRejected, parseGenericAlert } from '../../intake/alerts';
-import { openOrJoinIncident } from '../../intake/open-incident';
+import { openOrJoinIncident } from '../../client/open-incident';
 import { CliError, emit } from '../output';
+import type { CliServices } from '../services';
 import { withClient } from '../temporal';
 
 interface TriggerOptions {
@@ -49,7 +49,7 @@ function labels(pairs: string[]): Record<string, string> {
   return result;
 }
 
-export function triggerCommand(): Command {
+export function triggerCommand(services: CliServices): Command {
   return new Command('trigger')
     .description(
       'Send an alert: opens a lockout incident, or joins the running one with the same fingerprint',
@@ -101,7 +101,7 @@ export function triggerCommand(): Command {
         throw err;
       }
       const result = await withClient((client, config) =>
-        openOrJoinIncident(intakeFromConfig(config, client), parsed).then((r) => ({
+        openOrJoinIncident(services.intake(config, client), parsed).then((r) => ({
           ...r,
           webUi: webUiLink(config, r.incidentId),
         })),

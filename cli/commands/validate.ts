@@ -2,9 +2,9 @@ import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../../config/env';
-import { runbookFiles } from '../../config/runbooks';
-import { validateRunbooks } from '../../config/validate-runbooks';
-import { formatProblem } from '../../config/yaml-file';
+import { runbookFiles } from '../../intake/runbooks-file';
+import { validateRunbooks } from '../validate-runbooks';
+import { formatProblem } from '../../lib/yaml-file';
 import { CliError, emit } from '../output';
 
 function expand(paths: string[], fallbackDir: string): string[] {

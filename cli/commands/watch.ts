@@ -1,23 +1,36 @@
 import { Command } from 'commander';
-import { continuityDeps } from '../../continuity/from-config';
-import { salesforceExpirySource } from '../../salesforce/expiry-source';
-import { SalesforceSession } from '../../salesforce/session';
-import { raiseWatchAlert } from '../../continuity/watch-alerts';
-import { watchThresholds } from '../../continuity/watch-config';
-import { EXPIRY_WATCH_SCHEDULE_ID } from '../../continuity/watch-schedule';
+import { raiseWatchAlert } from '../../client/watch-alerts';
+import { watchThresholds } from '../../expiry/watch-config';
+import { EXPIRY_WATCH_SCHEDULE_ID } from '../../client/expiry-watch-schedule';
 import { loadConfig } from '../../config/env';
-import { FileProblems } from '../../config/yaml-file';
+import { FileProblems } from '../../lib/yaml-file';
 import { formatDuration } from '../../domain/duration';
-import { intakeFromConfig } from '../../gateway/intake-setup';
-import type { ExpiryWatchReport } from '../../workflows/expiry-watch';
+import { runExpiryWatch, type ExpiryWatchReport, type ExpiryWatchPorts } from '../../domain/expiry-watch';
+import type { ExpirySource } from '../../expiry/expiry-sources';
 import { CliError, emit, table } from '../output';
+import type { CliServices } from '../services';
 import { withClient } from '../temporal';
-import { runWatchOnce } from '../../continuity/watch-once';
 
 interface WatchOptions {
   once?: boolean;
   dryRun?: boolean;
   json?: boolean;
+}
+
+/** One run now, outside the schedule: the workflow's loop with each effect called directly. */
+function runOnce(
+  sources: readonly ExpirySource[],
+  thresholds: ExpiryWatchPorts['thresholds'],
+  raise?: ExpiryWatchPorts['raise'],
+): Promise<ExpiryWatchReport> {
+  return runExpiryWatch({
+    sources: sources.map((s) => s.name),
+    thresholds,
+    check: (name) => sources.find((s) => s.name === name)!.check(),
+    raise,
+    now: () => new Date(),
+    reason: (err) => (err as Error).message.split('\n')[0]!,
+  });
 }
 
 function formatReport(report: ExpiryWatchReport): string {
@@ -36,7 +49,7 @@ function formatReport(report: ExpiryWatchReport): string {
   ]);
 }
 
-export function watchCommand(): Command {
+export function watchCommand(services: CliServices): Command {
   return new Command('watch')
     .description(
       "The expiry watch over the integration's TLS certificate chains (and credentials).\n" +
@@ -50,8 +63,7 @@ export function watchCommand(): Command {
     .action(async (opts: WatchOptions) => {
       if (opts.dryRun && !opts.once) throw new CliError('--dry-run goes with --once', 2);
       const config = loadConfig();
-      const salesforce = config.salesforce ? new SalesforceSession(config.salesforce) : undefined;
-      const deps = continuityDeps(config, { extraSources: [salesforceExpirySource(salesforce)] });
+      const deps = services.continuity(config);
       let thresholds;
       try {
         thresholds = watchThresholds(deps.watchConfig());
@@ -87,13 +99,11 @@ export function watchCommand(): Command {
         return;
       }
       const report = opts.dryRun
-        ? await runWatchOnce({ sources: deps.expirySources, thresholds })
+        ? await runOnce(deps.expirySources, thresholds)
         : await withClient((client) =>
-            runWatchOnce({
-              sources: deps.expirySources,
-              thresholds,
-              raise: (alert, at) => raiseWatchAlert(intakeFromConfig(config, client), alert, at),
-            }),
+            runOnce(deps.expirySources, thresholds, (alert, at) =>
+              raiseWatchAlert(services.intake(config, client), alert, new Date(at)),
+            ),
           );
       emit(opts.json, report, () => formatReport(report));
       const failed = report.rows.filter(

@@ -10,7 +10,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
-import { isTemporalUnavailable } from '../../cockpit/incident-access';
+import { isTemporalUnavailable } from '../../client/status';
 import { authenticate, type SourceAuth } from '../auth';
 import { ReplayGuard } from '../replay-guard';
 import type { GatewayMetrics, RejectionReason } from '../metrics';
@@ -21,9 +21,10 @@ import {
   type IntakeOptions,
   type IntakeResult,
   type JoinResult,
-} from '../../intake/open-incident';
+} from '../../client/open-incident';
 import { AlertRejected, SOURCE_KINDS, type SourceKind } from '../../intake/source-alert';
 import { ALERT_FORMATS } from '../../intake/sources';
+import { incidentIdFor } from '../../client/ids';
 
 export interface AlertRoutesOptions {
   intake: IntakeOptions;
@@ -149,7 +150,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
         {
           err: failure.reason as Error,
           source: kind,
-          incidentIds: classified.map((c) => `lockout-${c.alert.fingerprint}`),
+          incidentIds: classified.map((c) => incidentIdFor(c.alert.fingerprint)),
         },
         'could not reach Temporal',
       );

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseCrmWriteBody } from '../../domain/crm-write';
-import { bufferWrites } from '../../salesforce/sync-intake';
+import { bufferWrites } from '../../client/crm-sync';
 
 export interface CrmWritesOptions {
   client: Client;

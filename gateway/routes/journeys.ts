@@ -3,7 +3,7 @@
  * runbooks last set it, for the storefront to poll. Never cached: a switch must show at once.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { readJourneys } from '../../continuity/journeys-file';
+import { readJourneys } from '../../journeys/journeys-file';
 
 export interface JourneysRouteOptions {
   file: string;

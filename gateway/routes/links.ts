@@ -5,15 +5,8 @@
  * routes answer that links are not enabled.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { renderPage } from '../../cockpit/pages';
-import {
-  openLink,
-  useLink,
-  PATH_KINDS,
-  type LinkDesk,
-  type LinkPage,
-  type LinkPath,
-} from '../../links/redeem';
+import { renderPage } from '../../status-page/pages';
+import { openLink, useLink, PATH_KINDS, type LinkDesk, type LinkPage, type LinkPath } from '../link-redeem';
 import type { LinkKind } from '../../links/token';
 import { pageBasics } from '../page-basics';
 

@@ -9,12 +9,12 @@ import formbody from '@fastify/formbody';
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import twilio from 'twilio';
-import { isTemporalUnavailable, sendUpdate } from '../../cockpit/incident-access';
-import { openIncidents } from '../../cockpit/open-incidents';
+import { sendAction } from '../../client/actions';
+import { isTemporalUnavailable } from '../../client/status';
+import { openIncidents } from '../../client/open-incidents';
 import type { Directory } from '../../comms/directory';
 import { messageRepliedTo, parseReply } from '../../comms/sms-reply';
 import type { ReceiptInput } from '../../domain/responder-input';
-import * as m from '../../workflows/messages';
 import type { GatewayMetrics } from '../metrics';
 
 export const SMS_REPLY_PATH = '/twilio/sms';
@@ -89,13 +89,7 @@ export const smsRepliesRoutes: FastifyPluginAsync<SmsRepliesOptions> = async (ap
       via: VIA_SMS_REPLY,
       ...(parsed.acknowledge ? { acknowledge: true } : {}),
     };
-    const result = await sendUpdate(
-      options.client,
-      replied.incidentId,
-      m.confirmReceiptUpdate,
-      m.confirmReceiptSignal,
-      receipt,
-    );
+    const result = await sendAction(options.client, replied.incidentId, 'confirmReceipt', receipt);
     count(result.outcome);
     request.log.info(
       { incidentId: replied.incidentId, step: replied.step, outcome: result.outcome },

@@ -9,14 +9,14 @@ import csrf from '@fastify/csrf-protection';
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { HealthRow } from '../../cockpit/health';
-import { isTemporalUnavailable, readIncident, sendUpdate } from '../../cockpit/incident-access';
-import { sharedOpenIncidents } from '../../cockpit/open-incidents';
-import { buildOverview } from '../../cockpit/overview';
-import { asset, renderPage } from '../../cockpit/pages';
+import type { HealthRow } from '../../status-page/health';
+import { sendAction } from '../../client/actions';
+import { isTemporalUnavailable, readIncident } from '../../client/status';
+import { sharedOpenIncidents } from '../../client/open-incidents';
+import { buildOverview } from '../../status-page/overview';
+import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
 import { actionHash } from '../../links/token';
-import * as m from '../../workflows/messages';
 import { pageBasics } from '../page-basics';
 import { identify, signIn, signOut, type ResponderAuthOptions } from '../responder-auth';
 
@@ -187,8 +187,8 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       };
       const result =
         decision === 'approve'
-          ? await sendUpdate(options.client, incidentId, m.approveUpdate, m.approveSignal, input)
-          : await sendUpdate(options.client, incidentId, m.rejectUpdate, m.rejectSignal, input);
+          ? await sendAction(options.client, incidentId, 'approve', input)
+          : await sendAction(options.client, incidentId, 'reject', input);
       request.log.info({ incidentId, step, decision, outcome: result.outcome }, 'status page decision');
       incidents.refresh();
       return reply

@@ -1,6 +1,6 @@
 /**
  * Datadog's Webhooks integration. Datadog fills `$VARIABLES` into a JSON template; we accept its
- * default payload (title, body, date, id, …) and the extra variables README recommends adding
+ * default payload (title, body, date, id, …) and the extra variables docs/alerts.md recommends adding
  * (alert id and cycle key, transition, priority, tags). A variable Datadog left unfilled
  * (the literal `$ALERT_ID`) counts as absent.
  * https://docs.datadoghq.com/integrations/webhooks/
@@ -35,7 +35,7 @@ export const DatadogWebhook = z.looseObject({
   date: Text,
   org: z.looseObject({ id: Text, name: Text }).optional(),
   id: Text,
-  // Variables we recommend adding (README).
+  // Variables we recommend adding (docs/alerts.md).
   alert_id: Text,
   alert_cycle_key: Text,
   aggreg_key: Text,

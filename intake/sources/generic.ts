@@ -1,5 +1,5 @@
 /**
- * The documented generic JSON alert (README "Sending alerts"), as `POST /alerts/generic` and
+ * The documented generic JSON alert (docs/alerts.md), as `POST /alerts/generic` and
  * `lockout trigger` take it. What the sender states (pattern, severity, region) wins over
  * classification rules.
  */

@@ -10,10 +10,10 @@ import { loadDirectory, type Directory } from '../../comms/directory';
 import { createMailTransport } from '../../comms/mail-transport';
 import { fileLedger } from '../../comms/sent-ledger';
 import { loadTemplates } from '../../comms/templates';
-import type { ContinuityDeps } from '../../continuity/deps';
-import { tlsExpirySource } from '../../continuity/expiry-sources';
-import { HooksConfig } from '../../continuity/hooks-config';
-import { WatchConfig } from '../../continuity/watch-config';
+import type { ContinuityDeps } from '../../activities/continuity-deps';
+import { tlsExpirySource } from '../../expiry/expiry-sources';
+import { HooksConfig } from '../../hooks/hooks-config';
+import { WatchConfig } from '../../expiry/watch-config';
 import type { SalesforceDeps } from '../../salesforce/deps';
 import type { LinkSettings } from '../../links/issue';
 

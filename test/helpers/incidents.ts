@@ -1,11 +1,11 @@
 /** Opening incidents in tests the way production does: the real intake, the shipped runbooks. */
 import type { Client } from '@temporalio/client';
-import { loadRunbooks } from '../../config/runbooks';
+import { loadRunbooks } from '../../intake/runbooks-file';
 import type { GenericAlert } from '../../domain/alert';
 import type { IncidentStatus } from '../../domain/incident';
 import type { Runbook } from '../../domain/runbook';
 import { parseGenericAlert } from '../../intake/alerts';
-import { openOrJoinIncident, type IntakeOptions, type IntakeResult } from '../../intake/open-incident';
+import { openOrJoinIncident, type IntakeOptions, type IntakeResult } from '../../client/open-incident';
 import { statusQuery } from '../../workflows/messages';
 import { SHIPPED_RUNBOOKS } from './deps';
 

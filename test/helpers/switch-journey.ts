@@ -2,7 +2,7 @@
  * A separate worker process switching one journey `times` times on a shared journeys file,
  * ending in fallback: `node -r tsx/cjs switch-journey.ts <file> <journey> <times>`.
  */
-import { switchJourney } from '../../continuity/journeys-file';
+import { switchJourney } from '../../journeys/journeys-file';
 import type { Journey } from '../../domain/journeys';
 
 async function main(): Promise<void> {

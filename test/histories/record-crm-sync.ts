@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CrmWrite, RecordSyncStatus } from '../../domain/crm-write';
 import { syncWorkflowId } from '../../domain/crm-write';
-import { bufferWrites } from '../../salesforce/sync-intake';
+import { bufferWrites } from '../../client/crm-sync';
 import { crmSyncStatusQuery } from '../../workflows/crm-sync-messages';
 import { createCrmSyncWorker } from '../../workers/crm-sync-worker';
 import { testDeps } from '../helpers/deps';

@@ -1,0 +1,81 @@
+/** Builds what the activities need from configuration: directory, templates, channels. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities';
+import { loadDirectory } from '../comms/directory';
+import { createMailTransport } from '../comms/mail-transport';
+import { fileLedger } from '../comms/sent-ledger';
+import { loadTemplates } from '../comms/templates';
+import { ConfigError, webUiLink, type Config } from '../config/env';
+import { dirStamp, live, mtimeStamp } from '../lib/live';
+import type { Logger } from '../lib/logger';
+import { continuityDeps } from './continuity';
+import { intakeFromConfig } from './gateway';
+import { raiseWatchAlert } from '../client/watch-alerts';
+import { lazyClient } from '../client/connection';
+import { queryStatus } from '../client/status';
+import { salesforceDepsFromConfig } from './salesforce';
+import { salesforceExpirySource } from '../salesforce/expiry-source';
+
+export interface EmailSetup {
+  /** SMTP URL to send through; the local sink's URL when no server is configured. */
+  url: string;
+  mode: 'smtp' | 'local-sink';
+}
+
+function readCa(variable: string, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`]);
+  }
+}
+
+export interface ConfiguredActivityDeps {
+  deps: ActivityDeps;
+  /** Closes the Temporal client the activities use (if they ever connected). */
+  close(): Promise<void>;
+}
+
+export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ConfiguredActivityDeps {
+  const report = (what: string) => (err: Error) =>
+    logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+  // One client for everything activities ask of Temporal (opening watch incidents, reading status).
+  const client = lazyClient(config);
+  const salesforce = salesforceDepsFromConfig(config, logger);
+  const deps: ActivityDeps = {
+    directory: live(
+      () => mtimeStamp(config.directoryFile),
+      () => loadDirectory(config.directoryFile),
+      report('directory'),
+    ),
+    templates: live(
+      () => dirStamp(config.templatesDir),
+      () => loadTemplates(config.templatesDir),
+      report('templates'),
+    ),
+    email: {
+      transport: createMailTransport(email.url, readCa('SMTP_TLS_CA', config.smtp.caFile)),
+      from: config.smtp.from,
+      mode: email.mode,
+    },
+    links: (incidentId) => ({ webUi: webUiLink(config, incidentId) }),
+    incidentStatus: (incidentId) => queryStatus(client, incidentId),
+    messaging: {
+      outboxDir: join(config.dataDir, 'outbox'),
+      sent: fileLedger(join(config.dataDir, 'sent')),
+      twilio: config.twilio,
+      smsReplies: config.smsReplies !== undefined,
+      secret: (name) => process.env[name],
+    },
+    continuity: continuityDeps(config, {
+      logger,
+      raiseAlert: (alert, at) => raiseWatchAlert(intakeFromConfig(config, client, logger), alert, at),
+      extraSources: [salesforceExpirySource(salesforce.session)],
+    }),
+    salesforce,
+    signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
+  };
+  return { deps, close: () => client.connection.close() };
+}

@@ -1,0 +1,77 @@
+/** The intake and gateway as configured: current runbooks and rules from disk, a Temporal client. */
+import type { Client } from '@temporalio/client';
+import { loadClassification } from '../intake/classification-file';
+import { webUiLink, type Config } from '../config/env';
+import { dirStamp, live, mtimeStamp } from '../lib/live';
+import type { Logger } from '../lib/logger';
+import { loadRunbooks } from '../intake/runbooks-file';
+import { loadSources } from '../gateway/sources-file';
+import type { IntakeOptions } from '../client/open-incident';
+import { crmSyncHealth, salesforceHealth } from '../status-page/salesforce-health';
+import { SalesforceSession } from '../salesforce/session';
+import type { StartOutcomes } from '../client/start-outcomes';
+import type { GatewayOptions } from '../gateway/server';
+import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
+
+export function intakeFromConfig(
+  config: Config,
+  client: Client,
+  logger?: Logger,
+  starts?: StartOutcomes,
+): IntakeOptions {
+  return {
+    client,
+    taskQueue: config.temporal.taskQueue,
+    runbooks: live(
+      () => dirStamp(config.runbooksDir),
+      () => loadRunbooks(config.runbooksDir).map((r) => r.runbook),
+      (err) =>
+        logger?.error({ err: err.message }, 'runbooks have errors; still using the last good versions'),
+    ),
+    starts,
+  };
+}
+
+/**
+ * Everything `buildGateway` needs, from configuration. Throws (file, line, reason) when the
+ * sources or classification file is wrong at start; a later bad edit of the classification
+ * keeps the last good rules and logs the problem.
+ */
+export function gatewayOptionsFromConfig(
+  config: Config,
+  client: Client,
+  logger: Logger,
+  starts?: StartOutcomes,
+): GatewayOptions & { sourceSummary: string[] } {
+  const sources = loadSources(config.gateway.sourcesFile);
+  const file = config.gateway.classificationFile;
+  const classification = live(
+    () => mtimeStamp(file),
+    () => loadClassification(file),
+    (err) =>
+      logger.error({ err: err.message }, 'classification rules have errors; still using the last good rules'),
+  );
+  classification(); // fail at start, not at the first alert
+  return {
+    intake: intakeFromConfig(config, client, logger, starts),
+    webUiLink: (id) => webUiLink(config, id),
+    logger,
+    sources: sources.auth,
+    classification,
+    sourceSummary: sources.summary,
+    journeysFile: config.continuity.journeysFile,
+    crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
+    links: linkDeskFromConfig(config, client),
+    metricsToken: config.gateway.metricsToken,
+    smsReplies: config.smsReplies && {
+      client,
+      authToken: config.smsReplies.authToken,
+      publicUrl: config.gateway.publicUrl,
+      directory: liveDirectory(config, logger),
+    },
+    statusPage: statusPageFromConfig(config, client, logger, {
+      salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
+      more: [crmSyncHealth(client)],
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+/** The status page and signed links as configured: responders file, directory, health checks. */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import {
+  cachedHealth,
+  expiryWatchHealth,
+  journeysHealth,
+  SALESFORCE_HEALTH_SLOT,
+  temporalHealth,
+  workerHealth,
+  type HealthCheck,
+} from '../status-page/health';
+import { loadResponders } from '../links/responders-file';
+import { loadDirectory, type Directory } from '../comms/directory';
+import { webUiLink, type Config } from '../config/env';
+import { live, mtimeStamp } from '../lib/live';
+import type { Logger } from '../lib/logger';
+import type { LinkDesk } from '../gateway/link-redeem';
+import type { StatusPageOptions } from '../gateway/routes/status-page';
+
+export interface StatusPageExtras {
+  /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
+  salesforce?: HealthCheck;
+  /** Any further rows for the health panel. */
+  more?: HealthCheck[];
+}
+
+const lastGoodVersion = (logger: Logger) => (what: string) => (err: Error) =>
+  logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
+
+/** The responder directory as it is on disk now; a bad edit keeps the last good one. */
+export function liveDirectory(config: Config, logger: Logger): () => Directory {
+  return live(
+    () => mtimeStamp(config.directoryFile),
+    () => loadDirectory(config.directoryFile),
+    lastGoodVersion(logger)('directory'),
+  );
+}
+
+export function linkDeskFromConfig(config: Config, client: Client): LinkDesk | undefined {
+  return config.links && { client, secrets: config.links.secrets };
+}
+
+export function statusPageFromConfig(
+  config: Config,
+  client: Client,
+  logger: Logger,
+  extras: StatusPageExtras = {},
+): StatusPageOptions {
+  const { auth } = config.statusPage;
+  const report = lastGoodVersion(logger);
+  const directory = liveDirectory(config, logger);
+  let sessionSecret = config.statusPage.sessionSecret;
+  if (!sessionSecret) {
+    sessionSecret = randomBytes(32).toString('base64url');
+    logger.warn(
+      {},
+      'status page sessions are signed with a per-process key (set LOCKOUT_SESSION_SECRET or LOCKOUT_LINK_SECRET so they survive restarts and work across gateway replicas)',
+    );
+  }
+  const checks: HealthCheck[] = [
+    temporalHealth(client),
+    workerHealth(client, config.temporal.namespace, config.temporal.taskQueue),
+    expiryWatchHealth(client),
+    journeysHealth(config.continuity.journeysFile),
+    extras.salesforce ?? SALESFORCE_HEALTH_SLOT,
+    ...(extras.more ?? []),
+  ];
+  return {
+    client,
+    webUiLink: (id) => webUiLink(config, id),
+    sessionSecret,
+    health: cachedHealth(checks),
+    auth: {
+      auth:
+        auth.mode === 'tokens'
+          ? {
+              mode: 'tokens',
+              responders: live(
+                () => mtimeStamp(auth.respondersFile),
+                () => loadResponders(auth.respondersFile),
+                report('responders file'),
+              ),
+            }
+          : auth,
+      sessionTtlMs: config.statusPage.sessionTtlMs,
+      secureCookies: config.gateway.publicUrl.startsWith('https:'),
+      knownPerson: (id) => Object.hasOwn(directory().people, id),
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Responder actions on a running incident, written once for every front end (CLI, signed links,
+ * status page, SMS replies, simulation, bench). Each action is sent as an update, so the incident
+ * answers "accepted" or "refused: <why>" at once; if no worker answers in time, the same request
+ * goes as the signal of the same name, which Temporal keeps until a worker runs.
+ */
+import {
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { LinkRefusalInput } from '../domain/responder-input';
+import * as m from '../workflows/messages';
+
+/** Every responder action: the update and the signal of the same name (workflows/messages.ts). */
+export const ACTIONS = {
+  acknowledge: { update: m.acknowledgeUpdate, signal: m.acknowledgeSignal },
+  reopen: { update: m.reopenUpdate, signal: m.reopenSignal },
+  escalate: { update: m.escalateUpdate, signal: m.escalateSignal },
+  approve: { update: m.approveUpdate, signal: m.approveSignal },
+  reject: { update: m.rejectUpdate, signal: m.rejectSignal },
+  setAwareness: { update: m.setAwarenessUpdate, signal: m.setAwarenessSignal },
+  setFact: { update: m.setFactUpdate, signal: m.setFactSignal },
+  clockMet: { update: m.clockMetUpdate, signal: m.clockMetSignal },
+  confirmReceipt: { update: m.confirmReceiptUpdate, signal: m.confirmReceiptSignal },
+  setPhase: { update: m.setPhaseUpdate, signal: m.setPhaseSignal },
+  resolve: { update: m.resolveUpdate, signal: m.resolveSignal },
+} as const;
+
+export type ActionName = keyof typeof ACTIONS;
+export type ActionInput<N extends ActionName> =
+  (typeof ACTIONS)[N]['signal'] extends SignalDefinition<[infer A]> ? A : never;
+
+/** How long a front end waits for a worker before it falls back to the signal. */
+export const ANSWER_WITHIN_MS = 10_000;
+
+export type ActionOutcome =
+  | { outcome: 'accepted'; message: string }
+  /** The incident refused it and recorded the refusal in its timeline. */
+  | { outcome: 'refused'; message: string }
+  /** No worker answered: sent as a signal, applied (or refused, in the timeline) when one runs. */
+  | { outcome: 'queued'; message: string };
+
+export interface SendOptions {
+  /** Default ANSWER_WITHIN_MS. */
+  answerWithinMs?: number;
+}
+
+/** The gateway refused a signed link: recorded in the incident's timeline (never an action). */
+export async function recordRefusedLink(
+  client: Client,
+  incidentId: string,
+  input: LinkRefusalInput,
+): Promise<void> {
+  await client.workflow.getHandle(incidentId).signal(m.linkRefusedSignal, input);
+}
+
+export async function sendAction<N extends ActionName>(
+  client: Client,
+  incidentId: string,
+  name: N,
+  input: ActionInput<N>,
+  options: SendOptions = {},
+): Promise<ActionOutcome> {
+  const { update, signal } = ACTIONS[name] as unknown as {
+    update: UpdateDefinition<string, [ActionInput<N>]>;
+    signal: SignalDefinition<[ActionInput<N>]>;
+  };
+  const answerWithinMs = options.answerWithinMs ?? ANSWER_WITHIN_MS;
+  const handle = client.workflow.getHandle(incidentId);
+  try {
+    const message = await client.withDeadline(Date.now() + answerWithinMs, () =>
+      handle.executeUpdate(update, { args: [input] }),
+    );
+    return { outcome: 'accepted', message: String(message) };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = (err.cause as Error | undefined)?.message ?? err.message;
+      return { outcome: 'refused', message: reason.replace(/^refused: /, '') };
+    }
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      await handle.signal(signal, input);
+      return {
+        outcome: 'queued',
+        message: `no worker answered within ${answerWithinMs / 1000}s: your request is recorded and applied as soon as a worker runs; the incident's timeline will show the outcome`,
+      };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * How incidents are named in Temporal: one workflow `lockout-<fingerprint>` of type
+ * `lockoutIncident` per lockout, and the visibility queries that find them.
+ */
+
+export const INCIDENT_WORKFLOW_TYPE = 'lockoutIncident';
+export const EXPIRY_WATCH_WORKFLOW_TYPE = 'expiryWatch';
+export const CRM_SYNC_WORKFLOW_TYPE = 'crmSyncRecord';
+
+const PREFIX = 'lockout-';
+
+/** One fingerprint, one incident. */
+export function incidentIdFor(fingerprint: string): string {
+  return `${PREFIX}${fingerprint}`;
+}
+
+/** What a person types: `lockout-abc` or just `abc`. */
+export function incidentIdFromArg(arg: string): string {
+  return arg.startsWith(PREFIX) ? arg : incidentIdFor(arg);
+}
+
+/** Visibility query for incidents; `extra` clauses are ANDed. */
+export function incidentsQuery(options: { running?: boolean; extra?: string[] } = {}): string {
+  const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`];
+  if (options.running) clauses.push(`ExecutionStatus = 'Running'`);
+  return [...clauses, ...(options.extra ?? [])].join(' AND ');
+}

@@ -1,0 +1,125 @@
+/**
+ * An alert opens an incident or joins the one already running for its fingerprint, in one
+ * atomic signalWithStart: duplicates are counted by the workflow, never lost, never doubled.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Alert } from '../domain/alert';
+import type { IncidentInput } from '../domain/incident';
+import type { Runbook } from '../domain/runbook';
+import * as sa from '../domain/search-attributes';
+import type { StartOutcomes } from './start-outcomes';
+import { alertSignal } from '../workflows/messages';
+import { chooseRunbook } from '../intake/choose-runbook';
+import { incidentIdFor, INCIDENT_WORKFLOW_TYPE } from './ids';
+import { factsFrom, resolveRunbook } from './resolve-runbook';
+
+export interface IntakeOptions {
+  client: Client;
+  taskQueue: string;
+  /** Read at each alert so a new incident gets the current definitions. */
+  runbooks: () => readonly Runbook[];
+  /** Tells opened from joined; needs its interceptor on the client's connection. */
+  starts?: StartOutcomes;
+  /**
+   * How long to keep trying Temporal (default 8 s): long enough to ride out a blip, short enough
+   * that a sender hears "503, retry" before its own timeout (Datadog gives up after 15 s).
+   */
+  timeoutMs?: number;
+  /** For tests and simulations (see IncidentInput.limits). */
+  limits?: IncidentInput['limits'];
+}
+
+const DEFAULT_TIMEOUT_MS = 8_000;
+
+function withinTimeout<T>(options: IntakeOptions, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return options.client.connection.withDeadline(deadline, call);
+}
+
+export interface IntakeResult {
+  incidentId: string;
+  runId: string;
+  runbook: string;
+  /** true: this alert opened the incident; false: it joined a running one; absent: unknown. */
+  opened?: boolean;
+  /** Something the sender's operator should know, e.g. a missing runbook. */
+  note?: string;
+}
+
+export interface OpenOptions {
+  /** Run this runbook (a classification rule named it) instead of the pattern's. */
+  runbookId?: string;
+}
+
+export async function openOrJoinIncident(
+  options: IntakeOptions,
+  alert: Alert,
+  open: OpenOptions = {},
+): Promise<IntakeResult> {
+  const choice = chooseRunbook(options.runbooks(), alert.pattern, open.runbookId);
+  const runbook = resolveRunbook(choice.runbook);
+  const { note } = choice;
+  const incidentId = incidentIdFor(alert.fingerprint);
+  const facts = factsFrom(alert, runbook);
+  const input: IncidentInput = {
+    incidentId,
+    runbook,
+    facts,
+    detectedAt: alert.receivedAt,
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
+  const signalWithStart = () =>
+    options.client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: incidentId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      signal: alertSignal,
+      signalArgs: [alert],
+      staticSummary: `${facts.severity} ${facts.pattern} lockout (${facts.region}): ${facts.title}`,
+      staticDetails: `Runbook **${runbook.title}** (${runbook.id} v${runbook.version}). Source: ${facts.source}.`,
+      typedSearchAttributes: [
+        { key: sa.PATTERN, value: facts.pattern },
+        { key: sa.SEVERITY, value: facts.severity },
+        { key: sa.REGION, value: facts.region },
+        { key: sa.PHASE, value: 'detected' },
+        { key: sa.ESCALATION_LEVEL, value: 0 },
+        { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
+      ],
+    });
+  const { result: handle, started } = await withinTimeout(options, () =>
+    options.starts
+      ? options.starts.track(options.client.connection, signalWithStart)
+      : signalWithStart().then((result) => ({ result, started: undefined })),
+  );
+  return {
+    incidentId,
+    runId: handle.signaledRunId,
+    runbook: runbook.id,
+    ...(started === undefined ? {} : { opened: started }),
+    ...(note ? { note } : {}),
+  };
+}
+
+export type JoinResult =
+  { incidentId: string; running: true } | { incidentId: string; running: false; note: string };
+
+/**
+ * An acknowledged or resolved alert joins the running incident for its fingerprint, and never
+ * starts one: with no incident running, nothing happens and the note says so.
+ */
+export async function joinRunningIncident(options: IntakeOptions, alert: Alert): Promise<JoinResult> {
+  const incidentId = incidentIdFor(alert.fingerprint);
+  try {
+    await withinTimeout(options, () =>
+      options.client.workflow.getHandle(incidentId).signal(alertSignal, alert),
+    );
+    return { incidentId, running: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return {
+      incidentId,
+      running: false,
+      note: `no running incident for this fingerprint: the ${alert.status} alert was not recorded and nothing was started`,
+    };
+  }
+}

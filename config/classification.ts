@@ -1,8 +1,0 @@
-/** Classification rules from config/classification.yaml (LOCKOUT_CLASSIFICATION), validated. */
-import { ClassificationRules } from '../intake/classify';
-import { loadYamlFile } from './yaml-file';
-
-/** Throws FileProblems (`file:line  field: reason`) when the file is missing or wrong. */
-export function loadClassification(file: string): ClassificationRules {
-  return loadYamlFile(file, ClassificationRules);
-}

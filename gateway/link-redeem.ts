@@ -1,0 +1,207 @@
+/**
+ * What happens when someone opens a signed link (GET: a page that explains and asks, never acts;
+ * mail scanners prefetch links) and when they confirm it (POST: the action, as the link's person,
+ * through the incident's own update). A link the gateway refuses (forged, expired, for an action
+ * that changed, for someone who may not decide) is refused with a reason and recorded in the
+ * incident's timeline through the `linkRefused` signal. Refusals the incident makes itself
+ * (already used, already decided) it records itself.
+ */
+import type { Client } from '@temporalio/client';
+import type { ApprovalStatus, IncidentStatus } from '../domain/incident';
+import type { DecisionInput, ReceiptInput } from '../domain/responder-input';
+import { recordRefusedLink, sendAction, type ActionOutcome } from '../client/actions';
+import { readIncident } from '../client/status';
+import { actionHash, verifyLink, type LinkClaims, type LinkKind } from '../links/token';
+
+export interface LinkDesk {
+  client: Client;
+  /** LOCKOUT_LINK_SECRET, then any previous secret still accepted. */
+  secrets: readonly string[];
+  now?: () => number;
+}
+
+/** Which kinds of link each URL path takes. */
+export const PATH_KINDS = {
+  approve: ['approve', 'reject'],
+  ack: ['ack'],
+  receipt: ['receipt'],
+} as const satisfies Record<string, readonly LinkKind[]>;
+export type LinkPath = keyof typeof PATH_KINDS;
+
+/** How the timeline and pages say how the person proved who they are. */
+export const VIA_LINK = 'signed link';
+
+export type LinkPage =
+  | {
+      page: 'refused';
+      httpStatus: number;
+      reason: string;
+      claims?: LinkClaims;
+      status?: IncidentStatus;
+      /** Whether the refusal reached the incident's timeline. */
+      recorded: boolean;
+    }
+  /** GET of a usable link: what it will do, and a form to confirm. */
+  | { page: 'confirm'; claims: LinkClaims; status: IncidentStatus; approval?: ApprovalStatus }
+  /** GET of a link whose action is already done: what was done. */
+  | { page: 'settled'; claims: LinkClaims; status: IncidentStatus; approval?: ApprovalStatus; reason: string }
+  /** POST: what the incident answered. */
+  | {
+      page: 'outcome';
+      httpStatus: number;
+      claims: LinkClaims;
+      status: IncidentStatus;
+      result: ActionOutcome;
+    };
+
+type Checked =
+  | { ok: true; claims: LinkClaims; status: IncidentStatus; approval?: ApprovalStatus }
+  | { ok: false; page: LinkPage };
+
+const isDecision = (k: LinkKind) => k === 'approve' || k === 'reject';
+
+async function recordRefusal(desk: LinkDesk, claims: LinkClaims, reason: string, trusted: boolean) {
+  try {
+    await recordRefusedLink(desk.client, claims.i, {
+      kind: claims.k,
+      step: claims.s,
+      // A forged link's claims are not evidence of who used it.
+      ...(trusted ? { person: claims.p } : {}),
+      reason,
+    });
+    return true;
+  } catch {
+    return false; // no such running incident: nothing to record it in
+  }
+}
+
+async function refuse(
+  desk: LinkDesk,
+  httpStatus: number,
+  claims: LinkClaims,
+  reason: string,
+  options: { trusted?: boolean; status?: IncidentStatus } = {},
+): Promise<{ ok: false; page: LinkPage }> {
+  const recorded = await recordRefusal(desk, claims, reason, options.trusted ?? true);
+  return {
+    ok: false,
+    page: { page: 'refused', httpStatus, reason, claims, status: options.status, recorded },
+  };
+}
+
+/** Everything that makes a link unusable before the incident itself is asked. */
+async function check(desk: LinkDesk, token: string, path: LinkPath): Promise<Checked> {
+  const verdict = verifyLink(desk.secrets, token, desk.now?.() ?? Date.now());
+  if (!verdict.ok && verdict.problem === 'malformed')
+    return { ok: false, page: { page: 'refused', httpStatus: 400, reason: verdict.reason, recorded: false } };
+  if (!verdict.ok && verdict.problem === 'forged')
+    return refuse(desk, 403, verdict.claims, `invalid signature (it claims to be for ${verdict.claims.p})`, {
+      trusted: false,
+    });
+  if (!verdict.ok) return refuse(desk, 410, verdict.claims, verdict.reason);
+  const { claims } = verdict;
+  if (!(PATH_KINDS[path] as readonly LinkKind[]).includes(claims.k))
+    return {
+      ok: false,
+      page: {
+        page: 'refused',
+        httpStatus: 400,
+        reason: `this is a ${claims.k} link, not one for /${path}/`,
+        claims,
+        recorded: false,
+      },
+    };
+  const read = await readIncident(desk.client, claims.i);
+  if (!read.ok)
+    return {
+      ok: false,
+      page: { page: 'refused', httpStatus: read.httpStatus, reason: read.reason, claims, recorded: false },
+    };
+  const { status } = read;
+  if (!isDecision(claims.k)) return { ok: true, claims, status };
+
+  const approval = status.approvals.filter((a) => a.step === claims.s).at(-1);
+  if (!approval)
+    return refuse(desk, 409, claims, `no approval was requested for step ${claims.s}`, { status });
+  if (actionHash(approval.action) !== claims.a)
+    return refuse(
+      desk,
+      409,
+      claims,
+      'the action to approve is not the one this link was sent for (its parameters changed); use the latest request',
+      { status },
+    );
+  return { ok: true, claims, status, approval };
+}
+
+/** GET: explains what the link would do. Never acts. */
+export async function openLink(desk: LinkDesk, token: string, path: LinkPath): Promise<LinkPage> {
+  const checked = await check(desk, token, path);
+  if (!checked.ok) return checked.page;
+  const { claims, status, approval } = checked;
+  if (!approval) return { page: 'confirm', claims, status };
+  const mine = approval.decisions.find((d) => d.by === claims.p);
+  if (mine)
+    return {
+      page: 'settled',
+      claims,
+      status,
+      approval,
+      reason: `${claims.p} already ${mine.decision === 'approve' ? 'approved' : 'rejected'} this step at ${mine.at}`,
+    };
+  if (approval.state !== 'pending')
+    return { page: 'settled', claims, status, approval, reason: `already decided: ${approval.state}` };
+  if (!approval.eligible.includes(claims.p))
+    return (
+      await refuse(
+        desk,
+        403,
+        claims,
+        `not an approver: ${claims.p} (may decide now: ${approval.eligible.join(', ') || 'nobody'})`,
+        { status },
+      )
+    ).page;
+  return { page: 'confirm', claims, status, approval };
+}
+
+/** POST: the action, as the link's person. `reason` is required to reject. */
+export async function useLink(
+  desk: LinkDesk,
+  token: string,
+  path: LinkPath,
+  form: { reason?: string },
+): Promise<LinkPage> {
+  const checked = await check(desk, token, path);
+  if (!checked.ok) return checked.page;
+  const { claims, status } = checked;
+  const reason = form.reason?.trim() || undefined;
+  let result: ActionOutcome;
+  if (isDecision(claims.k)) {
+    const decision: DecisionInput = { step: claims.s, by: claims.p, via: VIA_LINK, link: claims.n };
+    if (claims.k === 'reject' && !reason)
+      return {
+        page: 'refused',
+        httpStatus: 400,
+        reason: 'reason: say why you reject',
+        claims,
+        status,
+        recorded: false,
+      };
+    if (reason) decision.reason = reason.slice(0, 1000);
+    result =
+      claims.k === 'approve'
+        ? await sendAction(desk.client, claims.i, 'approve', decision)
+        : await sendAction(desk.client, claims.i, 'reject', decision);
+  } else {
+    const receipt: ReceiptInput = {
+      step: claims.s,
+      recipient: claims.p,
+      via: VIA_LINK,
+      link: claims.n,
+      ...(claims.k === 'ack' ? { acknowledge: true } : {}),
+    };
+    result = await sendAction(desk.client, claims.i, 'confirmReceipt', receipt);
+  }
+  const httpStatus = result.outcome === 'accepted' ? 200 : result.outcome === 'queued' ? 202 : 409;
+  return { page: 'outcome', httpStatus, claims, status, result };
+}

@@ -1,0 +1,31 @@
+/** `npm run gateway`: the HTTP gateway on its own (docker-compose, Kubernetes). */
+import { loadConfig } from '../config/env';
+import { createLogger } from '../lib/logger';
+import { connectClient } from '../client/connection';
+import { StartOutcomes } from '../client/start-outcomes';
+import { gatewayOptionsFromConfig } from '../app/gateway';
+import { buildGateway } from '../gateway/server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'gateway');
+  const starts = new StartOutcomes();
+  const client = await connectClient(config, { interceptors: [starts.interceptor] });
+  const options = gatewayOptionsFromConfig(config, client, logger, starts);
+  for (const line of options.sourceSummary) {
+    const healthy = /: (bearer token|HMAC signature)$/.test(line);
+    logger[healthy ? 'info' : 'warn']({}, `alert source ${line}`);
+  }
+  const app = buildGateway(options);
+  await app.listen({ host: config.gateway.host, port: config.gateway.port });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void app.close().then(() => client.connection.close());
+    });
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`gateway: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * `npm run worker`: a worker process on its own, for deployments where Temporal, the gateway and
+ * workers run separately (docker-compose, Kubernetes). Configured by environment (docs/configuration.md).
+ */
+import { loadConfig } from '../config/env';
+import { createLogger } from '../lib/logger';
+import { connectWorker } from '../app/worker-connection';
+import { activityDeps } from '../app/activity-deps';
+import { setUpEmail, smsDescription } from '../app/email';
+import { createConfiguredWorkers } from '../app/workers';
+import { installRuntime } from '../app/runtime';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  installRuntime(logger, config.logLevel, config.workerMetricsAddress);
+  if (config.workerMetricsAddress)
+    logger.info(
+      { metrics: `http://${config.workerMetricsAddress}/metrics` },
+      'worker metrics for Prometheus',
+    );
+  const email = await setUpEmail(config);
+  logger.info({ email: email.mode }, email.description);
+  logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
+  const connection = await connectWorker(config);
+  const { deps, close: closeDeps } = activityDeps(config, email, logger);
+  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
+  for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
+  // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
+  await Promise.all(workers.map((w) => w.run()));
+  await closeDeps();
+  await connection.close();
+  await email.close();
+}
+
+main().catch((err: Error) => {
+  console.error(`worker: ${err.message}`);
+  process.exit(1);
+});

@@ -8,20 +8,23 @@ export interface ApproverLevelInput {
 
 export function approverActivities(deps: ActivityDeps) {
   return {
-    /** Person ids who may decide: the people named, and everyone holding one of the roles. */
+    /**
+     * Person ids who may decide: the people named, and everyone holding one of the roles. A
+     * person the pinned runbook names who has left the directory is left out; the workflow sees
+     * who is missing and records it.
+     */
     async resolveApprovers(level: ApproverLevelInput): Promise<string[]> {
       const { people } = deps.directory();
-      const unknown = level.people.filter((id) => !people[id]);
-      if (unknown.length) {
+      if (!Array.isArray(level?.people) || !Array.isArray(level?.roles))
         throw ApplicationFailure.nonRetryable(
-          `approvers not in the directory: ${unknown.join(', ')}`,
-          'UnknownApprover',
+          'resolveApprovers: needs {roles: [], people: []}',
+          'InvalidArguments',
         );
-      }
+      const known = level.people.filter((id) => Object.prototype.hasOwnProperty.call(people, id));
       const byRole = Object.entries(people)
         .filter(([, p]) => p.roles.some((r) => level.roles.includes(r)))
         .map(([id]) => id);
-      return [...new Set([...level.people, ...byRole])].sort();
+      return [...new Set([...known, ...byRole])].sort();
     },
   };
 }

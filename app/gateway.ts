@@ -29,6 +29,7 @@ export function intakeFromConfig(
         logger?.error({ err: err.message }, 'runbooks have errors; still using the last good versions'),
     ),
     starts,
+    limits: { pastMarginMs: config.responderTimeMarginMs },
   };
 }
 

@@ -2,8 +2,10 @@
  * Responder actions on a running incident, written once for every front end (CLI, signed links,
  * status page, SMS replies, simulation, bench). Each action is sent as an update, so the incident
  * answers "accepted" or "refused: <why>" at once; if no worker answers in time, the same request
- * goes as the signal of the same name, which Temporal keeps until a worker runs.
+ * goes as the signal of the same name, which Temporal keeps until a worker runs. Both carry one
+ * action id, so however the request arrives, and however often, the incident applies it once.
  */
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -45,6 +47,8 @@ export type ActionOutcome =
 export interface SendOptions {
   /** Default ANSWER_WITHIN_MS. */
   answerWithinMs?: number;
+  /** The action's id (default: a new UUID): the update's id, and the same id in the signal after it. */
+  actionId?: string;
 }
 
 /** The gateway refused a signed link: recorded in the incident's timeline (never an action). */
@@ -68,10 +72,13 @@ export async function sendAction<N extends ActionName>(
     signal: SignalDefinition<[ActionInput<N>]>;
   };
   const answerWithinMs = options.answerWithinMs ?? ANSWER_WITHIN_MS;
+  // One id for the update and the signal that may follow it: the incident applies it once.
+  const actionId = options.actionId ?? randomUUID();
+  const payload = { ...(input as object), id: actionId } as ActionInput<N>;
   const handle = client.workflow.getHandle(incidentId);
   try {
     const message = await client.withDeadline(Date.now() + answerWithinMs, () =>
-      handle.executeUpdate(update, { args: [input] }),
+      handle.executeUpdate(update, { args: [payload], updateId: actionId }),
     );
     return { outcome: 'accepted', message: String(message) };
   } catch (err) {
@@ -80,7 +87,7 @@ export async function sendAction<N extends ActionName>(
       return { outcome: 'refused', message: reason.replace(/^refused: /, '') };
     }
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      await handle.signal(signal, input);
+      await handle.signal(signal, payload);
       return {
         outcome: 'queued',
         message: `no worker answered within ${answerWithinMs / 1000}s: your request is recorded and applied as soon as a worker runs; the incident's timeline will show the outcome`,

@@ -120,6 +120,7 @@ const EnvSchema = z.object({
   LOCKOUT_LINK_SECRET: signingSecret,
   LOCKOUT_LINK_SECRET_PREVIOUS: signingSecret,
   LOCKOUT_LINK_TTL: duration.default(24 * 3_600_000),
+  LOCKOUT_RESPONDER_TIME_MARGIN: duration.default(30 * 86_400_000),
   LOCKOUT_STATUS_AUTH: z.enum(['tokens', 'proxy'], 'must be "tokens" or "proxy"').default('tokens'),
   LOCKOUT_RESPONDERS_FILE: z.string().default(join(ROOT, 'config', 'responders.yaml')),
   LOCKOUT_PROXY_IDENTITY_HEADER: optionalText.pipe(
@@ -152,6 +153,8 @@ export interface Config {
     taskQueue: string;
   };
   dataDir: string;
+  /** How long before an incident's first alert a responder's time (awareness, clock met) may be. */
+  responderTimeMarginMs: number;
   runbooksDir: string;
   templatesDir: string;
   directoryFile: string;
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.LOCKOUT_TASK_QUEUE,
     },
     dataDir: e.LOCKOUT_DATA_DIR,
+    responderTimeMarginMs: e.LOCKOUT_RESPONDER_TIME_MARGIN,
     runbooksDir: e.LOCKOUT_RUNBOOKS_DIR,
     templatesDir: e.LOCKOUT_TEMPLATES_DIR,
     directoryFile: e.LOCKOUT_DIRECTORY,

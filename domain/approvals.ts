@@ -18,6 +18,8 @@ export function judge(
   attempt: DecisionAttempt,
   approval: ApprovalStatus | undefined,
   approvalSteps: readonly string[],
+  /** Whoever last moved the incident forward, now: under the two-person rule they may not approve. */
+  lastActor?: string,
 ): Judgement {
   if (!approvalSteps.includes(attempt.step)) {
     return {
@@ -38,6 +40,13 @@ export function judge(
     return {
       ok: false,
       reason: `two-person rule: ${attempt.by} set this step in motion and cannot approve it`,
+    };
+  }
+  const ownDecision = approval.decisions.some((d) => d.by === attempt.by);
+  if (approval.twoPersonRule && attempt.decision === 'approve' && lastActor === attempt.by && !ownDecision) {
+    return {
+      ok: false,
+      reason: `two-person rule: ${attempt.by} last moved the incident forward and cannot approve it`,
     };
   }
   if (approval.decisions.some((d) => d.by === attempt.by)) {

@@ -20,7 +20,7 @@ export function factValue(facts: IncidentFacts, name: string): FactValue | undef
   if ((BUILT_IN_FACTS as readonly string[]).includes(name)) {
     return facts[name as (typeof BUILT_IN_FACTS)[number]] as FactValue | undefined;
   }
-  return facts.custom[name];
+  return Object.prototype.hasOwnProperty.call(facts.custom, name) ? facts.custom[name] : undefined;
 }
 
 /** A value given as text (alert label, CLI flag) converted to the declared type, or why not. */

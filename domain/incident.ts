@@ -29,8 +29,12 @@ export interface IncidentInput {
   detectedAt: string;
   /** State handed over by continue-as-new. */
   carried?: CarriedIncident;
-  /** For tests and simulations: continue-as-new after this many history events (default 10,000). */
-  limits?: { historyEvents?: number };
+  limits?: {
+    /** For tests and simulations: continue-as-new after this many history events (default 10,000). */
+    historyEvents?: number;
+    /** How long before the first alert a responder's time may be (awareness, clock met); default 30 days. */
+    pastMarginMs?: number;
+  };
 }
 
 export type TimelineKind =
@@ -44,7 +48,9 @@ export type TimelineKind =
   | 'approval'
   | 'fact'
   | 'resolution'
-  | 'refused';
+  | 'refused'
+  /** Something failed inside the incident itself: it keeps running, escalates, and says so. */
+  | 'attention';
 
 export interface TimelineEntry {
   at: string;
@@ -178,15 +184,25 @@ export interface IncidentStatus {
   approvals: ApprovalStatus[];
   /** When the organisation became aware of a personal-data breach (GDPR Art. 33), if set. */
   awareness?: { at: string; by: string };
+  /** What went wrong inside the incident and needs a person (absent when nothing did). */
+  attention?: string[];
   timeline: TimelineEntry[];
 }
 
-export interface AcknowledgeInput {
+/**
+ * Every responder action may carry an id (the CLI, links and the status page always send one):
+ * the same id again, as an update retried or as the signal sent after it, is applied once.
+ */
+export interface ActionId {
+  id?: string;
+}
+
+export interface AcknowledgeInput extends ActionId {
   by: string;
   note?: string;
 }
 
-export interface ResolveInput {
+export interface ResolveInput extends ActionId {
   by: string;
   reason: string;
 }
@@ -214,6 +230,8 @@ export interface EngineState {
   repeaters: Record<string, string>;
   /** Nonces of signed links already used: a link works once (absent before links existed). */
   usedLinks?: string[];
+  /** Ids of responder actions already applied, newest last (bounded): a repeat is not applied twice. */
+  appliedActions?: string[];
 }
 
 export interface CarriedIncident {

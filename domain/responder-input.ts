@@ -4,9 +4,11 @@
  * reason, never crash the incident.
  */
 import type { FactValue } from './conditions';
-import type { AcknowledgeInput, ResolveInput } from './incident';
+import type { Alert } from './alert';
+import { ALERT_STATUSES, FINGERPRINT, PATTERNS, REGIONS, SEVERITIES } from './alert';
+import type { AcknowledgeInput, ActionId, ResolveInput } from './incident';
 
-export type { AcknowledgeInput, ResolveInput };
+export type { AcknowledgeInput, ActionId, ResolveInput };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -17,8 +19,12 @@ class Refusal {
   constructor(readonly reason: string) {}
 }
 
+/** A field's own value: never one inherited from Object.prototype (`constructor`, `toString`). */
+const own = (input: Fields, field: string): unknown =>
+  Object.prototype.hasOwnProperty.call(input, field) ? input[field] : undefined;
+
 function text(input: Fields, field: string, max: number): string {
-  const value = input[field];
+  const value = own(input, field);
   if (typeof value !== 'string' || value.trim() === '')
     throw new Refusal(`${field}: must be a non-empty string`);
   if (value.length > max) throw new Refusal(`${field}: must be at most ${max} characters`);
@@ -26,7 +32,15 @@ function text(input: Fields, field: string, max: number): string {
 }
 
 function optionalText(input: Fields, field: string, max: number): string | undefined {
-  return input[field] === undefined ? undefined : text(input, field, max);
+  return own(input, field) === undefined ? undefined : text(input, field, max);
+}
+
+/** The action id: letters, digits and `-_.:`, at most 100 (a UUID, a link nonce). */
+function actionId(input: Fields): ActionId {
+  const id = optionalText(input, 'id', 100);
+  if (id !== undefined && !/^[A-Za-z0-9._:-]+$/.test(id))
+    throw new Refusal('id: must be letters, digits, ".", "_", ":" or "-"');
+  return id === undefined ? {} : { id };
 }
 
 function isoTime(input: Fields, field: string): string {
@@ -42,7 +56,7 @@ function isoTime(input: Fields, field: string): string {
 function check<T>(input: unknown, example: string, read: (fields: Fields) => T): Checked<T> {
   if (!isObject(input)) return { ok: false, reason: `payload: must be an object like ${example}` };
   try {
-    return { ok: true, value: read(input) };
+    return { ok: true, value: { ...read(input), ...actionId(input) } };
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, reason: err.reason };
     throw err;
@@ -63,7 +77,7 @@ export const checkResolve = (input: unknown): Checked<ResolveInput> =>
     reason: text(f, 'reason', 2000),
   }));
 
-export interface ReopenInput {
+export interface ReopenInput extends ActionId {
   by: string;
   reason: string;
 }
@@ -73,7 +87,7 @@ export const checkReopen = (input: unknown): Checked<ReopenInput> =>
     reason: text(f, 'reason', 2000),
   }));
 
-export interface EscalateInput {
+export interface EscalateInput extends ActionId {
   by: string;
   reason?: string;
 }
@@ -94,7 +108,7 @@ const channelFields = (f: Fields): ChannelFields => ({
   link: optionalText(f, 'link', 64),
 });
 
-export interface DecisionInput extends ChannelFields {
+export interface DecisionInput extends ChannelFields, ActionId {
   step: string;
   by: string;
   reason?: string;
@@ -118,7 +132,7 @@ export const checkReject = (input: unknown): Checked<DecisionInput> =>
     }),
   );
 
-export interface AwarenessInput {
+export interface AwarenessInput extends ActionId {
   at: string;
   by: string;
   reason: string;
@@ -130,14 +144,14 @@ export const checkAwareness = (input: unknown): Checked<AwarenessInput> =>
     reason: text(f, 'reason', 1000),
   }));
 
-export interface FactInput {
+export interface FactInput extends ActionId {
   name: string;
   value: FactValue;
   by: string;
 }
 export const checkFact = (input: unknown): Checked<FactInput> =>
   check(input, '{"name": "euPersonalData", "value": true, "by": "dpo"}', (f) => {
-    const value = f.value;
+    const value = own(f, 'value');
     const valid =
       typeof value === 'string' ||
       typeof value === 'boolean' ||
@@ -147,7 +161,7 @@ export const checkFact = (input: unknown): Checked<FactInput> =>
     return { name: text(f, 'name', 60), value: value as FactValue, by: text(f, 'by', 100) };
   });
 
-export interface ClockMetInput {
+export interface ClockMetInput extends ActionId {
   clock: string;
   by: string;
   at?: string;
@@ -158,7 +172,7 @@ export const checkClockMet = (input: unknown): Checked<ClockMetInput> =>
     withoutUndefined({
       clock: text(f, 'clock', 100),
       by: text(f, 'by', 100),
-      at: f.at === undefined ? undefined : isoTime(f, 'at'),
+      at: own(f, 'at') === undefined ? undefined : isoTime(f, 'at'),
       note: optionalText(f, 'note', 1000),
     }),
   );
@@ -182,7 +196,7 @@ export const checkLinkRefusal = (input: unknown): Checked<LinkRefusalInput> =>
     }),
   );
 
-export interface ReceiptInput {
+export interface ReceiptInput extends ActionId {
   step: string;
   recipient: string;
   via: string;
@@ -196,26 +210,90 @@ export const checkReceipt = (input: unknown): Checked<ReceiptInput> =>
     input,
     '{"step": "notify-ops", "recipient": "ana", "via": "email link", "acknowledge": true}',
     (f) => {
-      if (f.acknowledge !== undefined && typeof f.acknowledge !== 'boolean')
+      const acknowledge = own(f, 'acknowledge');
+      if (acknowledge !== undefined && typeof acknowledge !== 'boolean')
         throw new Refusal('acknowledge: must be true or false');
       return withoutUndefined({
         step: text(f, 'step', 100),
         recipient: text(f, 'recipient', 200),
         via: text(f, 'via', 100),
-        acknowledge: f.acknowledge as boolean | undefined,
+        acknowledge: acknowledge as boolean | undefined,
         link: optionalText(f, 'link', 64),
       });
     },
   );
 
-export interface PhaseInput {
+export interface PhaseInput extends ActionId {
   phase: 'contained' | 'recovered';
   by: string;
   note?: string;
 }
 export const checkPhase = (input: unknown): Checked<PhaseInput> =>
   check(input, '{"phase": "contained", "by": "ana"}', (f) => {
-    if (f.phase !== 'contained' && f.phase !== 'recovered')
+    const phase = own(f, 'phase');
+    if (phase !== 'contained' && phase !== 'recovered')
       throw new Refusal('phase: must be contained or recovered');
-    return withoutUndefined({ phase: f.phase, by: text(f, 'by', 100), note: optionalText(f, 'note', 1000) });
+    return withoutUndefined({ phase, by: text(f, 'by', 100), note: optionalText(f, 'note', 1000) });
   });
+
+/**
+ * The `alert` signal: the gateway sends what the intake parsed, but anyone with access to the
+ * namespace can send anything; an alert that is not one is refused, never counted.
+ */
+export const checkAlert = (input: unknown): Checked<Alert> =>
+  check(input, '{"fingerprint": "…", "source": "generic", "status": "firing", "title": "…", …}', (f) => {
+    const oneOf = <T extends string>(
+      field: string,
+      values: readonly T[],
+      optional = false,
+    ): T | undefined => {
+      const value = own(f, field);
+      if (value === undefined && optional) return undefined;
+      if (typeof value !== 'string' || !(values as readonly string[]).includes(value))
+        throw new Refusal(`${field}: must be one of ${values.join(', ')}`);
+      return value as T;
+    };
+    const fingerprint = text(f, 'fingerprint', 128);
+    if (!FINGERPRINT.test(fingerprint)) throw new Refusal('fingerprint: not a valid fingerprint');
+    const labels = own(f, 'labels') ?? {};
+    if (
+      !isObject(labels) ||
+      Object.keys(labels).length > 100 ||
+      Object.values(labels).some((v) => typeof v !== 'string' || v.length > 500)
+    )
+      throw new Refusal('labels: must be at most 100 text labels');
+    const euPersonalData = own(f, 'euPersonalData');
+    if (euPersonalData !== undefined && typeof euPersonalData !== 'boolean')
+      throw new Refusal('euPersonalData: must be true or false');
+    return withoutUndefined({
+      fingerprint,
+      source: text(f, 'source', 100),
+      status: oneOf('status', ALERT_STATUSES)!,
+      title: text(f, 'title', 300),
+      pattern: oneOf('pattern', PATTERNS)!,
+      severity: oneOf('severity', SEVERITIES, true),
+      region: oneOf('region', REGIONS)!,
+      description: optionalText(f, 'description', 4000),
+      euPersonalData: euPersonalData as boolean | undefined,
+      labels: { ...(labels as Record<string, string>) },
+      startsAt: own(f, 'startsAt') === undefined ? undefined : isoTime(f, 'startsAt'),
+      receivedAt: isoTime(f, 'receivedAt'),
+    });
+  });
+
+/**
+ * Whether a time a responder gives is believable for this incident: not in the future (a minute
+ * of clock skew allowed), and not long before the incident's first alert (`pastMarginMs`).
+ */
+export function timeOutsideWindow(
+  field: string,
+  at: string,
+  window: { detectedAt: string; nowMs: number; pastMarginMs: number },
+): string | undefined {
+  const ms = Date.parse(at);
+  if (ms > window.nowMs + 60_000) return `${field}: ${at} is in the future`;
+  const earliest = Date.parse(window.detectedAt) - window.pastMarginMs;
+  if (ms < earliest)
+    return `${field}: ${at} is more than ${Math.round(window.pastMarginMs / 86_400_000)} day(s) before the incident's first alert (${window.detectedAt})`;
+  return undefined;
+}

@@ -202,7 +202,7 @@ onResolve: { notify: [operations] }
         /already decided: approved/,
       );
       await handle.signal(m.rejectSignal, { step: 'approve-check', by: 'dev', reason: 'no' });
-      // A malformed payload is stopped by the validator and leaves no trace.
+      // A malformed payload is refused at once and recorded like any other refusal.
       assert.match(
         await refusal(handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-check' } as never] })),
         /by: must be a non-empty string/,
@@ -221,7 +221,8 @@ onResolve: { notify: [operations] }
       assert.equal(s.steps.find((x) => x.id === 'health-check')!.result!.ok, true);
       assert.equal(healthHits, 1);
       const refused = s.timeline.filter((e) => e.kind === 'refused').map((e) => e.summary);
-      assert.equal(refused.length, 8, refused.join('\n')); // the validator's rejection is not among them
+      assert.equal(refused.length, 9, refused.join('\n'));
+      assert.ok(refused.includes('approve refused: by: must be a non-empty string'));
       assert.ok(refused.some((r) => /approve by ben refused: approve-check: already decided by ben/.test(r)));
       assert.ok(
         refused.some((r) => /reject by dev refused: approve-check: already decided: approved/.test(r)),

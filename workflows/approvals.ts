@@ -3,7 +3,7 @@
  * approvals, a rejection, or its timeout (then: ask the next approver level, reject, or continue,
  * as the runbook says). Decisions arrive through the `approve` / `reject` signals and updates.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { applyDecision, judge, type DecisionAttempt } from '../domain/approvals';
 import { durationMs } from '../domain/duration';
@@ -59,7 +59,7 @@ export async function awaitApproval(
         `${approval.title}: no decision within ${step.timeout}, asking approver level ${approval.level + 1}`,
         { step: step.id },
       );
-      approval.eligible = await eligibleAt(step, approval.level);
+      approval.eligible = await eligibleAt(incident, step, approval.level);
       approval.approvers = nextLevel;
       approval.level++;
       incident.publish();
@@ -103,7 +103,7 @@ async function requestApproval(
     requestedBy: incident.engine.lastActor,
     level: 1,
     state: 'pending',
-    eligible: await eligibleAt(step, 0),
+    eligible: await eligibleAt(incident, step, 0),
     decisions: [],
     action,
   };
@@ -113,11 +113,33 @@ async function requestApproval(
   return approval;
 }
 
-/** Person ids who may decide at an approver level (people named, and holders of the roles). */
-function eligibleAt(step: ApprovalStep, level: number): Promise<string[]> {
-  return resolveApprovers.executeWithOptions({ summary: `who may approve ${step.id} (level ${level + 1})` }, [
-    step.approvers[level]!,
-  ]);
+/**
+ * Person ids who may decide at an approver level (people named, and holders of the roles). A
+ * named approver who has left the directory is skipped and recorded; with nobody left, or when
+ * the directory cannot be read, the incident needs attention and escalates.
+ */
+async function eligibleAt(incident: IncidentState, step: ApprovalStep, level: number): Promise<string[]> {
+  const approvers = step.approvers[level]!;
+  let eligible: string[];
+  try {
+    eligible = await resolveApprovers.executeWithOptions(
+      { summary: `who may approve ${step.id} (level ${level + 1})` },
+      [approvers],
+    );
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    incident.needsAttention(`${step.id}: approvers could not be resolved (${cause})`);
+    return [];
+  }
+  const missing = approvers.people.filter((id) => !eligible.includes(id));
+  if (missing.length)
+    incident.record('approval', `${step.id}: ${missing.join(', ')} not in the directory: skipped`, {
+      step: step.id,
+    });
+  // Incidents from before this guard replay without it (it escalates, which adds commands).
+  if (!eligible.length && patched('responder-guards-v2'))
+    incident.needsAttention(`${step.id}: nobody can approve at level ${level + 1}`);
+  return eligible;
 }
 
 /** Records the request and tells the eligible approvers. */
@@ -147,12 +169,17 @@ async function ask(
 }
 
 /** Handles an approve/reject attempt; returns the refusal reason, or undefined if it counted. */
-export function decide(incident: IncidentState, attempt: DecisionAttempt): string | undefined {
+export function decide(
+  incident: IncidentState,
+  attempt: DecisionAttempt,
+  options: { twoPersonAtDecision: boolean },
+): string | undefined {
   const approvalSteps = allSteps(incident.runbook.steps)
     .filter((s) => s.kind === 'approval')
     .map((s) => s.id);
   const approval = incident.approvals.filter((a) => a.step === attempt.step).at(-1);
-  const verdict = judge(attempt, approval, approvalSteps);
+  const lastActor = options.twoPersonAtDecision ? incident.engine.lastActor : undefined;
+  const verdict = judge(attempt, approval, approvalSteps, lastActor);
   if (!verdict.ok) return verdict.reason;
   applyDecision(approval!, attempt, incident.now());
   incident.engine.lastActor = attempt.by;

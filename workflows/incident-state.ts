@@ -33,6 +33,7 @@ import * as sa from '../domain/search-attributes';
 /** Keeps state bounded during alert storms: further distinct alerts are counted, not listed. */
 const MAX_DISTINCT_ALERTS = 100;
 const SEVERITY_RANK = { sev3: 0, sev2: 1, sev1: 2 } as const;
+const MAX_ATTENTION = 20;
 
 export class IncidentState {
   phase: Phase = 'detected';
@@ -48,6 +49,8 @@ export class IncidentState {
   clocks: ClockStatus[];
   approvals: ApprovalStatus[] = [];
   awareness?: { at: string; by: string };
+  /** Failures inside the incident that need a person; see needsAttention(). */
+  attention: string[] = [];
   resolution?: Resolution;
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
@@ -119,6 +122,18 @@ export class IncidentState {
     this.timeline.push({ at: this.now(), kind, summary, ...extra });
   }
 
+  /**
+   * The last-resort guard: something failed inside the incident (a handler, a step). It keeps
+   * running, records the failure where everyone looks, and asks the next escalation level.
+   */
+  needsAttention(what: string): void {
+    const summary = `needs attention: ${what}`.slice(0, 1000);
+    if (this.attention.length < MAX_ATTENTION) this.attention.push(summary);
+    this.record('attention', summary);
+    if (!this.resolved) this.engine.escalationRequests++;
+    this.publish();
+  }
+
   changed(): void {
     this.version++;
     this.refreshClocks();
@@ -159,6 +174,8 @@ export class IncidentState {
       ),
       `Alerts: ${this.alertCount} · runbook ${this.runbook.id} v${this.runbook.version}`,
     ];
+    if (this.attention.length)
+      lines.unshift(`**Needs attention**: ${this.attention.at(-1)} (${this.attention.length} in all)`);
     const missed = this.clocks.filter((c) => c.state === 'missed');
     if (missed.length) lines.splice(2, 0, `Missed: ${missed.map((c) => c.title).join(', ')}`);
     return lines.join('\n\n');
@@ -293,6 +310,7 @@ export class IncidentState {
       clocks: this.clocks,
       approvals: this.approvals,
       awareness: this.awareness,
+      ...(this.attention.length ? { attention: this.attention } : {}),
       timeline: this.timeline,
     };
   }
@@ -330,6 +348,7 @@ export class IncidentState {
     this.clocks = status.clocks;
     this.approvals = status.approvals;
     this.awareness = status.awareness;
+    this.attention = status.attention ?? [];
     this.resolution = status.resolution;
     this.engine = engine;
   }

@@ -1,10 +1,13 @@
 /**
- * What responders can do to a running incident, each as a signal (Web UI, scripts: refusals are
- * recorded in the timeline) and as an update (CLI, links: refusals also come back at once).
- * Malformed update payloads are rejected by the validator and change nothing.
+ * What responders can do to a running incident, each as a signal (Web UI, scripts) and as an
+ * update (CLI, links, status page) of the same name. Every payload is checked here, at the one
+ * boundary: anything invalid is refused with the reason, recorded in the timeline, and changes
+ * nothing else; updates also answer the refusal at once. An action that carries an id is applied
+ * once, however often it arrives. A handler that fails for any other reason never fails the
+ * workflow task: the incident records it, keeps running and escalates (needsAttention).
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import { coerceFact, BUILT_IN_FACTS } from '../domain/facts';
 import { phaseReached } from '../domain/phase';
 import type { Checked } from '../domain/responder-input';
@@ -14,14 +17,27 @@ import type { IncidentState } from './incident-state';
 import * as m from './messages';
 
 const REFUSED = 'refused: ';
+/** How many applied action ids an incident remembers (repeats come within seconds or minutes). */
+const MAX_APPLIED_ACTIONS = 500;
+const DAY_MS = 86_400_000;
+/** Responder-input guards added after incidents were already running (time window, two-person rule). */
+const GUARDS_PATCH = 'responder-guards-v2';
 
 /** A responder action: checks the payload, acts, and says what happened or why not. */
 type Action<T> = (incident: IncidentState, value: T) => string | { refused: string };
 
 export function handleResponders(incident: IncidentState): void {
   setHandler(m.statusQuery, () => incident.status());
-  setHandler(m.alertSignal, (alert) => incident.addAlert(alert));
-  setHandler(m.linkRefusedSignal, (payload) => recordLinkRefusal(incident, payload));
+  setHandler(m.alertSignal, (payload) =>
+    guarded(incident, 'alert', () => {
+      const checked = input.checkAlert(payload);
+      if (checked.ok) incident.addAlert(checked.value);
+      else refuse(incident, 'alert', checked.reason);
+    }),
+  );
+  setHandler(m.linkRefusedSignal, (payload) =>
+    guarded(incident, 'linkRefused', () => recordLinkRefusal(incident, payload)),
+  );
 
   both(
     incident,
@@ -61,7 +77,17 @@ export function handleResponders(incident: IncidentState): void {
   both(incident, 'resolve', m.resolveSignal, m.resolveUpdate, input.checkResolve, resolve);
 }
 
-function both<T extends { by?: string; recipient?: string }>(
+/** Runs a handler's body; a failure becomes a recorded "needs attention", never a failed task. */
+function guarded<T>(incident: IncidentState, what: string, body: () => T): T | undefined {
+  try {
+    return body();
+  } catch (err) {
+    incident.needsAttention(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  }
+}
+
+function both<T extends { by?: string; recipient?: string; id?: string }>(
   incident: IncidentState,
   name: string,
   signal: SignalDefinition<[T]>,
@@ -72,25 +98,36 @@ function both<T extends { by?: string; recipient?: string }>(
   const act = (payload: unknown): string => {
     const checked = check(payload);
     if (!checked.ok) return refuse(incident, name, checked.reason);
+    const { id } = checked.value;
+    const applied = incident.engine.appliedActions ?? [];
+    if (id && applied.includes(id)) return `already applied (action ${id}); not applied again`;
     const outcome = action(incident, checked.value);
     const actor = checked.value.by ?? checked.value.recipient;
-    return typeof outcome === 'string' ? outcome : refuse(incident, name, outcome.refused, actor);
+    if (typeof outcome !== 'string') return refuse(incident, name, outcome.refused, actor);
+    if (id) incident.engine.appliedActions = [...applied, id].slice(-MAX_APPLIED_ACTIONS);
+    return outcome;
   };
-  setHandler(signal, (payload) => void act(payload));
-  setHandler(
-    update,
-    (payload) => {
-      const result = act(payload);
-      if (result.startsWith(REFUSED)) throw ApplicationFailure.nonRetryable(result, 'Refused');
-      return result;
-    },
-    {
-      validator: (payload) => {
-        const checked = check(payload);
-        if (!checked.ok) throw new Error(checked.reason);
-      },
-    },
-  );
+  const guardedAct = (payload: unknown): string =>
+    guarded(incident, name, () => act(payload)) ??
+    `${REFUSED}the incident could not apply it; it needs attention`;
+  setHandler(signal, (payload) => void guardedAct(payload));
+  // No validator: a refused update is recorded in the timeline like a refused signal.
+  setHandler(update, (payload) => {
+    const result = guardedAct(payload);
+    if (result.startsWith(REFUSED)) throw ApplicationFailure.nonRetryable(result, 'Refused');
+    return result;
+  });
+}
+
+/** A time a responder gives (awareness, clock met) must be believable for this incident. */
+function outsideWindow(incident: IncidentState, field: string, at: string): string | undefined {
+  if (!patched(GUARDS_PATCH))
+    return Date.parse(at) > Date.now() ? `${field}: ${at} is in the future` : undefined;
+  return input.timeOutsideWindow(field, at, {
+    detectedAt: incident.detectedAt,
+    nowMs: Date.now(),
+    pastMarginMs: incident.input.limits?.pastMarginMs ?? 30 * DAY_MS,
+  });
 }
 
 function refuse(incident: IncidentState, what: string, reason: string, actor?: string): string {
@@ -182,14 +219,15 @@ const escalateNow: Action<input.EscalateInput> = (incident, { by, reason }) => {
 };
 
 const decision: Action<input.DecisionInput & { decision: 'approve' | 'reject' }> = (incident, attempt) => {
-  const refusal = decide(incident, attempt);
+  const refusal = decide(incident, attempt, { twoPersonAtDecision: patched(GUARDS_PATCH) });
   if (refusal) return { refused: `${attempt.step}: ${refusal}` };
   const approval = incident.approvals.filter((a) => a.step === attempt.step).at(-1)!;
   return `${attempt.decision === 'approve' ? 'approved' : 'rejected'} by ${attempt.by}; ${attempt.step} is ${approval.state}`;
 };
 
 const setAwareness: Action<input.AwarenessInput> = (incident, { at, by, reason }) => {
-  if (Date.parse(at) > Date.now()) return { refused: `at: ${at} is in the future` };
+  const outside = outsideWindow(incident, 'at', at);
+  if (outside) return { refused: outside };
   const previous = incident.awareness?.at;
   incident.awareness = { at, by };
   incident.engine.lastActor = by;
@@ -204,7 +242,10 @@ const setAwareness: Action<input.AwarenessInput> = (incident, { at, by, reason }
 };
 
 const setFact: Action<input.FactInput> = (incident, { name, value, by }) => {
-  const declared = incident.runbook.facts[name];
+  // Own keys only: `constructor` or `__proto__` name no declared fact.
+  const declared = Object.prototype.hasOwnProperty.call(incident.runbook.facts, name)
+    ? incident.runbook.facts[name]
+    : undefined;
   const decl = declared ?? (name === 'euPersonalData' ? { type: 'boolean' as const } : undefined);
   if (!decl) {
     const settable = ['euPersonalData', ...Object.keys(incident.runbook.facts)];
@@ -236,7 +277,8 @@ const clockMet: Action<input.ClockMetInput> = (incident, { clock: id, by, at, no
     };
   if (clock.metAt) return { refused: `${id} was already met at ${clock.metAt}` };
   const when = at ?? incident.now();
-  if (Date.parse(when) > Date.now()) return { refused: `at: ${when} is in the future` };
+  const outside = outsideWindow(incident, 'at', when);
+  if (outside) return { refused: outside };
   clock.metAt = when;
   incident.record('clock', `${clock.title}: recorded as met at ${when} by ${by}${note ? `: ${note}` : ''}`, {
     actor: by,

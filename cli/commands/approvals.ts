@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { ANSWER_WITHIN_MS } from '../../client/actions';
 import { incidentsQuery } from '../../client/ids';
 import * as sa from '../../domain/search-attributes';
 import { queryStatus } from '../../client/status';
@@ -7,14 +8,27 @@ import { withClient } from '../temporal';
 
 export function approvalsCommand(): Command {
   return new Command('approvals')
-    .description('List approval steps waiting for a decision, across all open incidents')
+    .description(
+      'List approval steps waiting for a decision, across all open incidents\n' +
+        '(an incident that cannot be read right now is named on stderr; the others are listed)',
+    )
     .option('--json', 'print them as JSON')
     .action(async (opts: { json?: boolean }) => {
+      const unreadable: string[] = [];
       const pending = await withClient(async (client) => {
         const found = [];
         const query = incidentsQuery({ running: true, extra: [`${sa.PENDING_APPROVALS.name} > 0`] });
         for await (const wf of client.workflow.list({ query })) {
-          const status = await queryStatus(client, wf.workflowId);
+          let status;
+          try {
+            // One incident that cannot answer must not hide the others' approvals.
+            status = await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
+              queryStatus(client, wf.workflowId),
+            );
+          } catch (err) {
+            unreadable.push(`${wf.workflowId} (${(err as Error).message.split('\n')[0]})`);
+            continue;
+          }
           for (const a of status.approvals.filter((x) => x.state === 'pending')) {
             found.push({
               incidentId: status.incidentId,
@@ -51,5 +65,7 @@ export function approvalsCommand(): Command {
             '\n\nDecide with: lockout approve <incident> <step> --by <you>  |  lockout reject <incident> <step> --by <you> --reason …'
           : 'No approvals waiting.',
       );
+      for (const line of unreadable)
+        process.stderr.write(`lockout: could not read ${line}: its approvals are not listed\n`);
     });
 }

@@ -2,9 +2,10 @@
  * Deadline watchers, one per runbook clock: warn before the deadline, record it met (with the
  * time) or missed (with how late), and follow changes such as a corrected awareness time.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { dueWarnings, nextWakeUp } from '../domain/clocks';
 import { formatDuration } from '../domain/duration';
+import type { ClockStatus } from '../domain/incident';
 import type { Clock } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
 import { notifyInBackground } from './notify-background';
@@ -29,19 +30,31 @@ async function watchClock(incident: IncidentState, def: Clock): Promise<void> {
       if (def.notify) await tell(incident, def, 'clock-warning', `warn-${w}`, w);
     }
     if (incident.finished) return;
-    const seen = incident.version;
+    const moved = wakesOnChangeOf(incident, clock);
     const wakeAt = nextWakeUp(def, clock, Date.now());
-    if (wakeAt === undefined) await condition(() => incident.finished || incident.version !== seen);
+    if (wakeAt === undefined) await condition(() => incident.finished || moved());
     else {
-      await condition(
-        () => incident.finished || incident.version !== seen,
-        Math.max(1, wakeAt - Date.now()),
-        {
-          summary: `${def.title}: ${clock.deadline && wakeAt === Date.parse(clock.deadline) ? 'deadline' : 'warning'}`,
-        },
-      );
+      await condition(() => incident.finished || moved(), Math.max(1, wakeAt - Date.now()), {
+        summary: `${def.title}: ${clock.deadline && wakeAt === Date.parse(clock.deadline) ? 'deadline' : 'warning'}`,
+      });
     }
   }
+}
+
+/**
+ * When the watcher must look again. Every change refreshes all clocks (incident.changed()), but
+ * only a change of this clock's state, deadline or met time moves its timer: other changes leave
+ * the timer running instead of cancelling and starting it again. Incidents started before this
+ * re-armed on every change, and keep doing so when they replay.
+ */
+function wakesOnChangeOf(incident: IncidentState, clock: ClockStatus): () => boolean {
+  if (!patched('clock-timer-on-deadline-change')) {
+    const seen = incident.version;
+    return () => incident.version !== seen;
+  }
+  const key = () => `${clock.state}|${clock.deadline ?? ''}|${clock.metAt ?? ''}`;
+  const seen = key();
+  return () => key() !== seen;
 }
 
 async function report(incident: IncidentState, def: Clock, previous: string): Promise<void> {

@@ -53,6 +53,40 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
       { at: 120 * MIN, kind: 'resolve', by: 'ana' },
     ],
   },
+  /**
+   * The same prompt response after the responder guards (patch responder-guards-v2): the time
+   * window, the two-person rule at decision time, refused updates recorded, action ids.
+   */
+  'certificate-chain-prompt-guarded': {
+    runbook: 'certificate-chain',
+    facts: { region: 'eu', euPersonalData: 'true' },
+    responses: [
+      { at: 3 * MIN, kind: 'ack', by: 'ana' },
+      { at: 4 * MIN, kind: 'aware', by: 'kemi', awareAt: -40 * 24 * 60 * MIN },
+      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
+      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
+      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
+      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
+      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
+      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
+    ],
+  },
+  /** The same again once clock timers move only with their deadline (patch clock-timer-on-deadline-change). */
+  'certificate-chain-prompt-steady-timers': {
+    runbook: 'certificate-chain',
+    facts: { region: 'eu', euPersonalData: 'true' },
+    responses: [
+      { at: 3 * MIN, kind: 'ack', by: 'ana' },
+      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
+      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
+      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
+      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
+      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
+      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
+    ],
+  },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */

@@ -2,6 +2,7 @@
  * `lockout validate`: every runbook file checked against the schema, the activity catalog, the
  * templates and the responder directory, each problem reported as `file:line  field: reason`.
  */
+import { clockTimingWarnings } from '../domain/runbook-timing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
@@ -16,6 +17,8 @@ import { FileProblems, parseYamlText, schemaProblems, type FileProblem } from '.
 export interface ValidationReport {
   runbooks: { file: string; id?: string; version?: number }[];
   problems: FileProblem[];
+  /** Things that work but may not do what is meant (a clock-bound message held up by diagnostics). */
+  warnings: FileProblem[];
 }
 
 const hasPlaceholder = (value: unknown): boolean => typeof value === 'string' && value.includes('${');
@@ -97,7 +100,8 @@ export function validateRunbooks(files: string[], context: ValidationContext): V
   attempt(() => loadSalesforceTemplates(join(context.templatesDir, 'salesforce')), problems);
   const hooks = context.hooksFile ? attempt(() => loadHooksConfig(context.hooksFile!), problems) : undefined;
   const known = knownThings(directory, templates, hooks);
-  const report: ValidationReport = { runbooks: [], problems };
+  const warnings: FileProblem[] = [];
+  const report: ValidationReport = { runbooks: [], problems, warnings };
   const parsedRunbooks: { file: string; runbook: Runbook }[] = [];
 
   for (const file of files) {
@@ -129,6 +133,9 @@ export function validateRunbooks(files: string[], context: ValidationContext): V
     parsedRunbooks.push({ file, runbook });
     for (const p of checkRunbook(runbook, known)) {
       problems.push({ file, line: parsed.lineOf(p.path), field: p.path.join('.'), reason: p.reason });
+    }
+    for (const w of clockTimingWarnings(runbook)) {
+      warnings.push({ file, line: parsed.lineOf(w.path), field: w.path.join('.'), reason: w.reason });
     }
   }
 

@@ -16,19 +16,7 @@ import type { LinkRefusalInput } from '../domain/responder-input';
 import * as m from '../workflows/messages';
 
 /** Every responder action: the update and the signal of the same name (workflows/messages.ts). */
-export const ACTIONS = {
-  acknowledge: { update: m.acknowledgeUpdate, signal: m.acknowledgeSignal },
-  reopen: { update: m.reopenUpdate, signal: m.reopenSignal },
-  escalate: { update: m.escalateUpdate, signal: m.escalateSignal },
-  approve: { update: m.approveUpdate, signal: m.approveSignal },
-  reject: { update: m.rejectUpdate, signal: m.rejectSignal },
-  setAwareness: { update: m.setAwarenessUpdate, signal: m.setAwarenessSignal },
-  setFact: { update: m.setFactUpdate, signal: m.setFactSignal },
-  clockMet: { update: m.clockMetUpdate, signal: m.clockMetSignal },
-  confirmReceipt: { update: m.confirmReceiptUpdate, signal: m.confirmReceiptSignal },
-  setPhase: { update: m.setPhaseUpdate, signal: m.setPhaseSignal },
-  resolve: { update: m.resolveUpdate, signal: m.resolveSignal },
-} as const;
+export const ACTIONS = m.responderActions;
 
 export type ActionName = keyof typeof ACTIONS;
 export type ActionInput<N extends ActionName> =

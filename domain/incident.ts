@@ -234,6 +234,28 @@ export interface EngineState {
   appliedActions?: string[];
 }
 
+/**
+ * Everything a running incident knows and changes, as plain data: what the reducers
+ * (domain/incident-reducers.ts) take and return.
+ */
+export type IncidentRecord = Pick<
+  IncidentStatus,
+  | 'phase'
+  | 'escalationLevel'
+  | 'alertCount'
+  | 'facts'
+  | 'alerts'
+  | 'acknowledgements'
+  | 'deliveries'
+  | 'receipts'
+  | 'resolution'
+  | 'steps'
+  | 'clocks'
+  | 'approvals'
+  | 'awareness'
+  | 'timeline'
+> & { attention: string[]; engine: EngineState };
+
 export interface CarriedIncident {
   status: IncidentStatus;
   engine: EngineState;

@@ -24,6 +24,8 @@ export const SHARED_DOMAIN_MODULES = [
   'expiry',
   'expiry-watch',
   'facts',
+  'incident-actions',
+  'incident-reducers',
   'phase',
   'regions',
   'responder-input',

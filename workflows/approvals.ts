@@ -5,7 +5,6 @@
  */
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { applyDecision, judge, type DecisionAttempt } from '../domain/approvals';
 import { durationMs } from '../domain/duration';
 import type { ApprovalStatus } from '../domain/incident';
 import { allSteps, type ApprovalStep, type Step } from '../domain/runbook';
@@ -166,31 +165,4 @@ async function ask(
       about: { approval: step.id },
     });
   }
-}
-
-/** Handles an approve/reject attempt; returns the refusal reason, or undefined if it counted. */
-export function decide(
-  incident: IncidentState,
-  attempt: DecisionAttempt,
-  options: { twoPersonAtDecision: boolean },
-): string | undefined {
-  const approvalSteps = allSteps(incident.runbook.steps)
-    .filter((s) => s.kind === 'approval')
-    .map((s) => s.id);
-  const approval = incident.approvals.filter((a) => a.step === attempt.step).at(-1);
-  const lastActor = options.twoPersonAtDecision ? incident.engine.lastActor : undefined;
-  const verdict = judge(attempt, approval, approvalSteps, lastActor);
-  if (!verdict.ok) return verdict.reason;
-  applyDecision(approval!, attempt, incident.now());
-  incident.engine.lastActor = attempt.by;
-  const counted = approval!.decisions.filter((d) => d.decision === 'approve').length;
-  incident.record(
-    'approval',
-    attempt.decision === 'approve'
-      ? `${approval!.title}: approved by ${attempt.by} (${counted} of ${approval!.quorum})`
-      : `${approval!.title}: rejected by ${attempt.by}: ${attempt.reason}`,
-    { actor: attempt.by, step: attempt.step },
-  );
-  incident.publish();
-  return undefined;
 }

@@ -4,7 +4,6 @@
  * plain data, so continue-as-new carries it to the next run unchanged.
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Alert } from '../domain/alert';
 import { computeClock, type ClockEvents } from '../domain/clocks';
 import { evaluate, type ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
@@ -19,6 +18,7 @@ import type {
   DistinctAlert,
   IncidentFacts,
   IncidentInput,
+  IncidentRecord,
   IncidentStatus,
   Receipt,
   Resolution,
@@ -30,9 +30,6 @@ import type {
 import type { Phase } from '../domain/phase';
 import * as sa from '../domain/search-attributes';
 
-/** Keeps state bounded during alert storms: further distinct alerts are counted, not listed. */
-const MAX_DISTINCT_ALERTS = 100;
-const SEVERITY_RANK = { sev3: 0, sev2: 1, sev1: 2 } as const;
 const MAX_ATTENTION = 20;
 
 export class IncidentState {
@@ -195,39 +192,52 @@ export class IncidentState {
     this.publish();
   }
 
-  addAlert(alert: Alert): void {
-    this.alertCount++;
-    const at = this.now();
-    if (alert.severity && SEVERITY_RANK[alert.severity] > SEVERITY_RANK[this.facts.severity]) {
-      this.record(
-        'alert',
-        `severity raised ${this.facts.severity} → ${alert.severity} by an alert from ${alert.source}`,
-      );
-      this.facts = { ...this.facts, severity: alert.severity };
-      if (!this.acknowledged && !this.resolved) this.engine.escalationRequests++;
-      this.publish();
-    }
-    const existing = this.alerts.find((a) => a.source === alert.source && a.title === alert.title);
-    if (existing) {
-      existing.count++;
-      existing.lastAt = at;
-      if (existing.status !== alert.status) {
-        existing.status = alert.status;
-        this.record('alert', `${alert.source} reports "${alert.title}" ${alert.status}`);
-      }
-      return;
-    }
-    if (this.alerts.length < MAX_DISTINCT_ALERTS) {
-      this.alerts.push({
-        source: alert.source,
-        title: alert.title,
-        status: alert.status,
-        count: 1,
-        firstAt: at,
-        lastAt: at,
-      });
-    }
-    this.record('alert', `alert from ${alert.source}: "${alert.title}" (${alert.status})`);
+  /** The record the reducers take (domain/incident-reducers.ts): plain data, nothing copied. */
+  snapshot(): IncidentRecord {
+    return {
+      phase: this.phase,
+      escalationLevel: this.escalationLevel,
+      alertCount: this.alertCount,
+      facts: this.facts,
+      alerts: this.alerts,
+      acknowledgements: this.acknowledgements,
+      deliveries: this.deliveries,
+      receipts: this.receipts,
+      resolution: this.resolution,
+      steps: this.steps,
+      clocks: this.clocks,
+      approvals: this.approvals,
+      awareness: this.awareness,
+      attention: this.attention,
+      timeline: this.timeline,
+      engine: this.engine,
+    };
+  }
+
+  /**
+   * Makes a reducer's record the incident's. The engine, each clock and each approval are objects
+   * the workflow's waiting code holds on to (escalation, clock watchers, approval gates), so they
+   * take the new values in place; everything else is replaced.
+   */
+  commit(next: IncidentRecord): void {
+    Object.assign(this.engine, next.engine);
+    next.clocks.forEach((c, i) => (this.clocks[i] ? Object.assign(this.clocks[i], c) : this.clocks.push(c)));
+    next.approvals.forEach((a, i) =>
+      this.approvals[i] ? Object.assign(this.approvals[i], a) : this.approvals.push(a),
+    );
+    this.phase = next.phase;
+    this.escalationLevel = next.escalationLevel;
+    this.alertCount = next.alertCount;
+    this.facts = next.facts;
+    this.alerts = next.alerts;
+    this.acknowledgements = next.acknowledgements;
+    this.deliveries = next.deliveries;
+    this.receipts = next.receipts;
+    this.resolution = next.resolution;
+    this.steps = next.steps;
+    this.awareness = next.awareness;
+    this.attention = next.attention;
+    this.timeline = next.timeline;
   }
 
   /** The step's record, started now. */
@@ -292,26 +302,14 @@ export class IncidentState {
 
   status(): IncidentStatus {
     const { runbook } = this;
+    const { engine: _engine, attention, ...record } = this.snapshot();
     return {
       incidentId: this.id,
       runbook: { id: runbook.id, version: runbook.version, title: runbook.title },
-      facts: this.facts,
-      phase: this.phase,
       detectedAt: this.detectedAt,
-      escalationLevel: this.escalationLevel,
       escalationLevels: runbook.escalation.levels.length,
-      alertCount: this.alertCount,
-      alerts: this.alerts,
-      acknowledgements: this.acknowledgements,
-      deliveries: this.deliveries,
-      receipts: this.receipts,
-      resolution: this.resolution,
-      steps: this.steps,
-      clocks: this.clocks,
-      approvals: this.approvals,
-      awareness: this.awareness,
-      ...(this.attention.length ? { attention: this.attention } : {}),
-      timeline: this.timeline,
+      ...record,
+      ...(attention.length ? { attention } : {}),
     };
   }
 
@@ -335,22 +333,7 @@ export class IncidentState {
   }
 
   private restore({ status, engine }: CarriedIncident): void {
-    this.phase = status.phase;
-    this.escalationLevel = status.escalationLevel;
-    this.alertCount = status.alertCount;
-    this.facts = status.facts;
-    this.alerts = status.alerts;
-    this.acknowledgements = status.acknowledgements;
-    this.deliveries = status.deliveries;
-    this.receipts = status.receipts ?? [];
-    this.timeline = status.timeline;
-    this.steps = status.steps;
-    this.clocks = status.clocks;
-    this.approvals = status.approvals;
-    this.awareness = status.awareness;
-    this.attention = status.attention ?? [];
-    this.resolution = status.resolution;
-    this.engine = engine;
+    this.commit({ ...status, receipts: status.receipts ?? [], attention: status.attention ?? [], engine });
   }
 }
 

@@ -64,3 +64,18 @@ export const statusQuery = defineQuery<IncidentStatus>('status');
 
 /** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
 export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');
+
+/** Every responder action's signal and update, by the action's name (domain/incident-actions.ts). */
+export const responderActions = {
+  acknowledge: { signal: acknowledgeSignal, update: acknowledgeUpdate },
+  reopen: { signal: reopenSignal, update: reopenUpdate },
+  escalate: { signal: escalateSignal, update: escalateUpdate },
+  approve: { signal: approveSignal, update: approveUpdate },
+  reject: { signal: rejectSignal, update: rejectUpdate },
+  setAwareness: { signal: setAwarenessSignal, update: setAwarenessUpdate },
+  setFact: { signal: setFactSignal, update: setFactUpdate },
+  clockMet: { signal: clockMetSignal, update: clockMetUpdate },
+  confirmReceipt: { signal: confirmReceiptSignal, update: confirmReceiptUpdate },
+  setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
+  resolve: { signal: resolveSignal, update: resolveUpdate },
+} as const;

@@ -1,0 +1,24 @@
+/**
+ * The one action table: every responder action by name, with the check its payload must pass and
+ * the reducer that applies it. The workflow registers a signal and an update of each name from it
+ * (workflows/responders.ts); the client sends them by the same names (client/actions.ts).
+ */
+import * as reduce from './incident-reducers';
+import * as input from './responder-input';
+
+export const RESPONDER_ACTIONS = {
+  acknowledge: { check: input.checkAcknowledge, reduce: reduce.acknowledge },
+  reopen: { check: input.checkReopen, reduce: reduce.reopen },
+  escalate: { check: input.checkEscalate, reduce: reduce.escalate },
+  approve: { check: input.checkApprove, reduce: reduce.approve },
+  reject: { check: input.checkReject, reduce: reduce.reject },
+  setAwareness: { check: input.checkAwareness, reduce: reduce.setAwareness },
+  setFact: { check: input.checkFact, reduce: reduce.setFact },
+  clockMet: { check: input.checkClockMet, reduce: reduce.clockMet },
+  confirmReceipt: { check: input.checkReceipt, reduce: reduce.confirmReceipt },
+  setPhase: { check: input.checkPhase, reduce: reduce.setPhase },
+  resolve: { check: input.checkResolve, reduce: reduce.resolve },
+} as const;
+
+export type ResponderActionName = keyof typeof RESPONDER_ACTIONS;
+export const RESPONDER_ACTION_NAMES = Object.keys(RESPONDER_ACTIONS) as ResponderActionName[];

@@ -232,6 +232,8 @@ export interface EngineState {
   usedLinks?: string[];
   /** Ids of responder actions already applied, newest last (bounded): a repeat is not applied twice. */
   appliedActions?: string[];
+  /** Per parallel step, the next step of each branch, so a fresh run resumes each branch there. */
+  branchCursors?: Record<string, number[]>;
 }
 
 /**

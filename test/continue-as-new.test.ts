@@ -98,4 +98,60 @@ onResolve: { notify: [operations] }
       assert.equal(status.steps.find((s) => s.id === 'recover')?.state, 'done');
     });
   });
+
+  it('hands over inside a parallel step too, each branch resuming where it was', async () => {
+    const runbook = runbookFromYaml(`
+id: long-parallel-test
+version: 1
+title: Long parallel incident test
+escalation: { levels: [ { after: 1h, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+  - id: respond
+    kind: parallel
+    branches:
+      - - { id: status-updates, kind: notify, audience: compliance, template: ops-technical-alert, every: 1s }
+        - { id: await-containment, kind: wait, until: { phase: contained } }
+      - - { id: approve-recovery, kind: approval, approvers: [ { people: [ben] } ], timeout: 1h }
+        - { id: contain, kind: checkpoint, phase: contained }
+  - { id: after-parallel, kind: notify, audience: operations, template: ops-technical-alert }
+onResolve: { notify: [operations] }
+`);
+    const directory = loadDirectory(join(__dirname, 'fixtures', 'directory.yaml'));
+    await withWorker(env, testDeps(mail.url, { directory }), async (taskQueue) => {
+      const { incidentId, runId: firstRun } = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'Parallel hand-over', fingerprint: 'long-parallel-1' },
+        [runbook],
+        { historyEvents: 80 },
+      );
+      const handle = env.client.workflow.getHandle(incidentId);
+      const runs = new Set<string>([firstRun]);
+      for (let i = 0; i < 200 && runs.size < 3; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        runs.add((await handle.describe()).runId);
+      }
+      assert.ok(runs.size >= 3, `expected two hand-overs inside the parallel step, saw ${runs.size} run(s)`);
+      let status = await incidentStatus(env.client, incidentId);
+      assert.equal(status.approvals.length, 1, 'the approval was asked once, not again after a hand-over');
+      assert.equal(status.approvals[0]!.state, 'pending');
+      assert.equal(status.steps.filter((s) => s.id === 'approve-recovery').length, 1);
+      assert.equal(status.steps.filter((s) => s.id === 'respond').length, 1, 'the parallel step resumed');
+      assert.ok(status.steps.filter((s) => s.id === 'status-updates').length >= 3);
+
+      assert.equal(
+        await handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-recovery', by: 'ben' }] }),
+        'approved by ben; approve-recovery is approved',
+      );
+      for (let i = 0; i < 100; i++) {
+        status = await incidentStatus(env.client, incidentId);
+        if (status.steps.some((s) => s.id === 'after-parallel' && s.state === 'done')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(status.phase, 'contained');
+      assert.equal(status.steps.find((s) => s.id === 'await-containment')?.state, 'done');
+      assert.equal(status.steps.find((s) => s.id === 'after-parallel')?.state, 'done');
+    });
+  });
 });

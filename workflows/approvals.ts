@@ -33,7 +33,16 @@ export async function awaitApproval(
 ): Promise<ApprovalOutcome> {
   // Pending from before a continue-as-new: keep waiting for the same request.
   const carried = incident.approvals.filter((a) => a.step === step.id).at(-1);
-  const approval = carried?.state === 'pending' ? carried : await requestApproval(incident, step, gated);
+  let approval: ApprovalStatus;
+  if (carried?.state === 'pending') approval = carried;
+  else {
+    incident.working++; // asking is work: no hand-over in the middle of it
+    try {
+      approval = await requestApproval(incident, step, gated);
+    } finally {
+      incident.working--;
+    }
+  }
 
   for (;;) {
     const decided = await waitWithHandOver(
@@ -58,11 +67,16 @@ export async function awaitApproval(
         `${approval.title}: no decision within ${step.timeout}, asking approver level ${approval.level + 1}`,
         { step: step.id },
       );
-      approval.eligible = await eligibleAt(incident, step, approval.level);
-      approval.approvers = nextLevel;
-      approval.level++;
-      incident.publish();
-      await ask(incident, step, approval, approval.level - 1);
+      incident.working++;
+      try {
+        approval.eligible = await eligibleAt(incident, step, approval.level);
+        approval.approvers = nextLevel;
+        approval.level++;
+        incident.publish();
+        await ask(incident, step, approval, approval.level - 1);
+      } finally {
+        incident.working--;
+      }
       continue;
     }
     approval.state = 'timed-out';

@@ -52,6 +52,8 @@ export class IncidentState {
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
   busy = 0;
+  /** Steps doing something right now (not waiting): continue-as-new waits until none is. */
+  working = 0;
   /** Bumped on every change a clock may depend on, so clock watchers re-evaluate. */
   version = 0;
   /** Set when the workflow is about to return: background loops stop. */
@@ -129,6 +131,16 @@ export class IncidentState {
     this.record('attention', summary);
     if (!this.resolved) this.engine.escalationRequests++;
     this.publish();
+  }
+
+  /** Runs a step's work; a hand-over to a fresh run waits until no step is working. */
+  async whileWorking<T>(work: () => Promise<T>): Promise<T> {
+    this.working++;
+    try {
+      return await work();
+    } finally {
+      this.working--;
+    }
   }
 
   changed(): void {

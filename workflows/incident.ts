@@ -71,7 +71,7 @@ async function waitUntil(incident: IncidentState, done: () => boolean): Promise<
 
 async function continueAsNewIfLong(incident: IncidentState): Promise<void> {
   if (!incident.historyIsLong()) return;
-  await condition(() => incident.busy === 0 && allHandlersFinished());
+  await condition(() => incident.busy === 0 && incident.working === 0 && allHandlersFinished());
   await continueAsNew<typeof lockoutIncident>({ ...incident.input, carried: incident.carry() });
 }
 

@@ -2,7 +2,7 @@
  * The runbook interpreter: runs a list of steps in order, following forward jumps (`next`,
  * `branch`), running `parallel` branches side by side, and stopping when the incident is resolved.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { evaluate } from '../domain/evaluate-condition';
 import { durationMs } from '../domain/duration';
 import { notifyOutcome } from '../domain/deliveries';
@@ -14,12 +14,16 @@ import { notify } from './notify';
 import { failureMessage, runActivity } from './run-activity';
 import { waitWithHandOver, type HandOver } from './wait';
 
+/** Parallel branches keep their positions and may hand over too (incidents started before wait for the end). */
+const PARALLEL_HAND_OVER_PATCH = 'hand-over-inside-parallel';
+
 /** Where to go after a step: the next one, a jump target, or the end of the list. */
 type Next = { jump?: string };
 
 /**
- * The top-level list keeps its position in the incident state and may hand over to a fresh run
- * (continue-as-new) between steps, and while a `wait` or `approval` step waits.
+ * The top-level list, and each branch of a parallel step, keep their position in the incident
+ * state and may hand over to a fresh run (continue-as-new) between steps, and while a `wait` or
+ * `approval` step waits. A hand-over waits until no step anywhere is working.
  */
 export interface TopLevel {
   startAt: number;
@@ -66,12 +70,18 @@ async function runStep(
 
   switch (step.kind) {
     case 'notify': {
-      const result = await sendNotifyStep(incident, step);
-      done(result);
+      incident.working++;
+      try {
+        const result = await sendNotifyStep(incident, step);
+        done(result);
+      } finally {
+        incident.working--;
+      }
       if (step.every && !incident.resolved) void repeatNotifyStep(incident, step);
       return {};
     }
     case 'activity': {
+      incident.working++;
       try {
         const result = await runActivity(incident, step);
         incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
@@ -82,6 +92,8 @@ async function runStep(
         incident.record('step', `${step.id}: ${summary}`, { step: step.id });
         done({ ok: false, summary }, 'failed');
         return step.onFailure === 'end' ? { jump: 'end' } : {};
+      } finally {
+        incident.working--;
       }
     }
     case 'approval': {
@@ -128,10 +140,29 @@ async function runStep(
       incident.setPhase(step.phase);
       done();
       return {};
-    case 'parallel':
-      await Promise.all(step.branches.map((branch) => runSteps(incident, branch)));
+    case 'parallel': {
+      const inner = handOver && patched(PARALLEL_HAND_OVER_PATCH) ? handOver : undefined;
+      if (!inner) {
+        await Promise.all(step.branches.map((branch) => runSteps(incident, branch)));
+        done();
+        return {};
+      }
+      // Each branch's position, carried by continue-as-new: a fresh run resumes every branch there.
+      const cursors = (incident.engine.branchCursors ??= {});
+      const at = (cursors[step.id] ??= step.branches.map(() => 0));
+      await Promise.all(
+        step.branches.map((branch, i) =>
+          runSteps(incident, branch, {
+            startAt: at[i] ?? 0,
+            at: (index) => (at[i] = index),
+            handOver: inner,
+          }),
+        ),
+      );
+      delete cursors[step.id];
       done();
       return {};
+    }
   }
 }
 

@@ -87,6 +87,23 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
       { at: 120 * MIN, kind: 'resolve', by: 'ana' },
     ],
   },
+  /**
+   * certificate-chain v2 (communications beside diagnostics), its branches able to hand over
+   * (patch hand-over-inside-parallel).
+   */
+  'certificate-chain-v2-prompt': {
+    runbook: 'certificate-chain',
+    facts: { region: 'eu', euPersonalData: 'true' },
+    responses: [
+      { at: 3 * MIN, kind: 'ack', by: 'ana' },
+      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
+      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
+      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
+      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
+      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
+    ],
+  },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */

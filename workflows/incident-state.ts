@@ -326,11 +326,17 @@ export class IncidentState {
   }
 
   /**
-   * The status without its timeline and delivery log: what every message activity gets. Those
-   * two grow with the incident; templates that print them query the workflow instead.
+   * What every message activity gets: the status without its timeline and delivery log (templates
+   * that print them query the workflow instead), and without the data of each step's result
+   * (messages show a step's outcome and summary, never its data: comms/context.ts).
    */
   compactStatus(): IncidentStatus {
-    return { ...this.status(), timeline: [], deliveries: [] };
+    const steps = this.steps.map((s) => {
+      if (!s.result?.data) return s;
+      const { data: _data, ...result } = s.result;
+      return { ...s, result };
+    });
+    return { ...this.status(), steps, timeline: [], deliveries: [] };
   }
 
   /** Whether this run's history is long enough to hand over to a fresh run. */

@@ -189,24 +189,6 @@ export interface IncidentStatus {
   timeline: TimelineEntry[];
 }
 
-/**
- * Every responder action may carry an id (the CLI, links and the status page always send one):
- * the same id again, as an update retried or as the signal sent after it, is applied once.
- */
-export interface ActionId {
-  id?: string;
-}
-
-export interface AcknowledgeInput extends ActionId {
-  by: string;
-  note?: string;
-}
-
-export interface ResolveInput extends ActionId {
-  by: string;
-  reason: string;
-}
-
 /** Progress of the interpreter itself, carried across continue-as-new. */
 export interface EngineState {
   /** Next top-level step to run. */

@@ -24,17 +24,19 @@ export const SHARED_DOMAIN_MODULES = [
   'expiry',
   'expiry-watch',
   'facts',
-  'incident-actions',
   'incident-reducers',
   'phase',
   'regions',
-  'responder-input',
   'runbook',
   'search-attributes',
 ] as const;
 
-/** crm-sync-record validates each buffered write with BufferedWrite.safeParse. */
-export const NOT_SHARED_DOMAIN_MODULES = ['crm-write'] as const;
+/**
+ * Modules whose zod schemas workflows parse with, and the modules that import them: crm-sync-record
+ * validates each buffered write (crm-write); every signal and update is parsed at the incident's
+ * boundary (responder-input, and the action table that names its checks).
+ */
+export const NOT_SHARED_DOMAIN_MODULES = ['crm-write', 'incident-actions', 'responder-input'] as const;
 
 export const WORKFLOW_BUNDLER_OPTIONS = {
   // zod comes with them (listing it alone does nothing: webpack drops an unused side-effect-free require).

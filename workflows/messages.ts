@@ -5,8 +5,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from '../domain/alert';
-import type { AcknowledgeInput, IncidentStatus, ResolveInput } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incident';
 import type {
+  AcknowledgeInput,
   AwarenessInput,
   ClockMetInput,
   DecisionInput,
@@ -15,6 +16,7 @@ import type {
   PhaseInput,
   ReceiptInput,
   ReopenInput,
+  ResolveInput,
 } from '../domain/responder-input';
 import type { LinkRefusalInput } from '../domain/responder-input';
 

@@ -37,72 +37,49 @@ interface RunbookScenario {
   responses: Response[];
 }
 
+/** A certificate-chain incident answered promptly: ack, both gates, two approvers, GDPR met, resolved. */
+const CERTIFICATE_CHAIN_PROMPT: Response[] = [
+  { at: 3 * MIN, kind: 'ack', by: 'ana' },
+  { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
+  { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
+  { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
+  { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
+  { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
+  { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
+  { at: 120 * MIN, kind: 'resolve', by: 'ana' },
+];
+const EU = { region: 'eu', euPersonalData: 'true' };
+
 export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
   /** Approvals with quorum and two-person rule, journeys, remediation, containment, recovery, GDPR met. */
-  'certificate-chain-prompt': {
-    runbook: 'certificate-chain',
-    facts: { region: 'eu', euPersonalData: 'true' },
-    responses: [
-      { at: 3 * MIN, kind: 'ack', by: 'ana' },
-      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
-      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
-      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
-      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
-      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
-      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
-      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
-    ],
-  },
+  'certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
   /**
-   * The same prompt response after the responder guards (patch responder-guards-v2): the time
-   * window, the two-person rule at decision time, refused updates recorded, action ids.
+   * The same after the responder guards (patch responder-guards-v2), with an awareness time from
+   * 40 days before the alert (refused): the time window, the two-person rule at decision time.
    */
   'certificate-chain-prompt-guarded': {
     runbook: 'certificate-chain',
-    facts: { region: 'eu', euPersonalData: 'true' },
+    facts: EU,
     responses: [
-      { at: 3 * MIN, kind: 'ack', by: 'ana' },
-      { at: 4 * MIN, kind: 'aware', by: 'kemi', awareAt: -40 * 24 * 60 * MIN },
-      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
-      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
-      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
-      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
-      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
-      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
-      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
-    ],
+      ...CERTIFICATE_CHAIN_PROMPT,
+      { at: 4 * MIN, kind: 'aware', by: 'kemi', awareAt: -40 * 24 * 60 * MIN } as const,
+    ].sort((a, b) => a.at - b.at),
   },
   /** The same again once clock timers move only with their deadline (patch clock-timer-on-deadline-change). */
   'certificate-chain-prompt-steady-timers': {
     runbook: 'certificate-chain',
-    facts: { region: 'eu', euPersonalData: 'true' },
-    responses: [
-      { at: 3 * MIN, kind: 'ack', by: 'ana' },
-      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
-      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
-      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ana' },
-      { at: 12 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
-      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
-      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
-      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
-    ],
+    facts: EU,
+    responses: CERTIFICATE_CHAIN_PROMPT,
   },
   /**
    * certificate-chain v2 (communications beside diagnostics), its branches able to hand over
-   * (patch hand-over-inside-parallel).
+   * (patch hand-over-inside-parallel). Ana acknowledged, so under the two-person rule at decision
+   * time she no longer approves the rotation: ben and dev do.
    */
   'certificate-chain-v2-prompt': {
     runbook: 'certificate-chain',
-    facts: { region: 'eu', euPersonalData: 'true' },
-    responses: [
-      { at: 3 * MIN, kind: 'ack', by: 'ana' },
-      { at: 5 * MIN, kind: 'approve', step: 'approve-checkout-fallback', by: 'ben' },
-      { at: 10 * MIN, kind: 'approve', step: 'approve-rotation', by: 'ben' },
-      { at: 11 * MIN, kind: 'approve', step: 'approve-rotation', by: 'dev' },
-      { at: 40 * MIN, kind: 'approve', step: 'approve-checkout-restore', by: 'dev' },
-      { at: 30 * 60 * MIN, kind: 'clock', clock: 'gdpr-art33', by: 'kemi' },
-      { at: 120 * MIN, kind: 'resolve', by: 'ana' },
-    ],
+    facts: EU,
+    responses: CERTIFICATE_CHAIN_PROMPT.filter((r) => !(r.kind === 'approve' && r.by === 'ana')),
   },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },

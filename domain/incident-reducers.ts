@@ -8,6 +8,7 @@
 import type { Alert } from './alert';
 import { applyDecision, judge, type DecisionAttempt } from './approvals';
 import { BUILT_IN_FACTS, coerceFact } from './facts';
+import { phaseEntered } from './incident-progress';
 import type { IncidentRecord, TimelineEntry, TimelineKind } from './incident';
 import { phaseReached, type Phase } from './phase';
 import type * as input from './responder-input';
@@ -60,16 +61,7 @@ function enterPhase(
   actor?: string,
 ): { record: IncidentRecord; effects: Effect[] } {
   if (record.phase === phase) return { record, effects: [] };
-  const { phaseTimes } = record.engine;
-  const moved: IncidentRecord = {
-    ...record,
-    phase,
-    engine: { ...record.engine, phaseTimes: { ...phaseTimes, [phase]: phaseTimes[phase] ?? ctx.now } },
-  };
-  return {
-    record: note(moved, ctx, 'phase', `phase → ${phase}`, { actor }),
-    effects: ['changed', 'publish'],
-  };
+  return { record: phaseEntered(record, phase, ctx.now, actor), effects: ['changed', 'publish'] };
 }
 
 export const acknowledge: Reducer<input.AcknowledgeInput> = (record, { by, note: text }, ctx) => {

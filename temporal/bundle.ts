@@ -24,6 +24,7 @@ export const SHARED_DOMAIN_MODULES = [
   'expiry',
   'expiry-watch',
   'facts',
+  'incident-progress',
   'incident-reducers',
   'phase',
   'regions',

@@ -6,6 +6,7 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { durationMs } from '../domain/duration';
+import { approvalChanged, approvalRequested } from '../domain/incident-progress';
 import type { ApprovalStatus } from '../domain/incident';
 import { allSteps, type ApprovalStep, type Step } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
@@ -54,7 +55,7 @@ export async function awaitApproval(
       `approval ${step.id}: wait ${step.timeout} for ${step.quorum} approver(s)`,
     );
     if (approval.state === 'pending' && incident.resolved) {
-      approval.state = 'timed-out';
+      change(incident, approval, { state: 'timed-out' });
       incident.record('approval', `${approval.title}: incident resolved before a decision`, {
         step: step.id,
       });
@@ -69,9 +70,8 @@ export async function awaitApproval(
       );
       incident.working++;
       try {
-        approval.eligible = await eligibleAt(incident, step, approval.level);
-        approval.approvers = nextLevel;
-        approval.level++;
+        const eligible = await eligibleAt(incident, step, approval.level);
+        change(incident, approval, { eligible, approvers: nextLevel, level: approval.level + 1 });
         incident.publish();
         await ask(incident, step, approval, approval.level - 1);
       } finally {
@@ -79,7 +79,7 @@ export async function awaitApproval(
       }
       continue;
     }
-    approval.state = 'timed-out';
+    change(incident, approval, { state: 'timed-out' });
     const outcome =
       step.onTimeout === 'continue' ? 'continuing as the runbook allows' : 'treated as rejected';
     incident.record('approval', `${approval.title}: no decision within ${step.timeout}, ${outcome}`, {
@@ -120,7 +120,7 @@ async function requestApproval(
     decisions: [],
     action,
   };
-  incident.approvals.push(approval);
+  incident.apply(approvalRequested, approval);
   incident.publish();
   await ask(incident, step, approval, 0);
   return approval;
@@ -162,7 +162,7 @@ async function ask(
   approval: ApprovalStatus,
   level: number,
 ): Promise<void> {
-  approval.deadline = new Date(Date.now() + durationMs(step.timeout)).toISOString();
+  change(incident, approval, { deadline: new Date(Date.now() + durationMs(step.timeout)).toISOString() });
   incident.record(
     'approval',
     `${approval.title}: approval requested from ${approval.eligible.join(', ') || 'nobody (no one holds the roles)'}` +
@@ -179,4 +179,9 @@ async function ask(
       about: { approval: step.id },
     });
   }
+}
+
+/** Changes the approval `approval` (held by its gate, which sees the change: commit keeps it). */
+function change(incident: IncidentState, approval: ApprovalStatus, changes: Partial<ApprovalStatus>): void {
+  incident.apply(approvalChanged, incident.approvals.indexOf(approval), changes);
 }

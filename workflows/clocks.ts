@@ -5,6 +5,7 @@
 import { condition, patched } from '@temporalio/workflow';
 import { dueWarnings, nextWakeUp } from '../domain/clocks';
 import { formatDuration } from '../domain/duration';
+import { clockWarned } from '../domain/incident-progress';
 import type { ClockStatus } from '../domain/incident';
 import type { Clock } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
@@ -25,7 +26,7 @@ async function watchClock(incident: IncidentState, def: Clock): Promise<void> {
       reported = clock.state;
     }
     for (const w of dueWarnings(def, clock, Date.now())) {
-      clock.warnedAt.push(incident.now());
+      incident.apply(clockWarned, def.id, incident.now());
       incident.record('clock', `${def.title}: ${w} left (deadline ${clock.deadline})`);
       if (def.notify) await tell(incident, def, 'clock-warning', `warn-${w}`, w);
     }

@@ -5,6 +5,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import { nextEscalation } from '../domain/escalation';
+import { escalated } from '../domain/incident-progress';
 import type { IncidentState } from './incident-state';
 import { notifyInBackground } from './notify-background';
 
@@ -35,13 +36,11 @@ export async function escalate(incident: IncidentState): Promise<void> {
     if (incident.finished || incident.resolved || !next) continue;
     if (engine.escalationEpoch !== seen.epoch || incident.acknowledged !== seen.acknowledged) continue;
     const requested = !due && engine.escalationRequests > 0;
-    if (requested) engine.escalationRequests--;
     if (!due && !requested) continue;
 
     const level = levels[next.level - 1]!;
-    engine.escalationRound = next.round;
-    engine.escalationLastAt = incident.now();
-    incident.setEscalationLevel(next.level);
+    incident.apply(escalated, { level: next.level, round: next.round, at: incident.now(), requested });
+    incident.publish();
     const why = requested ? 'escalation requested' : `no acknowledgement after ${level.after}`;
     const round = level.repeat > 1 ? ` (round ${next.round} of ${level.repeat})` : '';
     incident.record(

@@ -4,10 +4,9 @@
  * plain data, so continue-as-new carries it to the next run unchanged.
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { computeClock, type ClockEvents } from '../domain/clocks';
-import { evaluate, type ConditionContext } from '../domain/evaluate-condition';
+import * as progress from '../domain/incident-progress';
+import type { ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
-import { factValue } from '../domain/facts';
 import type {
   Acknowledgement,
   ApprovalStatus,
@@ -29,8 +28,6 @@ import type {
 } from '../domain/incident';
 import type { Phase } from '../domain/phase';
 import * as sa from '../domain/search-attributes';
-
-const MAX_ATTENTION = 20;
 
 export class IncidentState {
   phase: Phase = 'detected';
@@ -118,7 +115,15 @@ export class IncidentState {
   }
 
   record(kind: TimelineKind, summary: string, extra: { actor?: string; step?: string } = {}): void {
-    this.timeline.push({ at: this.now(), kind, summary, ...extra });
+    this.commit(progress.entryRecorded(this.snapshot(), { at: this.now(), kind, summary, ...extra }));
+  }
+
+  /** Applies one of the incident's own reducers (domain/incident-progress.ts) to its record. */
+  apply<A extends unknown[]>(
+    reducer: (record: IncidentRecord, ...args: A) => IncidentRecord,
+    ...args: A
+  ): void {
+    this.commit(reducer(this.snapshot(), ...args));
   }
 
   /**
@@ -126,10 +131,7 @@ export class IncidentState {
    * running, records the failure where everyone looks, and asks the next escalation level.
    */
   needsAttention(what: string): void {
-    const summary = `needs attention: ${what}`.slice(0, 1000);
-    if (this.attention.length < MAX_ATTENTION) this.attention.push(summary);
-    this.record('attention', summary);
-    if (!this.resolved) this.engine.escalationRequests++;
+    this.apply(progress.attentionNeeded, `needs attention: ${what}`.slice(0, 1000), this.now());
     this.publish();
   }
 
@@ -192,15 +194,8 @@ export class IncidentState {
 
   setPhase(phase: Phase, actor?: string): void {
     if (this.phase === phase) return;
-    this.phase = phase;
-    this.engine.phaseTimes[phase] ??= this.now();
-    this.record('phase', `phase → ${phase}`, { actor });
+    this.apply(progress.phaseEntered, phase, this.now(), actor);
     this.changed();
-    this.publish();
-  }
-
-  setEscalationLevel(level: number): void {
-    this.escalationLevel = level;
     this.publish();
   }
 
@@ -232,11 +227,10 @@ export class IncidentState {
    * take the new values in place; everything else is replaced.
    */
   commit(next: IncidentRecord): void {
-    Object.assign(this.engine, next.engine);
-    next.clocks.forEach((c, i) => (this.clocks[i] ? Object.assign(this.clocks[i], c) : this.clocks.push(c)));
-    next.approvals.forEach((a, i) =>
-      this.approvals[i] ? Object.assign(this.approvals[i], a) : this.approvals.push(a),
-    );
+    if (next.engine !== this.engine) Object.assign(this.engine, next.engine);
+    mergeInPlace(this.clocks, next.clocks);
+    mergeInPlace(this.approvals, next.approvals);
+    mergeInPlace(this.steps, next.steps);
     this.phase = next.phase;
     this.escalationLevel = next.escalationLevel;
     this.alertCount = next.alertCount;
@@ -246,7 +240,6 @@ export class IncidentState {
     this.deliveries = next.deliveries;
     this.receipts = next.receipts;
     this.resolution = next.resolution;
-    this.steps = next.steps;
     this.awareness = next.awareness;
     this.attention = next.attention;
     this.timeline = next.timeline;
@@ -255,14 +248,13 @@ export class IncidentState {
   /** The step's record, started now. */
   startStep(id: string, kind: string, title?: string): StepRecord {
     const record: StepRecord = { id, kind, title, state: 'running', startedAt: this.now() };
-    this.steps.push(record);
+    this.apply(progress.stepStarted, record);
     return record;
   }
 
+  /** `record`: what startStep returned (it follows every commit, so the caller may keep it). */
   finishStep(record: StepRecord, state: StepRecord['state'], result?: StepResult): void {
-    record.state = state;
-    record.endedAt = this.now();
-    if (result) record.result = result;
+    this.apply(progress.stepFinished, this.steps.indexOf(record), state, this.now(), result);
     this.changed();
   }
 
@@ -271,45 +263,12 @@ export class IncidentState {
   }
 
   conditions(): ConditionContext {
-    return {
-      fact: (name) => factValue(this.facts, name),
-      step: (id) => this.lastStep(id),
-      acknowledged: this.acknowledged,
-      phase: this.phase,
-      clock: (id) => this.clocks.find((c) => c.id === id),
-      approval: (step) => this.approvals.filter((a) => a.step === step).at(-1),
-    };
-  }
-
-  clockEvents(): ClockEvents {
-    return {
-      detected: this.detectedAt,
-      acknowledged: this.acknowledgements[0]?.at,
-      aware: this.awareness?.at,
-      contained: this.engine.phaseTimes.contained,
-      recovered: this.engine.phaseTimes.recovered,
-    };
+    return progress.conditionsOf(this.snapshot());
   }
 
   /** Recomputes every clock from the incident's events, facts and step results. */
   refreshClocks(): void {
-    const now = Date.now();
-    const ctx = this.conditions();
-    for (const def of this.runbook.clocks) {
-      const clock = this.clocks.find((c) => c.id === def.id)!;
-      if (!clock.metAt && def.metBy !== 'manual') {
-        const step = this.lastStep(def.metBy);
-        if (step?.state === 'done' && step.result?.ok !== false) clock.metAt = step.endedAt;
-      }
-      const computed = computeClock(def, {
-        events: this.clockEvents(),
-        applicable: def.when ? evaluate(def.when, ctx) : true,
-        metAt: clock.metAt,
-        resolved: this.resolved,
-        now,
-      });
-      Object.assign(clock, { startedAt: undefined, deadline: undefined, lateByMs: undefined }, computed);
-    }
+    this.apply(progress.clocksRefreshed, this.runbook, Date.now());
   }
 
   status(): IncidentStatus {
@@ -366,4 +325,14 @@ function upgradeInput(input: IncidentInput): IncidentInput {
     runbook: { ...runbook, clocks: runbook.clocks ?? [], facts: runbook.facts ?? {} },
     facts: { ...input.facts, custom: input.facts.custom ?? {} },
   };
+}
+
+/** Takes a reducer's list into the live one: changed elements in place, new ones appended. */
+function mergeInPlace<T extends object>(live: T[], next: readonly T[]): void {
+  if (live === next) return;
+  next.forEach((item, i) => {
+    const current = live[i];
+    if (current === undefined) live.push(item);
+    else if (current !== item) Object.assign(current, item);
+  });
 }

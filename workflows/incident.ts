@@ -5,6 +5,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { IncidentInput, IncidentStatus } from '../domain/incident';
+import { progressed } from '../domain/incident-progress';
 import { allSteps } from '../domain/runbook';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
@@ -28,10 +29,10 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   if (!incident.engine.stepsDone) {
     await runSteps(incident, input.runbook.steps, {
       startAt: incident.engine.cursor,
-      at: (index) => (incident.engine.cursor = index),
+      at: (index) => incident.apply(progressed, { cursor: index }),
       handOver: () => continueAsNewIfLong(incident),
     });
-    incident.engine.stepsDone = true;
+    incident.apply(progressed, { stepsDone: true });
     if (!incident.resolved) incident.record('step', 'runbook steps finished; waiting for resolution');
   }
 
@@ -44,7 +45,7 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
       template: input.runbook.onResolve.template,
       channels: input.runbook.onResolve.channels ?? ['email'],
     });
-    incident.engine.closingSent = true;
+    incident.apply(progressed, { closingSent: true });
   }
 
   // Legal deadlines outlive the incident: stay until each is met or missed.

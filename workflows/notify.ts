@@ -18,6 +18,7 @@ import type { MessageAbout } from '../comms/context';
 import type { Recipient } from '../comms/directory';
 import type { Channel } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
+import { deliveryRecorded } from '../domain/incident-progress';
 
 const { resolveAudience } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -94,7 +95,7 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
           },
         ],
       );
-      incident.deliveries.push({
+      incident.apply(deliveryRecorded, {
         at: incident.now(),
         step: n.step,
         recipient: recipient.id,
@@ -115,7 +116,7 @@ async function deliver(incident: IncidentState, recipient: Recipient, n: Notific
       outboxed = true;
     } catch (err) {
       const detail = failureReason(err);
-      incident.deliveries.push({
+      incident.apply(deliveryRecorded, {
         at: incident.now(),
         step: n.step,
         recipient: recipient.id,

@@ -13,6 +13,7 @@ import {
   RESPONDER_ACTIONS,
   type ResponderActionName,
 } from '../domain/incident-actions';
+import { progressed } from '../domain/incident-progress';
 import * as reduce from '../domain/incident-reducers';
 import type { Reduced, ReducerContext } from '../domain/incident-reducers';
 import type { Checked } from '../domain/responder-input';
@@ -93,7 +94,7 @@ function register(incident: IncidentState, name: ResponderActionName): void {
     const actor = checked.value.by ?? checked.value.recipient;
     if (!reduced.ok) return refuse(incident, name, reduced.refused, actor);
     commit(incident, reduced);
-    if (id) incident.engine.appliedActions = [...applied, id].slice(-MAX_APPLIED_ACTIONS);
+    if (id) incident.apply(progressed, { appliedActions: [...applied, id].slice(-MAX_APPLIED_ACTIONS) });
     return reduced.message;
   };
   const guardedAct = (payload: unknown): string =>

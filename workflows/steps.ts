@@ -4,6 +4,7 @@
  */
 import { condition, patched } from '@temporalio/workflow';
 import { evaluate } from '../domain/evaluate-condition';
+import { progressed } from '../domain/incident-progress';
 import { durationMs } from '../domain/duration';
 import { notifyOutcome } from '../domain/deliveries';
 import type { StepResult } from '../domain/incident';
@@ -105,7 +106,7 @@ async function runStep(
         incident.record('step', `${step.id}: not approved, the runbook ends here`, { step: step.id });
         return { jump: 'end' };
       }
-      incident.engine.skip.push(gated.id);
+      incident.apply(progressed, { skip: [...incident.engine.skip, gated.id] });
       return {};
     }
     case 'wait': {
@@ -148,18 +149,26 @@ async function runStep(
         return {};
       }
       // Each branch's position, carried by continue-as-new: a fresh run resumes every branch there.
-      const cursors = (incident.engine.branchCursors ??= {});
-      const at = (cursors[step.id] ??= step.branches.map(() => 0));
+      const positions = () => incident.engine.branchCursors?.[step.id] ?? step.branches.map(() => 0);
+      const moveBranch = (i: number, index: number) =>
+        incident.apply(progressed, {
+          branchCursors: {
+            ...incident.engine.branchCursors,
+            [step.id]: positions().map((p, b) => (b === i ? index : p)),
+          },
+        });
+      const start = positions();
       await Promise.all(
         step.branches.map((branch, i) =>
           runSteps(incident, branch, {
-            startAt: at[i] ?? 0,
-            at: (index) => (at[i] = index),
+            startAt: start[i] ?? 0,
+            at: (index) => moveBranch(i, index),
             handOver: inner,
           }),
         ),
       );
-      delete cursors[step.id];
+      const { [step.id]: _done, ...others } = incident.engine.branchCursors ?? {};
+      incident.apply(progressed, { branchCursors: others });
       done();
       return {};
     }
@@ -182,7 +191,7 @@ export async function repeatNotifyStep(incident: IncidentState, step: NotifyStep
   const every = durationMs(step.every!);
   for (;;) {
     const last = Date.parse(incident.engine.repeaters[step.id] ?? incident.now());
-    incident.engine.repeaters[step.id] = new Date(last).toISOString();
+    ranAt(incident, step.id, new Date(last).toISOString());
     const due = !(await condition(
       () => incident.resolved || incident.finished,
       Math.max(1, last + every - Date.now()),
@@ -192,7 +201,7 @@ export async function repeatNotifyStep(incident: IncidentState, step: NotifyStep
     ));
     if (!due) return;
     const round = incident.steps.filter((s) => s.id === step.id).length;
-    incident.engine.repeaters[step.id] = incident.now();
+    ranAt(incident, step.id, incident.now());
     incident.busy++;
     try {
       const record = incident.startStep(step.id, step.kind, step.title);
@@ -201,4 +210,9 @@ export async function repeatNotifyStep(incident: IncidentState, step: NotifyStep
       incident.busy--;
     }
   }
+}
+
+/** When a cadence notification last went out, carried across runs. */
+function ranAt(incident: IncidentState, stepId: string, at: string): void {
+  incident.apply(progressed, { repeaters: { ...incident.engine.repeaters, [stepId]: at } });
 }

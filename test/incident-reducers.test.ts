@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { IncidentRecord } from '../domain/incident';
 import { RESPONDER_ACTIONS, RESPONDER_ACTION_NAMES } from '../domain/incident-actions';
+import * as progress from '../domain/incident-progress';
 import * as reduce from '../domain/incident-reducers';
 import type { ReducerContext } from '../domain/incident-reducers';
 import { runbookFromYaml } from './helpers/runbooks';
@@ -242,5 +243,43 @@ describe('incident reducers (no server)', () => {
       { numRuns: 1_800, seed: 2026 },
     );
     assert.ok(applied >= 10_000, `${applied} actions reduced`);
+  });
+
+  it("the incident's own progress: clocks, escalation, attention, steps", () => {
+    const record = deepFreeze(freshRecord());
+    const ack = reduce.acknowledge(record, { by: 'ana' }, ctx);
+    assert.ok(ack.ok);
+    const refreshed = progress.clocksRefreshed(deepFreeze(ack.record), RUNBOOK, Date.parse(ctx.now));
+    assert.equal(refreshed.clocks[0]!.state, 'running');
+    assert.equal(refreshed.clocks[0]!.deadline, '2026-11-30T10:15:00.000Z');
+    const met = progress.clocksRefreshed(
+      deepFreeze({ ...refreshed, clocks: refreshed.clocks.map((c) => ({ ...c, metAt: ctx.now })) }),
+      RUNBOOK,
+      Date.parse('2026-11-30T11:00:00Z'),
+    );
+    assert.equal(met.clocks[0]!.state, 'met');
+
+    const asked = progress.progressed(record, { escalationRequests: 2 });
+    const up = progress.escalated(deepFreeze(asked), { level: 1, round: 1, at: ctx.now, requested: true });
+    assert.equal(up.escalationLevel, 1);
+    assert.equal(up.engine.escalationRequests, 1);
+
+    let worried = record;
+    for (let i = 0; i < 25; i++)
+      worried = deepFreeze(progress.attentionNeeded(worried, `failure ${i}`, ctx.now));
+    assert.equal(worried.attention.length, 20, 'listed up to a bound');
+    assert.equal(worried.timeline.length, 25, 'every one in the timeline');
+    assert.equal(worried.engine.escalationRequests, 25);
+
+    const step = { id: 's', kind: 'activity', state: 'running' as const, startedAt: ctx.now };
+    const started = deepFreeze(progress.stepStarted(record, step));
+    const finished = progress.stepFinished(started, 0, 'done', ctx.now, { ok: true, summary: 'fine' });
+    assert.deepEqual(finished.steps[0], {
+      ...step,
+      state: 'done',
+      endedAt: ctx.now,
+      result: { ok: true, summary: 'fine' },
+    });
+    assert.equal(started.steps[0]!.state, 'running', 'the record it was given is unchanged');
   });
 });

@@ -62,9 +62,9 @@ export interface PreparedMessage {
   earlier?: DeliveryReceipt;
 }
 
-/** Templates that print the timeline or the delivery log need the full status (see notify.ts). */
+/** Templates that print the timeline, the delivery log or the steps need the full status (see notify.ts). */
 const HISTORY_ATTEMPTS = 3;
-const USES_HISTORY = /\b(timeline|deliveries)\b/;
+const USES_HISTORY = /\b(timeline|deliveries|steps)\b/;
 
 export async function prepareMessage(
   deps: ActivityDeps,
@@ -85,8 +85,8 @@ export async function prepareMessage(
       `unknown template "${input.template}" (known: ${[...deps.templates().keys()].join(', ')})`,
       'UnknownTemplate',
     );
-  // The workflow sends a compact status (no timeline, no delivery log) to keep its history small;
-  // templates that print them get the full status from the workflow itself.
+  // The workflow sends a compact status (no timeline, delivery log or steps) to keep its history
+  // small; templates that print them get the full status from the workflow itself.
   let status = input.status;
   const source = template.source;
   const usesHistory = [source.subject, source.text, source.html ?? '', source.sms ?? ''].some((t) =>

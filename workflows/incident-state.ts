@@ -285,17 +285,12 @@ export class IncidentState {
   }
 
   /**
-   * What every message activity gets: the status without its timeline and delivery log (templates
-   * that print them query the workflow instead), and without the data of each step's result
-   * (messages show a step's outcome and summary, never its data: comms/context.ts).
+   * What every message activity gets: the status without the three lists that grow with the
+   * incident (timeline, delivery log, step records). The few templates that print them (status
+   * updates, reports) query the workflow for the full status instead (activities/message.ts).
    */
   compactStatus(): IncidentStatus {
-    const steps = this.steps.map((s) => {
-      if (!s.result?.data) return s;
-      const { data: _data, ...result } = s.result;
-      return { ...s, result };
-    });
-    return { ...this.status(), steps, timeline: [], deliveries: [] };
+    return { ...this.status(), steps: [], timeline: [], deliveries: [] };
   }
 
   /** Whether this run's history is long enough to hand over to a fresh run. */

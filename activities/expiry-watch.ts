@@ -29,7 +29,7 @@ async function withConfig<T>(fn: () => Promise<T>): Promise<T> {
 
 export function expiryWatchActivities(deps: ActivityDeps) {
   return {
-    /** The configuration as of this run (a broken edit keeps the last good one; see config/live). */
+    /** The configuration as of this run (a broken edit keeps the last good one; see lib/live.ts). */
     async planExpiryWatch(): Promise<ExpiryWatchPlan> {
       return withConfig(async () => {
         const config = deps.continuity.watchConfig();

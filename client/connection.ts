@@ -13,7 +13,7 @@ function tlsOptions(config: Config): TLSConfig | undefined {
   };
 }
 
-/** `interceptors`: gRPC interceptors, e.g. the gateway's StartOutcomes (temporal/start-outcomes.ts). */
+/** `interceptors`: gRPC interceptors, e.g. the gateway's StartOutcomes (client/start-outcomes.ts). */
 export async function connectClient(
   config: Config,
   extra: Pick<ConnectionOptions, 'interceptors'> = {},

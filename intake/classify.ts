@@ -3,7 +3,7 @@
  * its labels, tags and text. Rules are tried in order, like Alertmanager routes: the first rule
  * that matches fills the fields it sets and ends the walk, unless it says `continue: true`; a
  * field is never overwritten once set, and what the sender stated outright (generic format) wins.
- * Pure: config/classification.ts loads the YAML, the gateway and `lockout classify` apply it.
+ * Pure: intake/classification-file.ts loads the YAML, the gateway and `lockout classify` apply it.
  */
 import { z } from 'zod';
 import { Pattern, Region, Severity, type Alert } from '../domain/alert';

@@ -1,6 +1,6 @@
 /**
  * HTML pages of the gateway (signed links, sign-in, the status page's shell), as Handlebars
- * files in cockpit/pages/. Handlebars escapes every value, so alert titles and labels cannot
+ * files in status-page/pages/. Handlebars escapes every value, so alert titles and labels cannot
  * inject markup; only the rendered body goes into the layout unescaped.
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Rows for the status page's health panel (cockpit/health.ts): is Salesforce answering and how
+ * Rows for the status page's health panel (status-page/health.ts): is Salesforce answering and how
  * much of the daily API allowance is left; is the CRM sync buffer holding writes.
  */
 import type { Client } from '@temporalio/client';

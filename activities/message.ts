@@ -2,7 +2,7 @@
  * What every channel does before sending: check the input, render the template for the
  * recipient, derive the idempotency key, and look for an earlier acceptance of the same message.
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { z } from 'zod';
 import { MessageAbout, messageContext } from '../comms/context';
 import type { Recipient } from '../comms/directory';
@@ -125,8 +125,14 @@ export async function prepareMessage(
   } catch (err) {
     throw permanent((err as Error).message, 'TemplateError');
   }
-  const key = idempotencyKey(input.incidentId, input.step, input.recipient.id, channel);
-  const sent = deps.messaging.sent.get(key);
+  const instance = input.status.detectedAt;
+  const key = idempotencyKey(input.incidentId, input.step, input.recipient.id, channel, instance);
+  // Keys of sends from before keys named the instance: theirs only if sent during this incident.
+  const legacy = deps.messaging.sent.get(
+    idempotencyKey(input.incidentId, input.step, input.recipient.id, channel),
+  );
+  const sent =
+    deps.messaging.sent.get(key) ?? (legacy && instance && legacy.at >= instance ? legacy : undefined);
   const earlier = sent && {
     outcome: 'delivered' as const,
     messageId: sent.messageId,
@@ -142,7 +148,16 @@ export function accepted(
   messageId: string,
   detail: string,
 ): DeliveryReceipt {
-  deps.messaging.sent.put(prepared.key, { messageId, detail, at: new Date().toISOString() });
+  try {
+    deps.messaging.sent.put(prepared.key, { messageId, detail, at: new Date().toISOString() });
+  } catch (err) {
+    // The provider has it: failing now would send it again. Only a retry of this very attempt
+    // (a worker lost before it reports) could miss the ledger.
+    log.warn('sent ledger not written; the delivery stands', {
+      key: prepared.key,
+      err: (err as Error).message,
+    });
+  }
   countThisDelivery('delivered');
   const { attempt } = Context.current().info;
   return { outcome: 'delivered', messageId, detail: attempt > 1 ? `${detail} (attempt ${attempt})` : detail };

@@ -1,4 +1,8 @@
-/** Deterministic idempotency keys: same incident, step, recipient and channel → same key. */
+/**
+ * Deterministic idempotency keys: same incident, step, recipient and channel → same key. The
+ * incident is one instance of its id (`instance`: the time it was detected), so a fingerprint that
+ * fires again after its incident closed gets new keys and its responders are told again.
+ */
 import { createHash } from 'node:crypto';
 import type { Channel } from '../domain/runbook';
 
@@ -7,9 +11,12 @@ export function idempotencyKey(
   step: string,
   recipientId: string,
   channel: Channel,
+  instance?: string,
 ): string {
   return createHash('sha256')
-    .update(`${incidentId}\n${step}\n${recipientId}\n${channel}`)
+    .update(
+      `${incidentId}\n${instance === undefined ? '' : `${instance}\n`}${step}\n${recipientId}\n${channel}`,
+    )
     .digest('hex')
     .slice(0, 32);
 }

@@ -110,7 +110,10 @@ describe('email channel (real SMTP server over TLS, dev server)', function () {
       const [mail] = smtp.received;
       assert.equal(mail!.secure, true);
       assert.equal(mail!.user, 'lockout');
-      assert.equal(mail!.messageId, emailMessageId('lockout-channel-test', 'notify-ops', 'ana'));
+      assert.equal(
+        mail!.messageId,
+        emailMessageId('lockout-channel-test', 'notify-ops', 'ana', '2026-11-26T02:14:00.000Z'),
+      );
       assert.equal(outcome.receipt.messageId, mail!.messageId);
       assert.match(mail!.subject, /\[SEV1\] Salesforce integration lockout/);
     });
@@ -168,6 +171,47 @@ describe('email channel (real SMTP server over TLS, dev server)', function () {
       assert.equal(outcome.type, 'PermanentDeliveryError');
       assert.match(outcome.message, /550/);
       assert.equal(smtp.received.length, 0);
+    });
+  });
+
+  it("tells a recurring fingerprint's new incident again, and never sends one incident's message twice", async () => {
+    await withSmtp({ secure: true }, async (smtp) => {
+      // One data directory, so one sent ledger, as on a real deployment.
+      const deps = testDeps(`smtps://lockout:s3cret@localhost:${smtp.port}`, { smtpCa: ca });
+      const first = sendInput(ana!);
+      const sent = await runChannelActivity(env, deps, 'sendEmail', first);
+      assert.ok(sent.ok, JSON.stringify(sent));
+      const repeat = await runChannelActivity(env, deps, 'sendEmail', first);
+      assert.ok(repeat.ok && /not sent again/.test(repeat.receipt.detail), JSON.stringify(repeat));
+      // The same fingerprint fires again after its incident closed: same id, a new instance.
+      const reopened = sendInput(ana!, {
+        status: { ...first.status, detectedAt: '2026-11-27T08:00:00.000Z', incidentId: first.incidentId },
+      });
+      const next = await runChannelActivity(env, deps, 'sendEmail', reopened);
+      assert.ok(next.ok, JSON.stringify(next));
+      assert.doesNotMatch(next.receipt.detail, /not sent again/);
+      assert.equal(
+        smtp.received.filter((r) => r.accepted).length,
+        2,
+        'the first incident once, the new one once',
+      );
+      assert.notEqual(smtp.received[0]!.messageId, smtp.received[1]!.messageId);
+    });
+  });
+
+  it('does not send again when the sent ledger cannot be written after the server accepted', async () => {
+    await withSmtp({ secure: true }, async (smtp) => {
+      const deps = testDeps(`smtps://lockout:s3cret@localhost:${smtp.port}`, { smtpCa: ca });
+      deps.messaging.sent = {
+        get: () => undefined,
+        put: () => {
+          throw new Error('EROFS: read-only file system');
+        },
+      };
+      const outcome = await runChannelActivity(env, deps, 'sendEmail', sendInput(ana!));
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      assert.equal(outcome.receipt.outcome, 'delivered');
+      assert.equal(smtp.received.length, 1, 'sent once');
     });
   });
 });

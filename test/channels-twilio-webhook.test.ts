@@ -12,6 +12,9 @@ import { startLocalTemporal } from './helpers/temporal';
 import { startTwilioDouble, TOO_MANY_REQUESTS, type TwilioDouble } from './doubles/twilio';
 import { startWebhookDouble, type WebhookDouble } from './doubles/webhook';
 
+/** When the test incident was detected (test/helpers/status.ts): part of every idempotency key. */
+const DETECTED_AT = '2026-11-26T02:14:00.000Z';
+
 const UNUSED_SMTP = 'smtp://127.0.0.1:9';
 
 describe('SMS, voice and webhook channels (real twilio client and fetch against loopback doubles, dev server)', function () {
@@ -168,7 +171,7 @@ describe('SMS, voice and webhook channels (real twilio client and fetch against 
       dataDir,
       'outbox',
       'sms',
-      `${idempotencyKey('lockout-channel-test', 'notify-ops', 'ana', 'sms')}.json`,
+      `${idempotencyKey('lockout-channel-test', 'notify-ops', 'ana', 'sms', DETECTED_AT)}.json`,
     );
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { sms: string; recipient: { address: string } };
     assert.match(stored.sms, /Salesforce lockout lockout-channel-test/);
@@ -204,7 +207,7 @@ describe('SMS, voice and webhook channels (real twilio client and fetch against 
       assert.ok(text.includes('--by &lt;your-name&gt;'), 'Slack control characters escaped');
       assert.equal(
         post!.headers['idempotency-key'],
-        idempotencyKey('lockout-channel-test', 'notify-ops', 'webhook:room', 'webhook'),
+        idempotencyKey('lockout-channel-test', 'notify-ops', 'webhook:room', 'webhook', DETECTED_AT),
       );
       assert.equal(outcome.receipt.detail, 'HTTP 200 ok');
     });

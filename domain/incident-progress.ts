@@ -10,6 +10,7 @@ import { evaluate } from './evaluate-condition';
 import { factValue } from './facts';
 import type {
   ApprovalStatus,
+  ClockStatus,
   Delivery,
   EngineState,
   IncidentRecord,
@@ -22,6 +23,36 @@ import type { Runbook } from './runbook';
 
 /** How many "needs attention" entries an incident lists (the timeline keeps every one). */
 const MAX_ATTENTION = 20;
+
+/** The interpreter's state when an incident opens. */
+export function startingEngine(detectedAt: string): EngineState {
+  return {
+    cursor: 0,
+    stepsDone: false,
+    closingSent: false,
+    skip: [],
+    acknowledged: false,
+    escalationEpoch: 0,
+    escalationRound: 0,
+    escalationLastAt: detectedAt,
+    escalationRequests: 0,
+    phaseTimes: { detected: detectedAt },
+    repeaters: {},
+  };
+}
+
+/** Every clock of the runbook, waiting for the event it runs from. */
+export function startingClocks(runbook: Runbook): ClockStatus[] {
+  return runbook.clocks.map((c) => ({
+    id: c.id,
+    title: c.title,
+    from: c.from,
+    within: c.within,
+    legal: c.legal,
+    state: 'waiting',
+    warnedAt: [],
+  }));
+}
 
 export function entryRecorded(record: IncidentRecord, entry: TimelineEntry): IncidentRecord {
   return { ...record, timeline: [...record.timeline, entry] };

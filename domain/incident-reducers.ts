@@ -8,7 +8,7 @@
 import type { Alert } from './alert';
 import { applyDecision, judge, type DecisionAttempt } from './approvals';
 import { BUILT_IN_FACTS, coerceFact } from './facts';
-import { phaseEntered } from './incident-progress';
+import { entryRecorded, phaseEntered } from './incident-progress';
 import type { IncidentRecord, TimelineEntry, TimelineKind } from './incident';
 import { phaseReached, type Phase } from './phase';
 import type * as input from './responder-input';
@@ -50,7 +50,7 @@ function note(
   summary: string,
   extra: Pick<TimelineEntry, 'actor' | 'step'> = {},
 ): IncidentRecord {
-  return { ...record, timeline: [...record.timeline, { at: ctx.now, kind, summary, ...extra }] };
+  return entryRecorded(record, { at: ctx.now, kind, summary, ...extra });
 }
 
 /** Moves the incident to a phase (once): its time, a timeline entry, and both effects. */

@@ -78,19 +78,7 @@ function freshRecord(): IncidentRecord {
     ],
     attention: [],
     timeline: [],
-    engine: {
-      cursor: 0,
-      stepsDone: false,
-      closingSent: false,
-      skip: [],
-      acknowledged: false,
-      escalationEpoch: 0,
-      escalationRound: 0,
-      escalationLastAt: DETECTED,
-      escalationRequests: 0,
-      phaseTimes: { detected: DETECTED },
-      repeaters: {},
-    },
+    engine: progress.startingEngine(DETECTED),
   };
 }
 

@@ -63,28 +63,8 @@ export class IncidentState {
     this.facts = this.input.facts;
     // Clocks run on the server's time, not the time stamp of the machine that sent the alert.
     const detectedAt = this.now();
-    this.engine = {
-      cursor: 0,
-      stepsDone: false,
-      closingSent: false,
-      skip: [],
-      acknowledged: false,
-      escalationEpoch: 0,
-      escalationRound: 0,
-      escalationLastAt: detectedAt,
-      escalationRequests: 0,
-      phaseTimes: { detected: detectedAt },
-      repeaters: {},
-    };
-    this.clocks = this.input.runbook.clocks.map((c) => ({
-      id: c.id,
-      title: c.title,
-      from: c.from,
-      within: c.within,
-      legal: c.legal,
-      state: 'waiting',
-      warnedAt: [],
-    }));
+    this.engine = progress.startingEngine(detectedAt);
+    this.clocks = progress.startingClocks(this.input.runbook);
     if (input.carried) this.restore(input.carried);
     else if (this.facts.euPersonalData)
       this.awareness = { at: detectedAt, by: 'alert: EU personal data affected' };
@@ -133,16 +113,6 @@ export class IncidentState {
   needsAttention(what: string): void {
     this.apply(progress.attentionNeeded, `needs attention: ${what}`.slice(0, 1000), this.now());
     this.publish();
-  }
-
-  /** Runs a step's work; a hand-over to a fresh run waits until no step is working. */
-  async whileWorking<T>(work: () => Promise<T>): Promise<T> {
-    this.working++;
-    try {
-      return await work();
-    } finally {
-      this.working--;
-    }
   }
 
   changed(): void {

@@ -1,6 +1,7 @@
 /** An incident's status as a responder reads it in a terminal. */
 import { formatDuration } from '../domain/duration';
 import type { ClockStatus, IncidentStatus } from '../domain/incident';
+import { printableDeep } from '../lib/printable';
 
 function clockLine(c: ClockStatus, now: number): string {
   const legal = c.legal ? ' (legal)' : '';
@@ -18,7 +19,9 @@ function clockLine(c: ClockStatus, now: number): string {
   }
 }
 
-export function formatStatus(s: IncidentStatus, now = Date.now()): string {
+/** Every field one line: a title or reason cannot draw a fake line of its own. */
+export function formatStatus(untrusted: IncidentStatus, now = Date.now()): string {
+  const s = printableDeep(untrusted);
   const f = s.facts;
   const age = formatDuration((s.resolution ? Date.parse(s.resolution.at) : now) - Date.parse(s.detectedAt));
   const custom = Object.entries(f.custom ?? {}).map(

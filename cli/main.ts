@@ -13,7 +13,7 @@ import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
-import { CliError } from './output';
+import { CliError, printError } from './output';
 import type { CliServices } from './services';
 
 export function buildProgram(services: CliServices): Command {
@@ -55,10 +55,10 @@ export async function run(argv: string[], services: CliServices): Promise<number
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof CliError || err instanceof ConfigError) {
-      process.stderr.write(`lockout: ${err.message}\n`);
+      printError(err.message);
       return err instanceof CliError ? err.exitCode : 2;
     }
-    process.stderr.write(`lockout: ${(err as Error).message}\n`);
+    printError((err as Error).message);
     return 1;
   }
 }

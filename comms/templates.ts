@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { renderTemplate as renderText } from '../lib/handlebars';
+import { oneLine, printableText } from '../lib/printable';
 import { isScalar } from 'yaml';
 import { z } from 'zod';
 import { FileProblems, parseYamlText, schemaProblems, type FileProblem } from '../lib/yaml-file';
@@ -137,10 +138,11 @@ export function renderTemplate(template: Template, context: MessageContext): Ren
   const { source } = template;
   try {
     return {
-      subject: render(source.subject, false).replace(/\s+/g, ' '),
-      text: render(source.text, false),
-      html: source.html === undefined ? undefined : render(source.html, true),
-      sms: source.sms === undefined ? undefined : render(source.sms, false).replace(/\s+/g, ' '),
+      // Alert text is untrusted: no control or bidi characters in a header, an SMS or plain text.
+      subject: oneLine(render(source.subject, false)).replace(/\s+/g, ' '),
+      text: printableText(render(source.text, false)),
+      html: source.html === undefined ? undefined : printableText(render(source.html, true)),
+      sms: source.sms === undefined ? undefined : oneLine(render(source.sms, false)).replace(/\s+/g, ' '),
     };
   } catch (err) {
     throw new TemplateError(`template ${template.id}: ${(err as Error).message.split('\n')[0]}`, {

@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
 } from 'fastify';
+import { parseJsonText } from '../lib/json-text';
 import type { Logger } from '../lib/logger';
 import { journeysRoutes } from './routes/journeys';
 import { NO_RULES, type ClassificationRules } from '../intake/classify';
@@ -76,6 +77,15 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   // Alerts are JSON; anything else is 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
+  // Every JSON body has a nesting limit (alert routes parse their raw bodies the same way).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonText(text as string));
+    } catch (err) {
+      done(Object.assign(new Error(`invalid JSON: ${(err as Error).message}`), { statusCode: 400 }));
+    }
+  });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

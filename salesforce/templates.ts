@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { renderTemplate, templateEngine } from '../lib/handlebars';
+import { oneLine, printableText } from '../lib/printable';
 import { z } from 'zod';
 import { FileProblems, loadYamlFile, type FileProblem } from '../lib/yaml-file';
 
@@ -68,9 +69,10 @@ export function renderKeyAccountTemplate(
   const render = (text: string, escape: boolean) => renderTemplate(text, context, escape);
   try {
     return {
-      subject: render(template.source.subject, false).replace(/\s+/g, ' '),
-      text: render(template.source.text, false),
-      html: template.source.html === undefined ? undefined : render(template.source.html, true),
+      subject: oneLine(render(template.source.subject, false)).replace(/\s+/g, ' '),
+      text: printableText(render(template.source.text, false)),
+      html:
+        template.source.html === undefined ? undefined : printableText(render(template.source.html, true)),
     };
   } catch (err) {
     throw new Error(`template ${template.id}: ${(err as Error).message.split('\n')[0]}`, { cause: err });

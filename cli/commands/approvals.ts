@@ -3,7 +3,7 @@ import { ANSWER_WITHIN_MS } from '../../client/actions';
 import { incidentsQuery } from '../../client/ids';
 import * as sa from '../../domain/search-attributes';
 import { queryStatus } from '../../client/status';
-import { emit, table } from '../output';
+import { emit, printError, table } from '../output';
 import { withClient } from '../temporal';
 
 export function approvalsCommand(): Command {
@@ -65,7 +65,6 @@ export function approvalsCommand(): Command {
             '\n\nDecide with: lockout approve <incident> <step> --by <you>  |  lockout reject <incident> <step> --by <you> --reason …'
           : 'No approvals waiting.',
       );
-      for (const line of unreadable)
-        process.stderr.write(`lockout: could not read ${line}: its approvals are not listed\n`);
+      for (const line of unreadable) printError(`could not read ${line}: its approvals are not listed`);
     });
 }

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { sendAction, type ActionInput, type ActionName } from '../../client/actions';
+import { oneLine } from '../../lib/printable';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
 
@@ -25,6 +26,8 @@ async function send<N extends ActionName>(
     throw new CliError(`incident ${id} is closed (${description.status.name.toLowerCase()})`);
   const result = await sendAction(client, id, action, input, { answerWithinMs: ANSWER_WITHIN_MS });
   if (result.outcome === 'refused') throw new CliError(`refused: ${result.message}`);
+  // EX_TEMPFAIL: a script may send the same command again.
+  if (result.outcome === 'busy') throw new CliError(result.message, 75);
   return {
     incidentId: id,
     accepted: true,
@@ -57,7 +60,7 @@ function responderCommand<N extends ActionName>(spec: {
     const outcome = await withClient((client) =>
       send(client, incidentId(positional[0]!), spec.action, spec.payload(positional.slice(1), opts)),
     );
-    emit(opts.json, outcome, () => `${outcome.incidentId}: ${outcome.message}`);
+    emit(opts.json, outcome, () => oneLine(`${outcome.incidentId}: ${outcome.message}`));
   });
 }
 

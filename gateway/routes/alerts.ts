@@ -9,7 +9,7 @@
  * anything.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import sjson from 'secure-json-parse';
+import { JsonRefused, parseJsonText } from '../../lib/json-text';
 import { isTemporalUnavailable } from '../../client/status';
 import { authenticate, type SourceAuth } from '../auth';
 import { ReplayGuard } from '../replay-guard';
@@ -116,12 +116,9 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   ) {
     let body: unknown;
     try {
-      if (raw.length === 0) throw new Error('the body is empty; send a JSON object');
-      body = sjson.parse(raw.toString('utf8'), undefined, {
-        protoAction: 'error',
-        constructorAction: 'error',
-      });
+      body = parseJsonText(raw.toString('utf8'));
     } catch (err) {
+      if (!(err instanceof JsonRefused)) throw err;
       return refuse(400, 'invalid_json', {
         error: 'invalid JSON',
         problems: [`(body): ${(err as Error).message}`],

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import twilio from 'twilio';
 import { sendAction } from '../../client/actions';
+import { oneLine } from '../../lib/printable';
 import { isTemporalUnavailable } from '../../client/status';
 import { openIncidents } from '../../client/open-incidents';
 import type { Directory } from '../../comms/directory';
@@ -32,7 +33,7 @@ export interface SmsRepliesOptions {
 
 function answer(reply: FastifyReply, text: string) {
   const response = new twilio.twiml.MessagingResponse();
-  response.message(text);
+  response.message(oneLine(text));
   return reply.type('text/xml').send(response.toString());
 }
 

@@ -79,9 +79,15 @@ export function recordKeyOf(write: CrmWrite): RecordKey {
   return { object: write.object, externalIdField: write.externalIdField, externalId: write.externalId };
 }
 
-/** One buffer per record (and data region); the id is what makes writes to the same record queue in order. */
+/**
+ * One buffer per record (and data region); the id is what makes writes to the same record queue
+ * in order. Salesforce API names are case-insensitive, so `Contact`/`contact` and
+ * `Shop_Id__c`/`shop_id__c` name one record; the external id value is kept as sent.
+ */
 export function syncWorkflowId(key: RecordKey, region?: DataRegion): string {
-  return `crm-sync${region ? `-${region}` : ''}:${key.object}:${key.externalIdField}:${key.externalId}`;
+  const object = key.object.toLowerCase();
+  const field = key.externalIdField.toLowerCase();
+  return `crm-sync${region ? `-${region}` : ''}:${object}:${field}:${key.externalId}`;
 }
 
 /** The sync buffer's task queue for a write: its data region's, or the shared one. */

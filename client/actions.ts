@@ -6,7 +6,10 @@
  * action id, so however the request arrives, and however often, the incident applies it once.
  */
 import { randomUUID } from 'node:crypto';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import {
+  isGrpcServiceError,
+  ServiceError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
@@ -30,7 +33,21 @@ export type ActionOutcome =
   /** The incident refused it and recorded the refusal in its timeline. */
   | { outcome: 'refused'; message: string }
   /** No worker answered: sent as a signal, applied (or refused, in the timeline) when one runs. */
-  | { outcome: 'queued'; message: string };
+  | { outcome: 'queued'; message: string }
+  /**
+   * Temporal refused to take the request: too many updates are in flight on this incident at
+   * once (its limit is 10). Nothing was applied; the same request may be sent again.
+   */
+  | { outcome: 'busy'; message: string; retryAfterSeconds: number };
+
+/** How long a front end tells a person to wait before sending a busy request again. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** gRPC RESOURCE_EXHAUSTED, bare or as the cause of the client's ServiceError. */
+function isResourceExhausted(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && cause.code === grpcStatus.RESOURCE_EXHAUSTED;
+}
 
 export interface SendOptions {
   /** Default ANSWER_WITHIN_MS. */
@@ -74,6 +91,12 @@ export async function sendAction<N extends ActionName>(
       const reason = (err.cause as Error | undefined)?.message ?? err.message;
       return { outcome: 'refused', message: reason.replace(/^refused: /, '') };
     }
+    if (isResourceExhausted(err))
+      return {
+        outcome: 'busy',
+        message: `the incident is taking too many requests at once: yours was NOT applied; send it again in ${BUSY_RETRY_AFTER_SECONDS} seconds`,
+        retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+      };
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       await handle.signal(signal, payload);
       return {

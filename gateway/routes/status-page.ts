@@ -17,6 +17,7 @@ import { buildOverview } from '../../status-page/overview';
 import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
 import { actionHash } from '../../links/token';
+import { replyWithOutcome } from '../action-status';
 import { pageBasics } from '../page-basics';
 import { identify, signIn, signOut, type ResponderAuthOptions } from '../responder-auth';
 
@@ -191,9 +192,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           : await sendAction(options.client, incidentId, 'reject', input);
       request.log.info({ incidentId, step, decision, outcome: result.outcome }, 'status page decision');
       incidents.refresh();
-      return reply
-        .status(result.outcome === 'accepted' ? 200 : result.outcome === 'queued' ? 202 : 409)
-        .send(result);
+      return replyWithOutcome(reply, result).send(result);
     },
   );
 };

@@ -14,6 +14,11 @@ export function incidentIdFor(fingerprint: string): string {
   return `${PREFIX}${fingerprint}`;
 }
 
+/** Whether an id is named like an incident (a sync buffer or a schedule's workflow is not). */
+export function isIncidentId(id: string): boolean {
+  return id.startsWith(PREFIX);
+}
+
 /** What a person types: `lockout-abc` or just `abc`. */
 export function incidentIdFromArg(arg: string): string {
   return arg.startsWith(PREFIX) ? arg : incidentIdFor(arg);

@@ -115,6 +115,8 @@ export const LinkRefusalInput = z.object({
   step: text(200).optional(),
   person: text(200).optional(),
   reason: text(500),
+  /** How many refusals this one stands for (the gateway sums repeats per minute). */
+  count: z.number().int().min(1).max(1_000_000_000).optional(),
 });
 export type LinkRefusalInput = z.output<typeof LinkRefusalInput>;
 

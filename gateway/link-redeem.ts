@@ -3,21 +3,25 @@
  * mail scanners prefetch links) and when they confirm it (POST: the action, as the link's person,
  * through the incident's own update). A link the gateway refuses (forged, expired, for an action
  * that changed, for someone who may not decide) is refused with a reason and recorded in the
- * incident's timeline through the `linkRefused` signal. Refusals the incident makes itself
- * (already used, already decided) it records itself.
+ * incident's timeline through the `linkRefused` signal (summed per minute: refusal-log.ts).
+ * Refusals the incident makes itself (already used, already decided) it records itself.
  */
 import type { Client } from '@temporalio/client';
 import type { ApprovalStatus, IncidentStatus } from '../domain/incident';
 import type { DecisionInput, ReceiptInput } from '../domain/responder-input';
-import { recordRefusedLink, sendAction, type ActionOutcome } from '../client/actions';
+import { sendAction, type ActionOutcome } from '../client/actions';
 import { readIncident } from '../client/status';
-import { actionHash, verifyLink, type LinkClaims, type LinkKind } from '../links/token';
+import { actionHttpStatus } from './action-status';
+import type { RefusalLog } from './refusal-log';
+import { actionHash, instanceTag, verifyLink, type LinkClaims, type LinkKind } from '../links/token';
 
 export interface LinkDesk {
   client: Client;
   /** LOCKOUT_LINK_SECRET, then any previous secret still accepted. */
   secrets: readonly string[];
   now?: () => number;
+  /** Where refusals go (the link routes give each gateway one); without it they are not recorded. */
+  refusals?: RefusalLog;
 }
 
 /** Which kinds of link each URL path takes. */
@@ -61,18 +65,13 @@ type Checked =
 const isDecision = (k: LinkKind) => k === 'approve' || k === 'reject';
 
 async function recordRefusal(desk: LinkDesk, claims: LinkClaims, reason: string, trusted: boolean) {
-  try {
-    await recordRefusedLink(desk.client, claims.i, {
-      kind: claims.k,
-      step: claims.s,
-      // A forged link's claims are not evidence of who used it.
-      ...(trusted ? { person: claims.p } : {}),
-      reason,
-    });
-    return true;
-  } catch {
-    return false; // no such running incident: nothing to record it in
-  }
+  if (!desk.refusals) return false;
+  return desk.refusals.record(claims.i, {
+    kind: claims.k,
+    // A forged link's claims are not evidence of anything: only that one was tried.
+    ...(trusted ? { step: claims.s, person: claims.p } : {}),
+    reason,
+  });
 }
 
 async function refuse(
@@ -95,9 +94,7 @@ async function check(desk: LinkDesk, token: string, path: LinkPath): Promise<Che
   if (!verdict.ok && verdict.problem === 'malformed')
     return { ok: false, page: { page: 'refused', httpStatus: 400, reason: verdict.reason, recorded: false } };
   if (!verdict.ok && verdict.problem === 'forged')
-    return refuse(desk, 403, verdict.claims, `invalid signature (it claims to be for ${verdict.claims.p})`, {
-      trusted: false,
-    });
+    return refuse(desk, 403, verdict.claims, 'invalid signature', { trusted: false });
   if (!verdict.ok) return refuse(desk, 410, verdict.claims, verdict.reason);
   const { claims } = verdict;
   if (!(PATH_KINDS[path] as readonly LinkKind[]).includes(claims.k))
@@ -118,6 +115,16 @@ async function check(desk: LinkDesk, token: string, path: LinkPath): Promise<Che
       page: { page: 'refused', httpStatus: read.httpStatus, reason: read.reason, claims, recorded: false },
     };
   const { status } = read;
+  if (claims.r !== instanceTag(status.detectedAt))
+    return refuse(
+      desk,
+      410,
+      claims,
+      claims.r === undefined
+        ? 'this link is from before links named their incident; use a link from a newer message, the status page or the CLI'
+        : `this link was issued for an earlier incident with the same id; this one was detected at ${status.detectedAt}`,
+      { status },
+    );
   if (!isDecision(claims.k)) return { ok: true, claims, status };
 
   const approval = status.approvals.filter((a) => a.step === claims.s).at(-1);
@@ -202,6 +209,6 @@ export async function useLink(
     };
     result = await sendAction(desk.client, claims.i, 'confirmReceipt', receipt);
   }
-  const httpStatus = result.outcome === 'accepted' ? 200 : result.outcome === 'queued' ? 202 : 409;
+  const httpStatus = actionHttpStatus(result);
   return { page: 'outcome', httpStatus, claims, status, result };
 }

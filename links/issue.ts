@@ -5,7 +5,7 @@
  * and only when a link secret is configured; otherwise `note` tells the reader why not.
  */
 import type { IncidentStatus } from '../domain/incident';
-import { actionHash, signLink, type LinkKind } from './token';
+import { actionHash, instanceTag, signLink, type LinkKind } from './token';
 
 export interface LinkSettings {
   /** The first signs new links; all are accepted (rotation). */
@@ -75,6 +75,7 @@ export function linksForMessage(settings: LinkSettings | undefined, request: Lin
       s: step,
       p: request.recipientId,
       e: Math.floor(expiresMs / 1000),
+      r: instanceTag(status.detectedAt),
       ...(a ? { a } : {}),
     });
 

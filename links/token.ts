@@ -31,6 +31,12 @@ export const LinkClaims = z
     e: z.number().int().positive(),
     /** Unique per link: what the incident records as used. */
     n: z.string().min(8).max(64),
+    /**
+     * The incident's instance (instanceTag of when it was detected): a fingerprint that fires
+     * again after its incident closed reuses the id, and a link of the old one must not act on
+     * the new one. Absent only in links issued before links were bound; those are refused.
+     */
+    r: z.string().min(1).max(20).optional(),
   })
   .strict();
 export type LinkClaims = z.infer<typeof LinkClaims>;
@@ -49,9 +55,23 @@ function mac(secret: string, data: string): Buffer {
   return createHmac('sha256', secret).update(data).digest();
 }
 
+/** Which instance of an incident id a link belongs to: its detection time, in base 36. */
+export function instanceTag(detectedAt: string): string {
+  return Date.parse(detectedAt).toString(36);
+}
+
 /** Stable across retries of the same message, unguessable without the secret. */
 export function linkNonce(secret: string, claims: Omit<LinkClaims, 'n'>): string {
-  const material = ['nonce', claims.k, claims.i, claims.s, claims.p, claims.a ?? '', claims.e].join('\0');
+  const material = [
+    'nonce',
+    claims.k,
+    claims.i,
+    claims.s,
+    claims.p,
+    claims.a ?? '',
+    claims.e,
+    claims.r ?? '',
+  ].join('\0');
   return mac(secret, material).subarray(0, 16).toString('base64url');
 }
 

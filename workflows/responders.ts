@@ -133,8 +133,8 @@ function recordLinkRefusal(incident: IncidentState, payload: unknown): void {
     refuse(incident, 'linkRefused', checked.reason);
     return;
   }
-  const { kind, step, person, reason } = checked.value;
-  const summary = `signed ${kind} link${step ? ` for ${step}` : ''}${person ? ` issued to ${person}` : ''} refused: ${reason}`;
+  const { kind, step, person, reason, count } = checked.value;
+  const summary = `signed ${kind} link${step ? ` for ${step}` : ''}${person ? ` issued to ${person}` : ''} refused${count ? ` ${count} more times, the latest` : ''}: ${reason}`;
   const earlier = incident.timeline.filter((e) => e.kind === 'refused' && e.summary.startsWith('signed '));
   if (earlier.length >= MAX_LINK_REFUSALS || earlier.some((e) => e.summary === summary)) return;
   incident.record('refused', summary, { actor: person, step });

@@ -8,7 +8,9 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { renderPage } from '../../status-page/pages';
 import { openLink, useLink, PATH_KINDS, type LinkDesk, type LinkPage, type LinkPath } from '../link-redeem';
 import type { LinkKind } from '../../links/token';
+import type { ActionOutcome } from '../../client/actions';
 import { pageBasics } from '../page-basics';
+import { RefusalLog } from '../refusal-log';
 
 export interface LinkRoutesOptions {
   /** Undefined when LOCKOUT_LINK_SECRET is not set. */
@@ -41,6 +43,13 @@ const WORDING: Record<LinkKind, { heading: string; verb: string; button: string;
     button: 'Confirm receipt',
     explain: 'This records that the message reached you.',
   },
+};
+
+const OUTCOME_HEADINGS: Record<ActionOutcome['outcome'], string> = {
+  accepted: 'Done',
+  queued: 'Recorded',
+  refused: 'Refused',
+  busy: 'Not applied: try again',
 };
 
 function incidentView(page: LinkPage, webUiLink: (id: string) => string) {
@@ -108,17 +117,14 @@ function send(reply: FastifyReply, page: LinkPage, webUiLink: (id: string) => st
           }
         : {
             httpStatus: page.httpStatus,
-            heading:
-              page.result.outcome === 'accepted'
-                ? 'Done'
-                : page.result.outcome === 'queued'
-                  ? 'Recorded'
-                  : 'Refused',
-            tone: page.result.outcome === 'refused' ? 'bad' : 'good',
+            heading: OUTCOME_HEADINGS[page.result.outcome],
+            tone: page.result.outcome === 'refused' || page.result.outcome === 'busy' ? 'bad' : 'good',
             reason: page.result.message,
             recordedNote:
               page.result.outcome === 'refused' ? "The refusal is recorded in the incident's timeline." : '',
           };
+  if (page.page === 'outcome' && page.result.outcome === 'busy')
+    void reply.header('retry-after', String(page.result.retryAfterSeconds));
   return reply
     .status(view.httpStatus)
     .send(renderPage('link-result', { title: view.heading, person }, { ...view, incident }));
@@ -126,7 +132,12 @@ function send(reply: FastifyReply, page: LinkPage, webUiLink: (id: string) => st
 
 export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, options) => {
   await pageBasics(app);
-  const { desk, webUiLink } = options;
+  const { webUiLink } = options;
+  const desk = options.desk && {
+    ...options.desk,
+    refusals: options.desk.refusals ?? new RefusalLog(options.desk.client),
+  };
+  app.addHook('onClose', async () => desk?.refusals.close());
   const disabled = (reply: FastifyReply) =>
     reply
       .status(404)

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { StepResult } from '../domain/incident';
+import { timeoutOrCancel } from './heartbeat';
 import { parseArgs, type CatalogEntry, type RunbookActivityInput } from './runbook-activity';
 
 const Args = z
@@ -29,7 +30,7 @@ export function httpCheckActivities() {
       const started = Date.now();
       try {
         const response = await fetch(args.url, {
-          signal: AbortSignal.timeout(args.timeoutSeconds * 1000),
+          signal: timeoutOrCancel(args.timeoutSeconds * 1000),
           redirect: 'manual',
         });
         await response.body?.cancel();

@@ -12,6 +12,7 @@ import { maskEmail, readKeyAccounts, type KeyAccount } from '../salesforce/key-a
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import type { ActivityDeps } from './deps';
 import { emailMessageId } from './email';
+import { keepProgress } from './heartbeat';
 import { incidentContext, templateNamed } from './key-accounts';
 import { renderKeyAccountTemplate } from '../salesforce/templates';
 import { SalesforceArgs } from './salesforce-catalog';
@@ -74,7 +75,7 @@ function heartbeatProgress(): { done: Set<string>; record(id: string): void } {
     done,
     record(id) {
       done.add(id);
-      context?.heartbeat([...done]);
+      keepProgress([...done]);
     },
   };
 }
@@ -98,7 +99,12 @@ export function procurementActivities(deps: ActivityDeps) {
       const deliveries: PackDelivery[] = [];
       for (const account of accounts) {
         for (const contact of account.contacts) {
-          const messageId = emailMessageId(input.incidentId, input.step, `${account.id}:${contact.id}`);
+          const messageId = emailMessageId(
+            input.incidentId,
+            input.step,
+            `${account.id}:${contact.id}`,
+            input.instance,
+          );
           const delivery = {
             accountId: account.id,
             accountName: account.name,

@@ -5,11 +5,19 @@ import type { StepResult } from '../domain/incident';
 import { HookRefused, HookUnavailable, runHook } from '../hooks/run-hook';
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import { RunRemediationHookArgs } from './continuity-catalog';
+import { cancellationSignal } from './heartbeat';
 import type { ActivityDeps } from './deps';
 
 /** Same incident, step and hook → same key: a retried or replayed step is recognisable downstream. */
-export function hookIdempotencyKey(incidentId: string, step: string, hook: string): string {
-  return createHash('sha256').update(`${incidentId}\n${step}\n${hook}\nhook`).digest('hex').slice(0, 32);
+/** Same incident instance, step and hook → same key; a recurring fingerprint's new incident gets new keys. */
+export function hookIdempotencyKey(
+  incidentId: string,
+  step: string,
+  hook: string,
+  instance?: string,
+): string {
+  const material = `${incidentId}\n${instance === undefined ? '' : `${instance}\n`}${step}\n${hook}\nhook`;
+  return createHash('sha256').update(material).digest('hex').slice(0, 32);
 }
 
 export function remediationHookActivities(deps: ActivityDeps) {
@@ -25,7 +33,7 @@ export function remediationHookActivities(deps: ActivityDeps) {
           'UnknownHook',
         );
       }
-      const idempotencyKey = hookIdempotencyKey(input.incidentId, input.step, args.hook);
+      const idempotencyKey = hookIdempotencyKey(input.incidentId, input.step, args.hook, input.instance);
       try {
         const run = await runHook(args.hook, hook, args.params, {
           incidentId: input.incidentId,
@@ -33,6 +41,7 @@ export function remediationHookActivities(deps: ActivityDeps) {
           idempotencyKey,
           allowedCommands: continuity.allowedCommands,
           secrets: continuity.secrets,
+          signal: cancellationSignal(),
         });
         log.info('remediation hook ran', { hook: args.hook, ok: run.ok, status: run.status });
         const outcome =

@@ -9,6 +9,11 @@ export interface RunbookActivityInput<A = Record<string, unknown>> {
   step: string;
   args: A;
   facts: IncidentFacts;
+  /**
+   * Which instance of the incident id (when it was detected): part of keys that must differ when
+   * a fingerprint fires again after its incident closed. Absent in steps scheduled before it was.
+   */
+  instance?: string;
 }
 
 export type RunbookActivity = (input: RunbookActivityInput) => Promise<StepResult>;

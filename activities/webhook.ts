@@ -8,6 +8,7 @@ import { webhookOf } from '../comms/directory';
 import { webhookPayload } from '../comms/webhook-payload';
 import type { ActivityDeps } from './deps';
 import { permanent, rateLimited, transient } from './failures';
+import { timeoutOrCancel } from './heartbeat';
 import { accepted, outboxed, prepareMessage, type DeliveryReceipt, type SendInput } from './message';
 
 export function webhookActivities(deps: ActivityDeps) {
@@ -28,7 +29,7 @@ export function webhookActivities(deps: ActivityDeps) {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': prepared.key },
           body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(20_000),
+          signal: timeoutOrCancel(20_000),
         });
       } catch (err) {
         // The URL is a credential: name the host only.

@@ -28,6 +28,12 @@ export interface HookContext {
   allowedCommands: readonly string[];
   /** Where `secretEnv` values are read from. */
   secrets: NodeJS.ProcessEnv;
+  /** Aborts the hook (the activity was cancelled): the request stops, the command is killed. */
+  signal?: AbortSignal;
+}
+
+function withCancel(timeout: AbortSignal, cancel: AbortSignal | undefined): AbortSignal {
+  return cancel ? AbortSignal.any([timeout, cancel]) : timeout;
 }
 
 export interface HookRun {
@@ -119,7 +125,7 @@ async function runHttp(
       headers,
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(durationMs(hook.timeout)),
+      signal: withCancel(AbortSignal.timeout(durationMs(hook.timeout)), ctx.signal),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
@@ -168,7 +174,12 @@ function runCommand(
   const argv = args.map((a) => render(a, values));
   const timeoutMs = durationMs(hook.timeout);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(program, argv, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, argv, {
+      env,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(ctx.signal ? { signal: ctx.signal, killSignal: 'SIGKILL' as const } : {}),
+    });
     const output = new CapturedOutput();
     child.stdout.setEncoding('utf8').on('data', (d: string) => output.add(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => output.add(d));
@@ -180,6 +191,7 @@ function runCommand(
     }, timeoutMs);
     child.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      if (err.name === 'AbortError') return reject(new Error(`hook "${name}": cancelled, the command was killed`));
       reject(new HookRefused(`hook "${name}": cannot run ${program}: ${err.code ?? err.message}`));
     });
     child.once('close', (code, signal) => {

@@ -4,6 +4,7 @@
  * capped for the whole queue (Temporal's task-queue rate limit) to stay within the org's API
  * limits however many workers run.
  */
+import { heartbeatWhileRunning } from '../activities/heartbeat';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { crmSyncActivities } from '../activities/crm-sync';
@@ -28,6 +29,7 @@ export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    interceptors: { activity: [heartbeatWhileRunning] },
     activities: crmSyncActivities(options.deps),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

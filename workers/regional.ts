@@ -5,6 +5,7 @@
  * else: an EU lockout never occupies the workers that keep US flows moving.
  */
 import { hostname } from 'node:os';
+import { heartbeatWhileRunning } from '../activities/heartbeat';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities, type ActivityDeps } from '../activities';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
@@ -37,6 +38,7 @@ export async function createRegionalWorker(options: RegionalWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: regionalTaskQueue(options.baseTaskQueue, options.region),
+    interceptors: { activity: [heartbeatWhileRunning] },
     activities,
     identity: options.identity ?? `lockout-${options.region}@${hostname()}/${process.pid}`,
   });

@@ -1,4 +1,5 @@
 /** The incident worker: runs the incident workflow and every activity on one task queue. */
+import { heartbeatWhileRunning } from '../activities/heartbeat';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOW_BUNDLER_OPTIONS } from '../temporal/bundle';
@@ -20,6 +21,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    interceptors: { activity: [heartbeatWhileRunning] },
     activities: createActivities(options.deps),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

@@ -15,6 +15,7 @@ const { planExpiryWatch } = proxyActivities<Activities>({
 });
 const { checkExpirySource } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
   retry: { maximumAttempts: 3 },
 });
 const { raiseExpiryAlert } = proxyActivities<Activities>({

@@ -28,6 +28,7 @@ const { resolveAudience } = proxyActivities<Activities>({
 /** Transient failures are retried for up to ten minutes (or as Retry-After says), then the next channel is tried. */
 const senders = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: '20s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });

@@ -18,6 +18,8 @@ export async function runActivity(incident: IncidentState, step: ActivityStep): 
     : undefined;
   const activities = proxyActivities<Record<string, RunbookActivity>>({
     startToCloseTimeout: '5m',
+    // Workers heartbeat every activity (activities/heartbeat.ts): a dead one is noticed in 30 s.
+    heartbeatTimeout: '30s',
     scheduleToCloseTimeout: durationMs(step.timeout),
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m' },
     ...(taskQueue ? { taskQueue } : {}),
@@ -25,7 +27,7 @@ export async function runActivity(incident: IncidentState, step: ActivityStep): 
   const args = interpolate(step.args, incident.facts, incident.id) as Record<string, unknown>;
   return activities[step.activity]!.executeWithOptions(
     { summary: `${step.id}: ${step.title ?? step.activity}${taskQueue ? ` (on ${taskQueue})` : ''}` },
-    [{ incidentId: incident.id, step: step.id, args, facts: incident.facts }],
+    [{ incidentId: incident.id, step: step.id, args, facts: incident.facts, instance: incident.detectedAt }],
   );
 }
 

@@ -191,7 +191,8 @@ function runCommand(
     }, timeoutMs);
     child.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (err.name === 'AbortError') return reject(new Error(`hook "${name}": cancelled, the command was killed`));
+      if (err.name === 'AbortError')
+        return reject(new Error(`hook "${name}": cancelled, the command was killed`));
       reject(new HookRefused(`hook "${name}": cannot run ${program}: ${err.code ?? err.message}`));
     });
     child.once('close', (code, signal) => {

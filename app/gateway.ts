@@ -11,6 +11,7 @@ import { crmSyncHealth, salesforceHealth } from '../status-page/salesforce-healt
 import { SalesforceSession } from '../salesforce/session';
 import type { StartOutcomes } from '../client/start-outcomes';
 import type { GatewayOptions } from '../gateway/server';
+import type { Database } from '../store/database';
 import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
 
 export function intakeFromConfig(
@@ -34,7 +35,7 @@ export function intakeFromConfig(
 }
 
 /**
- * Everything `buildGateway` needs, from configuration. Throws (file, line, reason) when the
+ * Everything `buildGateway` needs, from configuration, and the shared store (app/store.ts). Throws (file, line, reason) when the
  * sources or classification file is wrong at start; a later bad edit of the classification
  * keeps the last good rules and logs the problem.
  */
@@ -42,6 +43,7 @@ export function gatewayOptionsFromConfig(
   config: Config,
   client: Client,
   logger: Logger,
+  store: Database,
   starts?: StartOutcomes,
 ): GatewayOptions & { sourceSummary: string[] } {
   const sources = loadSources(config.gateway.sourcesFile);
@@ -70,7 +72,7 @@ export function gatewayOptionsFromConfig(
       publicUrl: config.gateway.publicUrl,
       directory: liveDirectory(config, logger),
     },
-    statusPage: statusPageFromConfig(config, client, logger, {
+    statusPage: statusPageFromConfig(config, client, logger, store, {
       salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
       more: [crmSyncHealth(client)],
     }),

@@ -17,6 +17,7 @@ import { live, mtimeStamp } from '../lib/live';
 import type { Logger } from '../lib/logger';
 import type { LinkDesk } from '../gateway/link-redeem';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
+import type { Database } from '../store/database';
 
 export interface StatusPageExtras {
   /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
@@ -45,6 +46,7 @@ export function statusPageFromConfig(
   config: Config,
   client: Client,
   logger: Logger,
+  store: Database,
   extras: StatusPageExtras = {},
 ): StatusPageOptions {
   const { auth } = config.statusPage;
@@ -81,11 +83,13 @@ export function statusPageFromConfig(
                 () => loadResponders(auth.respondersFile),
                 report('responders file'),
               ),
+              store,
             }
           : auth,
       sessionTtlMs: config.statusPage.sessionTtlMs,
       secureCookies: config.gateway.publicUrl.startsWith('https:'),
       knownPerson: (id) => Object.hasOwn(directory().people, id),
     },
+    loginLimits: config.statusPage.loginLimits,
   };
 }

@@ -20,3 +20,17 @@ export const duration = z.string().transform((text, ctx) => {
   }
   return parsed.ms;
 });
+
+/** `10/15m`: at most 10 within any window of 15 minutes (a fixed window that opens at the first). */
+export const attemptLimit = z.string().transform((text, ctx) => {
+  const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(text);
+  const window = match ? parseDuration(match[2]!) : undefined;
+  if (!match || Number(match[1]) < 1 || !window || 'error' in window) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be attempts/duration with at least 1 attempt, e.g. 10/15m${window && 'error' in window ? ` (${window.error})` : ''}`,
+    });
+    return z.NEVER;
+  }
+  return { max: Number(match[1]), windowMs: window.ms };
+});

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { duration, optionalText } from './env-fields';
+import { attemptLimit, duration, optionalText } from './env-fields';
 import { DATA_REGIONS, type DataRegion } from '../domain/regions';
 import {
   crmSyncSettings,
@@ -132,6 +132,17 @@ const EnvSchema = z.object({
   LOCKOUT_PROXY_ALLOW_FROM: z.string().default('127.0.0.1,::1,::ffff:127.0.0.1').transform(splitList),
   LOCKOUT_SESSION_SECRET: signingSecret,
   LOCKOUT_SESSION_TTL: duration.default(12 * 3_600_000),
+  LOCKOUT_LOGIN_LIMIT_PER_ADDRESS: attemptLimit.default({ max: 10, windowMs: 15 * 60_000 }),
+  LOCKOUT_LOGIN_LIMIT_PER_TOKEN: attemptLimit.default({ max: 5, windowMs: 15 * 60_000 }),
+  LOCKOUT_DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\//,
+        'must be a PostgreSQL URL, e.g. postgresql://lockout:secret@db.example.com:5432/lockout',
+      )
+      .optional(),
+  ),
   LOCKOUT_WORKER_MAIN: z.enum(['true', 'false']).default('true'),
   LOCKOUT_WORKER_REGIONS: z
     .string()
@@ -153,6 +164,8 @@ export interface Config {
     taskQueue: string;
   };
   dataDir: string;
+  /** Shared state of the gateways (docs/storage.md): a PostgreSQL server, or embedded under dataDir. */
+  store: StoreLocation;
   /** How long before an incident's first alert a responder's time (awareness, clock met) may be. */
   responderTimeMarginMs: number;
   runbooksDir: string;
@@ -202,6 +215,16 @@ export interface StatusPageConfig {
   /** Signs session cookies; derived from the link secret when not set, else random per process. */
   sessionSecret?: string;
   sessionTtlMs: number;
+  /** Sign-in attempts allowed per client address and per presented token, across replicas. */
+  loginLimits: { perAddress: AttemptLimit; perToken: AttemptLimit };
+}
+
+/** Where the shared store lives: a PostgreSQL server, or embedded (`dir` undefined: in memory). */
+export type StoreLocation = { kind: 'postgresql'; url: string } | { kind: 'embedded'; dir?: string };
+
+export interface AttemptLimit {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.LOCKOUT_TASK_QUEUE,
     },
     dataDir: e.LOCKOUT_DATA_DIR,
+    store: e.LOCKOUT_DATABASE_URL
+      ? { kind: 'postgresql', url: e.LOCKOUT_DATABASE_URL }
+      : { kind: 'embedded', dir: join(e.LOCKOUT_DATA_DIR, 'store') },
     responderTimeMarginMs: e.LOCKOUT_RESPONDER_TIME_MARGIN,
     runbooksDir: e.LOCKOUT_RUNBOOKS_DIR,
     templatesDir: e.LOCKOUT_TEMPLATES_DIR,
@@ -297,6 +323,10 @@ function statusPageConfig(e: Env): StatusPageConfig {
           .update('lockout status page sessions')
           .digest('base64url')),
     sessionTtlMs: e.LOCKOUT_SESSION_TTL,
+    loginLimits: {
+      perAddress: e.LOCKOUT_LOGIN_LIMIT_PER_ADDRESS,
+      perToken: e.LOCKOUT_LOGIN_LIMIT_PER_TOKEN,
+    },
   };
 }
 

@@ -5,13 +5,20 @@ import { connectClient } from '../client/connection';
 import { StartOutcomes } from '../client/start-outcomes';
 import { gatewayOptionsFromConfig } from '../app/gateway';
 import { buildGateway } from '../gateway/server';
+import { storeFromConfig } from '../app/store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gateway');
+  const store = await storeFromConfig(config, logger);
+  if (config.store.kind === 'embedded')
+    logger.warn(
+      {},
+      'the shared store is embedded in this process: set LOCKOUT_DATABASE_URL before running more than one gateway replica',
+    );
   const starts = new StartOutcomes();
   const client = await connectClient(config, { interceptors: [starts.interceptor] });
-  const options = gatewayOptionsFromConfig(config, client, logger, starts);
+  const options = gatewayOptionsFromConfig(config, client, logger, store, starts);
   for (const line of options.sourceSummary) {
     const healthy = /: (bearer token|HMAC signature)$/.test(line);
     logger[healthy ? 'info' : 'warn']({}, `alert source ${line}`);
@@ -20,7 +27,10 @@ async function main(): Promise<void> {
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void app.close().then(() => client.connection.close());
+      void app
+        .close()
+        .then(() => client.connection.close())
+        .then(() => store.close());
     });
   }
 }

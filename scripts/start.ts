@@ -22,6 +22,7 @@ import { ensureExpiryWatchSchedule } from '../client/expiry-watch-schedule';
 import { loadWatchConfig } from '../expiry/watch-config';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
+import { storeFromConfig } from '../app/store';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
     const client = await connectClient(config, { interceptors: [starts.interceptor] });
     stops.push(() => client.connection.close());
     const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
-    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, starts);
+    const store = await storeFromConfig(config, gatewayLogger);
+    stops.push(() => store.close());
+    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts);
     const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());

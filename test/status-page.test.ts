@@ -21,6 +21,8 @@ import { buildGateway, type GatewayOptions } from '../gateway/server';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
 import type { ResponderAuthMode } from '../gateway/responder-auth';
 import { createIncidentWorker } from '../workers/worker';
+import type { Database } from '../store/database';
+import { openStore } from '../store/open';
 import { launchChromium } from './helpers/chromium';
 import { testDeps } from './helpers/deps';
 import { incidentStatus } from './helpers/incidents';
@@ -95,15 +97,8 @@ onResolve: { notify: [operations] }
     return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   }
 
-  const tokens: ResponderAuthMode = {
-    mode: 'tokens',
-    responders: () =>
-      new Map([
-        [hashToken(BEN_TOKEN), 'ben'],
-        [hashToken(ANA_TOKEN), 'ana'],
-        [hashToken('lrt_ghost-token'), 'ghost'],
-      ]),
-  };
+  let store: Database;
+  let tokens: ResponderAuthMode;
 
   async function alert(base: string, title: string, fingerprint: string): Promise<string> {
     const response = await fetch(`${base}/alerts/generic`, {
@@ -117,7 +112,21 @@ onResolve: { notify: [operations] }
   }
 
   before(async () => {
-    [env, mail] = await Promise.all([startLocalTemporal(), startMailCatcher()]);
+    [env, mail, { db: store }] = await Promise.all([
+      startLocalTemporal(),
+      startMailCatcher(),
+      openStore({ kind: 'embedded' }),
+    ]);
+    tokens = {
+      mode: 'tokens',
+      responders: () =>
+        new Map([
+          [hashToken(BEN_TOKEN), 'ben'],
+          [hashToken(ANA_TOKEN), 'ana'],
+          [hashToken('lrt_ghost-token'), 'ghost'],
+        ]),
+      store,
+    };
     target = createServer((_, res) => {
       hits++;
       res.writeHead(200).end('ok');
@@ -138,6 +147,7 @@ onResolve: { notify: [operations] }
     worker?.shutdown();
     await running;
     await env?.teardown();
+    await store?.close();
     await mail?.close();
     target?.close();
   });

@@ -7,7 +7,7 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { Client } from '@temporalio/client';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HealthRow } from '../../status-page/health';
 import { sendAction } from '../../client/actions';
@@ -20,6 +20,9 @@ import { actionHash } from '../../links/token';
 import { replyWithOutcome } from '../action-status';
 import { pageBasics } from '../page-basics';
 import { identify, signIn, signOut, type ResponderAuthOptions } from '../responder-auth';
+import { DEFAULT_LOGIN_LIMITS, loginLimiter, type LoginCheck, type LoginLimits } from '../login-limits';
+import { pruneExpired } from '../../store/prune';
+import type { Database } from '../../store/database';
 
 export interface StatusPageOptions {
   client: Client;
@@ -31,6 +34,10 @@ export interface StatusPageOptions {
   health(): Promise<HealthRow[]>;
   /** How often the page polls (default 5 s). */
   refreshMs?: number;
+  /** Sign-in attempts allowed (token mode); DEFAULT_LOGIN_LIMITS when not given. */
+  loginLimits?: LoginLimits;
+  /** How often expired revocations and closed counters are deleted (default 10 min). */
+  pruneEveryMs?: number;
 }
 
 export const VIA_STATUS_PAGE = 'status page';
@@ -70,20 +77,36 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       return typeof body?._csrf === 'string' ? body._csrf : undefined;
     },
   });
-  const tokensMode = options.auth.auth.mode === 'tokens';
+  const { auth } = options.auth;
+  const tokensMode = auth.mode === 'tokens';
+  const tokenOf = (request: FastifyRequest) => {
+    const token = (request.body as { token?: unknown } | undefined)?.token;
+    // Trimmed as sign-in trims it: ` x` and `x` are one guess, counted once.
+    return typeof token === 'string' ? token.trim() : '';
+  };
+  const checkLogin =
+    auth.mode === 'tokens'
+      ? await loginLimiter(app, auth.store, options.loginLimits ?? DEFAULT_LOGIN_LIMITS, tokenOf)
+      : async (): Promise<LoginCheck> => ({ ok: true });
+  if (auth.mode === 'tokens') prunePeriodically(app, auth.store, options.pruneEveryMs ?? 10 * 60_000);
   const incidents = sharedOpenIncidents(options.client);
   const html = (reply: FastifyReply) => reply.type('text/html; charset=utf-8');
 
   /** 401 before anything else: no data, no action, not even whether an incident exists. */
   const requirePerson = (wants: 'html' | 'json') => async (request: FastifyRequest, reply: FastifyReply) => {
-    const who = identify(options.auth, request);
+    const who = await identify(options.auth, request);
     if (who.ok) {
       request.person = who.person;
       return;
     }
-    if (wants === 'json') return reply.status(401).send({ error: 'not signed in', reason: who.reason });
-    return html(reply.status(401)).send(
-      renderPage('unauthenticated', { title: 'Not signed in' }, { reason: who.reason, login: tokensMode }),
+    const error = who.status === 503 ? 'sessions cannot be checked' : 'not signed in';
+    if (wants === 'json') return reply.status(who.status).send({ error, reason: who.reason });
+    return html(reply.status(who.status)).send(
+      renderPage(
+        'unauthenticated',
+        { title: who.status === 503 ? 'Try again shortly' : 'Not signed in' },
+        { reason: who.reason, login: tokensMode && who.status === 401 },
+      ),
     );
   };
 
@@ -98,11 +121,36 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     if (!tokensMode) return reply.redirect('/status', 303);
     return html(reply).send(renderPage('login', { title: 'Sign in', csrf: reply.generateCsrf() }, {}));
   });
+  /** Counted before anything else, the CSRF check included: every attempt is one. */
+  const limitLogin = async (request: FastifyRequest, reply: FastifyReply) => {
+    const check = await checkLogin(request);
+    if (check.ok) return;
+    const page = (error: string) =>
+      html(reply).send(renderPage('login', { title: 'Sign in', csrf: reply.generateCsrf() }, { error }));
+    if (check.limit === 'unavailable') {
+      request.log.error({ err: check.error }, 'status page sign-in refused: the shared store is unreachable');
+      void reply.status(503);
+      return page(
+        'Signing in is not possible right now (the shared store is unreachable). Try again shortly.',
+      );
+    }
+    const seconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
+    const at = new Date(Date.now() + seconds * 1000).toISOString().slice(11, 19);
+    request.log.warn(
+      { limit: check.limit, retryAfterSeconds: seconds },
+      'status page sign-in refused: too many attempts',
+    );
+    void reply.status(429).header('retry-after', String(seconds));
+    return page(
+      `Too many sign-in attempts ${check.limit === 'address' ? 'from your address' : 'with this token'}. Try again at ${at} UTC (in ${humanSeconds(seconds)}).`,
+    );
+  };
+
   app.post<{ Body: { token?: unknown } | undefined }>(
     '/login',
-    { preHandler: app.csrfProtection },
+    { preHandler: [limitLogin, app.csrfProtection] },
     async (request, reply) => {
-      const token = typeof request.body?.token === 'string' ? request.body.token : '';
+      const token = tokenOf(request);
       const person = tokensMode ? signIn(options.auth, reply, token) : undefined;
       if (person) {
         request.log.info({ person }, 'status page sign-in');
@@ -118,8 +166,25 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       );
     },
   );
-  app.post('/logout', { preHandler: app.csrfProtection }, async (_request, reply) => {
-    signOut(reply);
+  app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    try {
+      await signOut(options.auth, request, reply);
+    } catch (err) {
+      request.log.error(
+        { err: (err as Error).message },
+        'sign-out not recorded: the shared store is unreachable',
+      );
+      return html(reply.status(503)).send(
+        renderPage(
+          'unauthenticated',
+          { title: 'Not signed out' },
+          {
+            reason:
+              'Your sign-out could not be recorded (the shared store is unreachable): the session may still work elsewhere. Try again shortly.',
+          },
+        ),
+      );
+    }
     return reply.redirect(tokensMode ? '/login' : '/status', 303);
   });
 
@@ -196,3 +261,20 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     },
   );
 };
+
+/** `90 s` → `2 minutes`: the wait, roughly, in the unit a person reads. */
+function humanSeconds(seconds: number): string {
+  if (seconds < 90) return `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 90 ? `${minutes} minutes` : `${Math.ceil(minutes / 60)} hours`;
+}
+
+/** Deletes expired revocations and closed counters now and then; any replica may, all is shared. */
+function prunePeriodically(app: FastifyInstance, store: Database, everyMs: number): void {
+  const prune = () =>
+    void pruneExpired(store).catch((err: Error) =>
+      app.log.warn({ err: err.message }, 'pruning the shared store failed; will try again'),
+    );
+  const timer = setInterval(prune, everyMs).unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+}

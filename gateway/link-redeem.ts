@@ -88,6 +88,13 @@ async function refuse(
   };
 }
 
+/** A pending approval this link's person may not decide: 403 on GET and POST alike. */
+function notAnApprover(claims: LinkClaims, approval: ApprovalStatus): string | undefined {
+  if (approval.state !== 'pending' || approval.eligible.includes(claims.p)) return undefined;
+  if (approval.decisions.some((d) => d.by === claims.p)) return undefined; // the incident says "already decided"
+  return `not an approver: ${claims.p} (may decide now: ${approval.eligible.join(', ') || 'nobody'})`;
+}
+
 /** Everything that makes a link unusable before the incident itself is asked. */
 async function check(desk: LinkDesk, token: string, path: LinkPath): Promise<Checked> {
   const verdict = verifyLink(desk.secrets, token, desk.now?.() ?? Date.now());
@@ -158,16 +165,8 @@ export async function openLink(desk: LinkDesk, token: string, path: LinkPath): P
     };
   if (approval.state !== 'pending')
     return { page: 'settled', claims, status, approval, reason: `already decided: ${approval.state}` };
-  if (!approval.eligible.includes(claims.p))
-    return (
-      await refuse(
-        desk,
-        403,
-        claims,
-        `not an approver: ${claims.p} (may decide now: ${approval.eligible.join(', ') || 'nobody'})`,
-        { status },
-      )
-    ).page;
+  const outsider = notAnApprover(claims, approval);
+  if (outsider) return (await refuse(desk, 403, claims, outsider, { status })).page;
   return { page: 'confirm', claims, status, approval };
 }
 
@@ -180,7 +179,9 @@ export async function useLink(
 ): Promise<LinkPage> {
   const checked = await check(desk, token, path);
   if (!checked.ok) return checked.page;
-  const { claims, status } = checked;
+  const { claims, status, approval } = checked;
+  const outsider = approval && notAnApprover(claims, approval);
+  if (outsider) return (await refuse(desk, 403, claims, outsider, { status })).page;
   const reason = form.reason?.trim() || undefined;
   let result: ActionOutcome;
   if (isDecision(claims.k)) {

@@ -174,6 +174,9 @@ onResolve: { notify: [operations] }
         assert.equal(devPage.status, 403);
         assert.match(devPage.html, /not an approver: dev/);
         assert.doesNotMatch(devPage.html, /<form method="post"/);
+        const devPost = await post(`${gateway.base}/approve/${forDev}`);
+        assert.equal(devPost.status, 403, 'POST answers as GET does');
+        assert.match(devPost.html, /not an approver: dev/);
 
         // Reject needs a reason; without one nothing is sent.
         const noReason = await post(rejectUrl);

@@ -9,6 +9,7 @@ import { renderPage } from '../../status-page/pages';
 import { openLink, useLink, PATH_KINDS, type LinkDesk, type LinkPage, type LinkPath } from '../link-redeem';
 import type { LinkKind } from '../../links/token';
 import type { ActionOutcome } from '../../client/actions';
+import { oneLine } from '../../lib/printable';
 import { pageBasics } from '../page-basics';
 import { RefusalLog } from '../refusal-log';
 
@@ -57,7 +58,7 @@ function incidentView(page: LinkPage, webUiLink: (id: string) => string) {
   const { status } = page;
   return {
     id: status.incidentId,
-    title: status.facts.title,
+    title: oneLine(status.facts.title),
     pattern: status.facts.pattern,
     severity: status.facts.severity,
     region: status.facts.region,

@@ -20,9 +20,9 @@ export function emit(json: boolean | undefined, value: unknown, human: () => str
   process.stdout.write(json ? `${terminalJson(value)}\n` : `${printableText(human())}\n`);
 }
 
-/** An error line on stderr: one line, whatever the message carries. */
+/** An error on stderr (its lines kept: lists of problems), without control sequences. */
 export function printError(message: string): void {
-  process.stderr.write(`lockout: ${oneLine(message)}\n`);
+  process.stderr.write(`lockout: ${printableText(message)}\n`);
 }
 
 /** Fixed-width columns for tables; the last column is not padded. */

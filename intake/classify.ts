@@ -1,48 +1,50 @@
 /**
  * Classification rules: which lockout pattern, severity, region and runbook an alert means, from
- * its labels, tags and text. Rules are tried in order, like Alertmanager routes: the first rule
+ * any field of the alert or of the vendor's own document (rule-match.ts). Rules are tried in order, like Alertmanager routes: the first rule
  * that matches fills the fields it sets and ends the walk, unless it says `continue: true`; a
  * field is never overwritten once set, and what the sender stated outright (generic format) wins.
  * Pure: intake/classification-file.ts loads the YAML, the gateway and `lockout classify` apply it.
  */
 import { z } from 'zod';
 import { Pattern, Region, Severity, type Alert } from '../domain/alert';
+import { FieldCondition, findAnywhere, MatcherSchema, testField } from './rule-match';
 import { SOURCE_KINDS, type SourceAlert } from './source-alert';
 
-/** `critical` (exact), `/^eu-/i` (regular expression), or a list of either (any of them). */
-export interface Matcher {
-  text: string;
-  test(value: string): boolean;
-}
-
-const REGEX = /^\/(.+)\/([imsu]*)$/s;
-
-function compileOne(pattern: string, ctx: z.RefinementCtx): Matcher | undefined {
-  const regex = REGEX.exec(pattern);
-  if (!regex) return { text: JSON.stringify(pattern), test: (v) => v === pattern };
-  try {
-    const compiled = new RegExp(regex[1]!, regex[2]);
-    return { text: pattern, test: (v) => compiled.test(v) };
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
-    return undefined;
-  }
-}
-
-const MatcherSchema = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-  .transform((value, ctx): Matcher => {
-    const parts = (Array.isArray(value) ? value : [value]).map((p) => compileOne(p, ctx));
-    const matchers = parts.filter((m): m is Matcher => m !== undefined);
-    return {
-      text: matchers.map((m) => m.text).join(' or '),
-      test: (v) => matchers.some((m) => m.test(v)),
-    };
-  });
+export type { Matcher } from './rule-match';
 
 const RunbookId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a runbook id: lower-case letters, digits and "-"');
+
+/** What a rule tests; every condition given must hold. */
+export interface Match {
+  source?: (typeof SOURCE_KINDS)[number] | (typeof SOURCE_KINDS)[number][];
+  labels?: Record<string, z.output<typeof MatcherSchema>>;
+  text?: z.output<typeof MatcherSchema>;
+  anywhere?: z.output<typeof MatcherSchema>;
+  fields?: FieldCondition[];
+  any?: Match[];
+  all?: Match[];
+}
+
+const Match: z.ZodType<Match, unknown> = z.lazy(() =>
+  z
+    .object({
+      source: z.union([z.enum(SOURCE_KINDS), z.array(z.enum(SOURCE_KINDS)).min(1)]).optional(),
+      labels: z.record(z.string().min(1), MatcherSchema).optional(),
+      /** Tried against the title and the description. */
+      text: MatcherSchema.optional(),
+      /** Tried against every text of the alert and of the vendor's document. */
+      anywhere: MatcherSchema.optional(),
+      /** Each must hold (rule-match.ts). */
+      fields: z.array(FieldCondition).min(1).optional(),
+      /** At least one must hold. */
+      any: z.array(Match).min(1).optional(),
+      /** Each must hold. */
+      all: z.array(Match).min(1).optional(),
+    })
+    .strict(),
+);
 
 const SET_FIELDS = ['pattern', 'severity', 'region', 'euPersonalData', 'runbook'] as const;
 type SetField = (typeof SET_FIELDS)[number];
@@ -53,15 +55,7 @@ const Rule = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'must be 1-80 letters, digits, ".", "_" or "-"'),
     description: z.string().optional(),
-    match: z
-      .object({
-        source: z.union([z.enum(SOURCE_KINDS), z.array(z.enum(SOURCE_KINDS)).min(1)]).optional(),
-        labels: z.record(z.string().min(1), MatcherSchema).optional(),
-        /** Tried against the title and the description. */
-        text: MatcherSchema.optional(),
-      })
-      .strict()
-      .default({}),
+    match: Match.default({}),
     set: z
       .object({
         pattern: Pattern.optional(),
@@ -104,19 +98,57 @@ export interface Classified {
   runbookId?: string;
   /** Names of the rules that matched, in order. */
   matched: string[];
+  /** For each rule that matched, the fields that decided it. */
+  evidence: Record<string, string[]>;
   provenance: Partial<Record<SetField, Provenance>>;
 }
 
-export function ruleMatches(rule: Rule, alert: SourceAlert): boolean {
-  const { source, labels, text } = rule.match;
-  if (source && !(Array.isArray(source) ? source : [source]).includes(alert.kind)) return false;
+/**
+ * Where a match held: the fields that decided (`title`, `labels.severity`,
+ * `event.payload.custom_details.error`, …), or undefined when it does not hold.
+ */
+export function matchEvidence(match: Match, alert: SourceAlert): string[] | undefined {
+  const evidence: string[] = [];
+  const { source, labels, text, anywhere, fields, any, all } = match;
+  if (source) {
+    if (!(Array.isArray(source) ? source : [source]).includes(alert.kind)) return undefined;
+    evidence.push('kind');
+  }
   for (const [key, matcher] of Object.entries(labels ?? {})) {
     const value = alert.labels[key];
-    if (value === undefined || !matcher.test(value)) return false;
+    if (value === undefined || !matcher.test(value)) return undefined;
+    evidence.push(`labels.${key}`);
   }
-  if (text && !text.test(alert.title) && !(alert.description !== undefined && text.test(alert.description)))
-    return false;
-  return true;
+  if (text) {
+    if (text.test(alert.title)) evidence.push('title');
+    else if (alert.description !== undefined && text.test(alert.description)) evidence.push('description');
+    else return undefined;
+  }
+  if (anywhere) {
+    const where = findAnywhere(anywhere, alert);
+    if (where === undefined) return undefined;
+    evidence.push(where);
+  }
+  for (const condition of fields ?? []) {
+    const where = testField(condition, alert);
+    if (where === undefined) return undefined;
+    evidence.push(where);
+  }
+  if (any) {
+    const first = any.map((m) => matchEvidence(m, alert)).find((e) => e !== undefined);
+    if (!first) return undefined;
+    evidence.push(...first);
+  }
+  for (const m of all ?? []) {
+    const each = matchEvidence(m, alert);
+    if (!each) return undefined;
+    evidence.push(...each);
+  }
+  return evidence;
+}
+
+export function ruleMatches(rule: Rule, alert: SourceAlert): boolean {
+  return matchEvidence(rule.match, alert) !== undefined;
 }
 
 export function classify(
@@ -132,9 +164,12 @@ export function classify(
     provenance[field as SetField] = 'alert';
   }
   const matched: string[] = [];
+  const evidence: Record<string, string[]> = {};
   for (const rule of rules.rules) {
-    if (!ruleMatches(rule, alert)) continue;
+    const where = matchEvidence(rule.match, alert);
+    if (!where) continue;
     matched.push(rule.name);
+    evidence[rule.name] = where;
     for (const field of SET_FIELDS) {
       if (rule.set[field] === undefined || chosen[field] !== undefined) continue;
       Object.assign(chosen, { [field]: rule.set[field] });
@@ -161,6 +196,7 @@ export function classify(
     },
     runbookId: chosen.runbook,
     matched,
+    evidence,
     provenance,
   };
 }

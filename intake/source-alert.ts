@@ -21,6 +21,11 @@ export interface SourceAlert {
   /** Labels (Alertmanager), tags (Datadog), payload fields and custom details (PagerDuty). */
   labels: Record<string, string>;
   startsAt?: string;
+  /**
+   * The vendor's document as sent, for rules that test `event.<path>`. Used by classification
+   * only: it never reaches the incident.
+   */
+  event?: unknown;
   /** Facts the sender stated outright (generic format only); classification never overrides them. */
   stated: { pattern?: Pattern; severity?: Severity; region?: Region; euPersonalData?: boolean };
 }

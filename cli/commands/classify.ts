@@ -48,8 +48,14 @@ function human(
   ];
   rows.forEach((row, i) => {
     lines.push('', `Alert ${i + 1} of ${rows.length}: "${row.title}" (${row.status})`);
-    const from = (field: keyof Classified['provenance']) =>
-      row.provenance[field] ? `  (${row.provenance[field]})` : '';
+    // "(rule certificate-chain, on event.commonAnnotations.description)": what decided, and where.
+    const from = (field: keyof Classified['provenance']) => {
+      const origin = row.provenance[field];
+      if (!origin) return '';
+      const rule = origin.startsWith('rule ') ? origin.slice(5) : undefined;
+      const where = rule ? row.evidence[rule]?.filter((p) => p !== 'kind') : undefined;
+      return `  (${origin}${where?.length ? `, on ${where.join(', ')}` : ''})`;
+    };
     lines.push(
       table([
         [
@@ -95,6 +101,8 @@ function describe(c: Classified, runbooks: ReturnType<typeof loadRunbooks>) {
     source: c.alert.source,
     labels: c.alert.labels,
     matched: c.matched,
+    /** Per matched rule, the fields that decided it. */
+    evidence: c.evidence,
     pattern: c.alert.pattern,
     severity: c.alert.severity,
     region: c.alert.region,

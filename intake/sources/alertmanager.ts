@@ -41,7 +41,7 @@ export const AlertmanagerWebhook = z.looseObject({
 });
 export type AlertmanagerWebhook = z.input<typeof AlertmanagerWebhook>;
 
-function toSourceAlert(alert: z.infer<typeof AlertmanagerAlert>): SourceAlert {
+function toSourceAlert(alert: z.infer<typeof AlertmanagerAlert>, event: unknown): SourceAlert {
   const { labels, annotations } = alert;
   const title = annotations.summary ?? annotations.title ?? labels.alertname ?? 'Alertmanager alert';
   const description = annotations.description ?? annotations.message;
@@ -63,11 +63,14 @@ function toSourceAlert(alert: z.infer<typeof AlertmanagerAlert>): SourceAlert {
     description: description === undefined ? undefined : clip(description, 4000),
     labels: boundedLabels(Object.entries(labels)),
     startsAt: isoTime(alert.startsAt),
+    event,
     stated: {},
   };
 }
 
 export function parseAlertmanager(body: unknown): SourcePayload {
   const webhook = parsePayload(AlertmanagerWebhook, body);
-  return { alerts: webhook.alerts.map(toSourceAlert) };
+  // Rules see the webhook as sent, with `alert` holding the alert at hand (not the whole group).
+  const { alerts: raw, ...group } = body as { alerts: unknown[] };
+  return { alerts: webhook.alerts.map((alert, i) => toSourceAlert(alert, { ...group, alert: raw[i] })) };
 }

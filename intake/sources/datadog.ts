@@ -114,6 +114,7 @@ export function parseDatadog(body: unknown): SourcePayload {
         description: description === undefined ? undefined : clip(description, 4000),
         labels,
         startsAt: isoTime(hook.date),
+        event: body,
         stated: {},
       },
     ],

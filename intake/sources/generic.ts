@@ -29,6 +29,7 @@ export function parseGeneric(body: unknown): SourcePayload {
         description: a.description,
         labels: a.labels,
         startsAt: a.startsAt,
+        event: body,
         stated: {
           pattern: a.pattern,
           severity: a.severity,

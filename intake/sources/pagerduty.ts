@@ -87,6 +87,7 @@ export function parsePagerDuty(body: unknown): SourcePayload {
         description: p ? clip(`${p.summary}\nsource: ${p.source}`, 4000) : undefined,
         labels,
         startsAt: isoTime(p?.timestamp),
+        event: body,
         stated: {},
       },
     ],

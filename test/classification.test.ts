@@ -188,7 +188,7 @@ describe('classification rules', () => {
       assert.match(result.stdout, /Alert 1 of 2: "Salesforce API certificate chain invalid" \(firing\)/);
       assert.match(result.stdout, /incident +lockout-am-7c2f4e1a9b3d5e60/);
       assert.match(result.stdout, /rules +severity-sev1, region-eu, certificate-chain/);
-      assert.match(result.stdout, /pattern +certificate-chain {2}\(rule certificate-chain\)/);
+      assert.match(result.stdout, /pattern +certificate-chain {2}\(rule certificate-chain, on title\)/);
       assert.match(result.stdout, /runbook +certificate-chain {2}\(by pattern\)/);
     });
 

@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
   LOCKOUT_TASK_QUEUE: z.string().min(1).default('lockout-runbook'),
   LOCKOUT_DATA_DIR: z.string().default(join(ROOT, '.data')),
+  /** Production: `npm start` makes no alert-source tokens on its own (docs/alerts.md). */
+  LOCKOUT_PRODUCTION: z.enum(['true', 'false'], 'must be "true" or "false"').default('false'),
   LOCKOUT_RUNBOOKS_DIR: z.string().default(join(ROOT, 'runbooks')),
   LOCKOUT_TEMPLATES_DIR: z.string().default(join(ROOT, 'templates')),
   LOCKOUT_DIRECTORY: z.string().default(join(ROOT, 'config', 'directory.yaml')),
@@ -164,6 +166,8 @@ export interface Config {
     taskQueue: string;
   };
   dataDir: string;
+  /** LOCKOUT_PRODUCTION: no first-run conveniences (source tokens made by `npm start`). */
+  production: boolean;
   /** Shared state of the gateways (docs/storage.md): a PostgreSQL server, or embedded under dataDir. */
   store: StoreLocation;
   /** How long before an incident's first alert a responder's time (awareness, clock met) may be. */
@@ -257,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.LOCKOUT_TASK_QUEUE,
     },
     dataDir: e.LOCKOUT_DATA_DIR,
+    production: e.LOCKOUT_PRODUCTION === 'true',
     store: e.LOCKOUT_DATABASE_URL
       ? { kind: 'postgresql', url: e.LOCKOUT_DATABASE_URL }
       : { kind: 'embedded', dir: join(e.LOCKOUT_DATA_DIR, 'store') },

@@ -23,6 +23,7 @@ import { loadWatchConfig } from '../expiry/watch-config';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
 import { storeFromConfig } from '../app/store';
+import { ensureFirstRunTokens, firstRunHints } from '../app/first-run-tokens';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
     const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
     const store = await storeFromConfig(config, gatewayLogger);
     stops.push(() => store.close());
+    const tokens = ensureFirstRunTokens({
+      sourcesFile: config.gateway.sourcesFile,
+      dataDir: config.dataDir,
+      production: config.production,
+    });
     const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts);
     const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
@@ -129,6 +135,10 @@ async function main(): Promise<void> {
       'Try:  npx lockout trigger --title "Salesforce API certificate chain invalid" --pattern certificate-chain --severity sev1',
     );
     say('      npx lockout list');
+    if (tokens) {
+      say();
+      for (const line of firstRunHints(tokens, config.gateway.publicUrl)) say(line);
+    }
     say('Ctrl-C stops everything.');
     say();
 

@@ -411,7 +411,7 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       } finally {
         sf.double.unblock();
       }
-      sf.double.failNext({ status: 429, retryAfter: 9, path: /sobjects\/Contact/ });
+      sf.double.failNext({ status: 503, retryAfter: 9, path: /sobjects\/Contact/ });
       const limited = await failureOf(activities.upsertCrmRecord(write('d-4', { LastName: 'D' })));
       assert.equal(limited.nextRetryDelay, 9_000);
       const rejected = await failureOf(activities.upsertCrmRecord(write('d-5', { 'Bad-Field': 'x' })));
@@ -501,7 +501,7 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       assert.equal(sf.double.requests.slice(requestsBefore).filter((r) => r.status === 401).length, 1);
 
       // A retry of the same step: same Cases, no second post.
-      sf.double.failNext({ status: 429, retryAfter: 3, path: /sobjects\/Case/ });
+      sf.double.failNext({ status: 503, retryAfter: 3, path: /sobjects\/Case/ });
       const limited = await failureOf(
         activities.notifyKeyAccounts(input('notify-key-accounts', {}, 'lockout-notify-1')),
       );

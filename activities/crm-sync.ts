@@ -1,22 +1,29 @@
 /**
  * The CRM sync buffer's one side effect: upsert a record by external id. Run by the sync worker
  * (its own task queue, rate-limited). Which failures are worth waiting for decides everything:
- * a lockout (401/403, refused token), an outage or a rate limit is retried until it passes;
- * a write Salesforce rejects as such (unknown field, bad value) is not.
+ * a lockout (401/403, refused token, lost permissions), an outage or a rate limit is retried
+ * until it passes; a write Salesforce rejects as such (unknown field, missing required field,
+ * bad value) is not.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BufferedWrite } from '../domain/crm-write';
 import { SalesforceApiError, upsertByExternalId, type UpsertResult } from '../salesforce/api';
 import type { ActivityDeps } from './deps';
 import { assertRunsInRegion } from './region-guard';
-import { NOT_CONFIGURED, salesforceBusy } from './salesforce-support';
+import { ACCESS_DENIED_CODES, NOT_CONFIGURED, salesforceBusy } from './salesforce-support';
 
-/** Refusals that mean "not now" rather than "never": the ACL-drift errors among the 400s. */
+/**
+ * Refusals that mean "not now" rather than "never": the ACL-drift errors among the 400s, and an
+ * object the user can no longer see. Salesforce answers an sObject without read access as if it
+ * did not exist (404 NOT_FOUND on /sobjects, INVALID_TYPE in SOQL) and an inaccessible External
+ * ID field with 404 NOT_FOUND; dropping buffered writes on that answer would lose them to the
+ * very lockout the buffer is for. The price: a misspelt object waits in the buffer, visible as
+ * pending, instead of being set aside.
+ */
 const LOCKOUT_CODES = new Set([
-  'INSUFFICIENT_ACCESS',
-  'INSUFFICIENT_ACCESS_OR_READONLY',
-  'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
-  'API_DISABLED_FOR_ORG',
+  ...ACCESS_DENIED_CODES,
+  'NOT_FOUND',
+  'INVALID_TYPE',
   'TOKEN_REFUSED',
   'SESSION_REFRESH_FAILED',
   'INVALID_SESSION_ID',

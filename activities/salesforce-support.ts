@@ -44,12 +44,30 @@ export function configFile<T>(load: () => T): T {
   }
 }
 
-/** Salesforce refused us (credentials, permissions, limits): during a lockout that is the finding. */
+/**
+ * Permission refusals with a valid session: what ACL drift looks like. Salesforce sends the
+ * INSUFFICIENT_ACCESS_* codes with 400, the API_* ones with 403 (REST API Developer Guide,
+ * "Status Codes and Error Responses" and "Supported Editions and Required Permissions").
+ */
+export const ACCESS_DENIED_CODES: ReadonlySet<string> = new Set([
+  'INSUFFICIENT_ACCESS',
+  'INSUFFICIENT_ACCESS_OR_READONLY',
+  'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+  'API_DISABLED_FOR_ORG',
+  'API_CURRENTLY_DISABLED',
+]);
+
+/**
+ * Salesforce refused us (credentials, permissions): during a lockout that is the finding. Not
+ * the daily API limit, which Salesforce also answers with 403.
+ */
 export function isAccessProblem(err: unknown): err is SalesforceApiError {
   return (
     err instanceof SalesforceApiError &&
+    err.errorCode !== 'REQUEST_LIMIT_EXCEEDED' &&
     (err.errorCode === 'TOKEN_REFUSED' ||
       err.errorCode === 'SESSION_REFRESH_FAILED' ||
+      ACCESS_DENIED_CODES.has(err.errorCode) ||
       err.status === 401 ||
       err.status === 403)
   );
@@ -116,6 +134,13 @@ export async function diagnose(
   try {
     return await run(sf.session, sf);
   } catch (err) {
+    if (err instanceof SalesforceApiError && err.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+      return {
+        ok: false,
+        summary: `Salesforce's daily API request limit is used up: ${err.message}`,
+        data: { status: err.status ?? null, errorCode: err.errorCode },
+      };
+    }
     if (isAccessProblem(err)) {
       return {
         ok: false,

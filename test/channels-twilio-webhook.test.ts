@@ -95,6 +95,21 @@ describe('SMS, voice and webhook channels (real twilio client and fetch against 
     }
   });
 
+  it('fails at once, without retrying, on 21610 (the recipient replied STOP)', async () => {
+    twilio.unsubscribed.add(ana!.phone!);
+    try {
+      const outcome = await runChannelActivity(env, withTwilio(), 'sendSms', sendInput(ana!));
+      assert.ok(!outcome.ok);
+      assert.equal(outcome.nonRetryable, true);
+      assert.equal(outcome.type, 'PermanentDeliveryError');
+      assert.match(outcome.message, /Twilio 400 21610: Attempt to send to unsubscribed recipient/);
+      assert.equal(twilio.requests.length, 1, 'no retry of a permanent error');
+      assert.equal(twilio.messages.length, 0);
+    } finally {
+      twilio.unsubscribed.clear();
+    }
+  });
+
   it('fails without retrying when Twilio refuses the credentials (20003)', async () => {
     const deps = testDeps(UNUSED_SMTP, { twilio: { ...twilioConfig(), auth: { authToken: 'wrong' } } });
     const outcome = await runChannelActivity(env, deps, 'sendSms', sendInput(ana!));

@@ -211,7 +211,6 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
   });
 
   it('sets a write Salesforce rejects aside with the reason and applies the next one', async () => {
-    sf.double.unknownFields.add('Bogus__c');
     const key = { object: 'Contact', externalIdField: 'Shop_Customer_Id__c', externalId: 'rejects-1' };
     const response = await post({
       writes: [
@@ -257,7 +256,7 @@ describe('CRM sync buffer (dev server, real jsforce, loopback Salesforce)', func
     const writes: CrmWrite[] = Array.from({ length: 40 }, (_, i) => ({
       ...key,
       writeId: `long-${i}`,
-      fields: { Sequence__c: i + 1 },
+      fields: { LastName: 'Long', Sequence__c: i + 1 },
     }));
     sf.double.lockOut();
     try {

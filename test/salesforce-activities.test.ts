@@ -276,6 +276,22 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       assert.equal(failure.type, 'SalesforceRateLimited');
       assert.equal(failure.nextRetryDelay, 30_000);
     });
+
+    it('names a used-up daily limit (403 REQUEST_LIMIT_EXCEEDED) as such, not as refused access', async () => {
+      const saved = sf.double.apiUsed;
+      sf.double.apiUsed = sf.double.dailyApiLimit;
+      try {
+        const result = await activities.checkSalesforceLimits(input('limits'));
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.data, { status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+        assert.match(
+          result.summary,
+          /^Salesforce's daily API request limit is used up: 403 REQUEST_LIMIT_EXCEEDED/,
+        );
+      } finally {
+        sf.double.apiUsed = saved;
+      }
+    });
   });
 
   describe('checkSalesforceConnectivity', () => {
@@ -315,6 +331,19 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       ]);
       assert.deepEqual(result.data?.extraObjectPermissions, [{ object: 'Contact', permissions: ['delete'] }]);
       assert.match(result.summary, /missing permission set\(s\) Order_Sync; no create\/edit on Order/);
+    });
+
+    it('sees object permissions the integration user lost (the drift the API refuses calls for)', async () => {
+      sf.double.revokeAccess('Case', 'edit');
+      try {
+        const result = await activities.compareIntegrationPermissions(input('acl'));
+        assert.deepEqual(result.data?.missingObjectPermissions, [
+          { object: 'Order', permissions: ['create', 'edit'] },
+          { object: 'Case', permissions: ['edit'] },
+        ]);
+      } finally {
+        sf.double.restoreAccess();
+      }
     });
 
     it('assigns only baseline permission sets, once, and the drift is gone afterwards', async () => {
@@ -411,12 +440,48 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       } finally {
         sf.double.unblock();
       }
-      sf.double.failNext({ status: 429, retryAfter: 9, path: /sobjects\/Contact/ });
+      sf.double.failNext({ status: 503, retryAfter: 9, path: /sobjects\/Contact/ });
       const limited = await failureOf(activities.upsertCrmRecord(write('d-4', { LastName: 'D' })));
       assert.equal(limited.nextRetryDelay, 9_000);
       const rejected = await failureOf(activities.upsertCrmRecord(write('d-5', { 'Bad-Field': 'x' })));
       assert.equal(rejected.nonRetryable, true);
       assert.equal(rejected.type, 'CrmWriteRejected');
+    });
+
+    it('waits out lost permissions, answered as Salesforce answers them while the session is valid', async () => {
+      const refusals: [() => void, string][] = [
+        [() => sf.double.revokeAccess('Contact', 'edit'), '400 INSUFFICIENT_ACCESS_OR_READONLY'],
+        // No read access: the object is invisible, as if it did not exist.
+        [() => sf.double.revokeAccess('Contact', 'read'), '404 NOT_FOUND'],
+        [() => sf.double.disableApi('user'), '403 API_CURRENTLY_DISABLED'],
+        [() => sf.double.disableApi('org'), '403 API_DISABLED_FOR_ORG'],
+      ];
+      for (const [revoke, answer] of refusals) {
+        revoke();
+        try {
+          const failure = await failureOf(activities.upsertCrmRecord(write('d-acl', { LastName: 'Acl' })));
+          assert.match(failure.message, new RegExp(`Salesforce answered ${answer}`));
+          assert.equal(failure.type, 'SalesforceLockedOut', answer);
+          assert.equal(failure.nonRetryable, false, answer);
+        } finally {
+          sf.double.restoreAccess();
+        }
+      }
+      assert.equal((await activities.upsertCrmRecord(write('d-acl', { LastName: 'Acl' }))).created, false);
+    });
+
+    it('sets aside a write without a required field or on a field that is not an External ID', async () => {
+      const missing = await failureOf(
+        activities.upsertCrmRecord({ ...write('d-req', { Title: 'Buyer' }), externalId: 'direct-new' }),
+      );
+      assert.equal(missing.type, 'CrmWriteRejected');
+      assert.match(missing.message, /400 REQUIRED_FIELD_MISSING: Required fields are missing: \[LastName\]/);
+      const notExternal = await failureOf(
+        activities.upsertCrmRecord({ ...write('d-ext', { LastName: 'X' }), externalIdField: 'Email' }),
+      );
+      assert.equal(notExternal.type, 'CrmWriteRejected');
+      assert.match(notExternal.message, /400 INVALID_FIELD: Field name provided, Email does not match/);
+      assert.ok(!sf.double.all('Contact').some((c) => c.Shop_Customer_Id__c === 'direct-new'));
     });
 
     it("holds back while the org's daily API usage is inside the reserve", async () => {
@@ -501,7 +566,7 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       assert.equal(sf.double.requests.slice(requestsBefore).filter((r) => r.status === 401).length, 1);
 
       // A retry of the same step: same Cases, no second post.
-      sf.double.failNext({ status: 429, retryAfter: 3, path: /sobjects\/Case/ });
+      sf.double.failNext({ status: 503, retryAfter: 3, path: /sobjects\/Case/ });
       const limited = await failureOf(
         activities.notifyKeyAccounts(input('notify-key-accounts', {}, 'lockout-notify-1')),
       );
@@ -557,6 +622,20 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       );
       assert.equal(failure.nonRetryable, true);
       assert.ok(failure.message.includes(empty));
+    });
+
+    it('reports a Case refused for lost permissions as access denied, not as a bad request', async () => {
+      sf.double.revokeAccess('Case', 'create', 'edit');
+      try {
+        const failure = await failureOf(
+          activities.notifyKeyAccounts(input('notify-key-accounts', {}, 'lockout-acl-cases')),
+        );
+        assert.equal(failure.nonRetryable, true);
+        assert.equal(failure.type, 'SalesforceAccessDenied');
+        assert.match(failure.message, /400 INSUFFICIENT_ACCESS_OR_READONLY/);
+      } finally {
+        sf.double.restoreAccess();
+      }
     });
   });
 });

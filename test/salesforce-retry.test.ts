@@ -62,11 +62,11 @@ describe('Salesforce activities through a real worker (time-skipping server)', f
     });
   }
 
-  it('waits out 429 Retry-After as the Temporal retry delay, then opens each Case exactly once', async () => {
+  it('waits out a 503 Retry-After as the Temporal retry delay, then opens each Case exactly once', async () => {
     const taskQueue = uniqueTaskQueue('sf-retry');
     const worker = await salesforceWorker(taskQueue);
     // Salesforce asks for 2 minutes: far longer than the step's own 1 s backoff.
-    sf.double.failNext({ status: 429, retryAfter: 120, path: /sobjects\/Case/ });
+    sf.double.failNext({ status: 503, retryAfter: 120, path: /sobjects\/Case/ });
     const casesBefore = sf.double.all('Case').length;
     const handle = await worker.runUntil(async () => {
       const started = await env.client.workflow.start(runRunbookActivity, {

@@ -86,11 +86,11 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
     );
   });
 
-  it('reports REQUEST_LIMIT_EXCEEDED, 503 and 429 with status, error code and Retry-After', async () => {
+  it('reports REQUEST_LIMIT_EXCEEDED (403) and 503 with status, error code and Retry-After', async () => {
     const session = sf.session('client-credentials');
     sf.double.failNext({ status: 403, path: /limits/ });
     sf.double.failNext({ status: 503, path: /limits/ });
-    sf.double.failNext({ status: 429, retryAfter: 7, path: /limits/ });
+    sf.double.failNext({ status: 503, retryAfter: 7, path: /limits/ });
     const failures: SalesforceApiError[] = [];
     for (let i = 0; i < 3; i++) {
       await callSalesforce(session, { method: 'GET', path: '/limits' }).catch((e: SalesforceApiError) =>
@@ -102,7 +102,7 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
       [
         [403, 'REQUEST_LIMIT_EXCEEDED', undefined],
         [503, 'SERVER_UNAVAILABLE', undefined],
-        [429, 'REQUEST_LIMIT_EXCEEDED', 7000],
+        [503, 'SERVER_UNAVAILABLE', 7000],
       ],
     );
   });
@@ -168,6 +168,45 @@ describe('Salesforce connection through jsforce (loopback Salesforce)', () => {
     } finally {
       sf.double.queryBatchSize = 2000;
     }
+  });
+
+  // What a real org answers, so code that names a field or version the org lacks fails here too.
+  it('refuses unknown fields, sObjects, API versions and missing required fields as Salesforce does', async () => {
+    const session = sf.session('client-credentials');
+    const answer = (p: Promise<unknown>) =>
+      p.then(
+        () => assert.fail('expected Salesforce to refuse'),
+        (e: SalesforceApiError) => `${e.status} ${e.errorCode}`,
+      );
+    assert.equal(await answer(query(session, 'SELECT Id, Nickname FROM Account')), '400 INVALID_FIELD');
+    assert.equal(
+      await answer(query(session, 'SELECT Id FROM Account ORDER BY Bogus__c')),
+      '400 INVALID_FIELD',
+    );
+    assert.equal(await answer(query(session, 'SELECT Id, Boss.Name FROM Account')), '400 INVALID_FIELD');
+    assert.equal(await answer(query(session, 'SELECT Id FROM Acount')), '400 INVALID_TYPE');
+    const post = (path: string, body: unknown) => callSalesforce(session, { method: 'POST', path, body });
+    assert.equal(await answer(post('/sobjects/Contact', { FirstName: 'No' })), '400 REQUIRED_FIELD_MISSING');
+    assert.equal(await answer(post('/sobjects/Acount', { Name: 'X' })), '404 NOT_FOUND');
+    assert.equal(
+      await answer(callSalesforce(session, { method: 'GET', path: '/services/data/v99.0/limits' })),
+      '404 NOT_FOUND',
+    );
+    const patch = (field: string) =>
+      callSalesforce(session, {
+        method: 'PATCH',
+        path: `/sobjects/Contact/${field}/k-1`,
+        body: { LastName: 'K' },
+      });
+    assert.equal(await answer(patch('No_Such_Key__c')), '404 NOT_FOUND');
+    assert.equal(await answer(patch('Email')), '400 INVALID_FIELD');
+    sf.double.revokeAccess('Account', 'read');
+    try {
+      assert.equal(await answer(query(session, 'SELECT Id FROM Account')), '400 INVALID_TYPE');
+    } finally {
+      sf.double.restoreAccess();
+    }
+    assert.deepEqual(await query(session, "SELECT Id, Name FROM Account WHERE Name = 'none'"), []);
   });
 });
 

@@ -6,16 +6,27 @@
  * OAuth: POST /services/oauth2/token, grant types JWT bearer (RS256 signature verified against
  * the app's public key), client_credentials and refresh_token; errors as
  * `{"error":"invalid_grant","error_description":"…"}`.
- * REST (/services/data/vXX.X): resources, /limits, /query (+ nextRecordsUrl pages), sObject
- * create (POST), read (GET) and upsert by external id (PATCH), Chatter feed elements.
- * Failure modes: 401 INVALID_SESSION_ID after expireSessions(), injected 503/429/403/500
- * (failNext), the daily API request limit (403 REQUEST_LIMIT_EXCEEDED), and lockOut(): every
- * session revoked and every new token refused until unblock().
+ * REST (/services/data/vXX.X, only the versions listed at /services/data): resources, /limits,
+ * /query (+ nextRecordsUrl pages), sObject create (POST), read (GET) and upsert by external id
+ * (PATCH), Chatter feed elements. The org has a schema (salesforce-schema.ts): unknown sObjects,
+ * unknown fields, missing required fields and upserts on a field that is not an External ID are
+ * refused as Salesforce refuses them.
+ * Failure modes: 401 INVALID_SESSION_ID after expireSessions(), injected 503/403/500 (failNext),
+ * the daily API request limit (403 REQUEST_LIMIT_EXCEEDED), lockOut(): every session revoked and
+ * every new token refused until unblock(); and the ACL drift of a lockout, with the session still
+ * valid: revokeAccess() (object permissions) and disableApi() (the API Enabled permission).
+ *
+ * Status codes and error bodies follow Salesforce's REST API Developer Guide, "Status Codes and
+ * Error Responses" (errorcodes.htm): errors are `[{"message","errorCode","fields"?}]`; 403 with
+ * REQUEST_LIMIT_EXCEEDED is the org's API request limit (Salesforce documents no 429 for REST);
+ * 404 for an unknown resource or API version. API_DISABLED_FOR_ORG is from "Supported Editions
+ * and Required Permissions" (intro_rest_compatible_editions.htm).
  */
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fieldKey, MalformedQuery, runQuery, type OrgRecord, type OrgView } from './soql-engine';
+import { defaultSchema, schemaField, schemaObject, type ObjectSchema } from './salesforce-schema';
+import { fieldKey, lookupField, QueryRefused, runQuery, type OrgRecord, type OrgView } from './soql-engine';
 
 export interface ConnectedApp {
   clientId: string;
@@ -27,7 +38,8 @@ export interface ConnectedApp {
 }
 
 export interface InjectedFailure {
-  status: 401 | 403 | 429 | 500 | 503;
+  /** 403 is REQUEST_LIMIT_EXCEEDED; for a permission refusal use revokeAccess() or disableApi(). */
+  status: 401 | 403 | 500 | 503;
   /** How many matching requests fail (default 1). */
   times?: number;
   /** Seconds, sent as Retry-After. */
@@ -43,6 +55,14 @@ export interface RecordedUpsert {
   body: Record<string, unknown>;
   created: boolean;
 }
+
+export type ObjectAccess = 'read' | 'create' | 'edit';
+
+const PERMISSION_FIELD: Record<ObjectAccess, string> = {
+  read: 'PermissionsRead',
+  create: 'PermissionsCreate',
+  edit: 'PermissionsEdit',
+};
 
 export interface RecordedRequest {
   method: string;
@@ -67,6 +87,9 @@ const KEY_PREFIX: Record<string, string> = {
 
 const ERRORS = {
   INVALID_SESSION_ID: 'Session expired or invalid',
+  NOT_FOUND: 'The requested resource does not exist',
+  API_DISABLED_FOR_ORG: 'The REST API is not enabled for this Organization.',
+  API_CURRENTLY_DISABLED: 'API is disabled for this User',
   REQUEST_LIMIT_EXCEEDED: 'TotalRequests Limit exceeded.',
   SERVER_UNAVAILABLE: 'Server temporarily unavailable. Please try again later.',
   UNKNOWN_EXCEPTION: 'An unexpected error occurred. Please include this ErrorId if you contact support.',
@@ -84,6 +107,9 @@ class HttpError extends Error {
 
 const restError = (status: number, errorCode: string, message: string, headers?: Record<string, string>) =>
   new HttpError(status, [{ message, errorCode }], headers);
+const fieldError = (errorCode: string, message: string, fields: string[]) =>
+  new HttpError(400, [{ message, errorCode, fields }]);
+const notFound = () => restError(404, 'NOT_FOUND', ERRORS.NOT_FOUND);
 const oauthError = (status: number, error: string, description: string) =>
   new HttpError(status, { error, error_description: description });
 
@@ -98,8 +124,9 @@ export class SalesforceDouble implements OrgView {
   dailyApiLimit: number;
   apiUsed = 0;
   queryBatchSize: number;
-  /** Field names every sObject rejects as unknown (400 INVALID_FIELD). */
-  readonly unknownFields = new Set<string>();
+  /** API versions the org offers; any other /services/data/vXX.X is 404. */
+  readonly versions: string[];
+  readonly schema: Map<string, ObjectSchema> = defaultSchema();
 
   private server?: Server;
   private readonly store = new Map<string, OrgRecord[]>();
@@ -111,9 +138,14 @@ export class SalesforceDouble implements OrgView {
   private readonly cursors = new Map<string, { rows: Record<string, unknown>[]; api: '' | '/tooling' }>();
   private locked = false;
   private counter = 0;
+  /** Object permissions the integration user has lost: `Contact:edit`. */
+  private readonly revoked = new Set<string>();
+  private readonly savedPermissions: { record: OrgRecord; field: string; value: unknown }[] = [];
+  private apiDisabled?: 'user' | 'org';
 
   constructor(options: { apiVersion?: string; dailyApiLimit?: number; queryBatchSize?: number } = {}) {
     this.apiVersion = options.apiVersion ?? '62.0';
+    this.versions = [...new Set(['60.0', '61.0', '62.0', this.apiVersion])];
     this.dailyApiLimit = options.dailyApiLimit ?? 100_000;
     this.queryBatchSize = options.queryBatchSize ?? 2000;
   }
@@ -147,6 +179,19 @@ export class SalesforceDouble implements OrgView {
     this.index.delete(id);
   }
 
+  /** A custom field created in Setup (API name ending in __c). */
+  defineField(
+    sobject: string,
+    field: string,
+    options: { externalId?: boolean; required?: boolean } = {},
+  ): void {
+    const object = this.schema.get(sobject);
+    if (!object) throw new Error(`the double's schema has no sObject ${sobject}`);
+    object.fields.add(field);
+    if (options.externalId) object.externalIds.add(field);
+    if (options.required) object.required.add(field);
+  }
+
   registerApp(app: ConnectedApp): void {
     this.apps.set(app.clientId, app);
   }
@@ -176,6 +221,79 @@ export class SalesforceDouble implements OrgView {
 
   unblock(): void {
     this.locked = false;
+  }
+
+  /**
+   * The integration user loses object permissions (a permission set unassigned or edited): the
+   * session stays valid and the API refuses the calls. ObjectPermissions rows follow, so the
+   * diagnostics see the same drift.
+   */
+  revokeAccess(sobject: string, ...access: ObjectAccess[]): void {
+    for (const a of access) {
+      this.revoked.add(`${sobject}:${a}`);
+      for (const record of this.all('ObjectPermissions').filter((p) => p.SobjectType === sobject)) {
+        const field = PERMISSION_FIELD[a];
+        this.savedPermissions.push({ record, field, value: record[field] });
+        record[field] = false;
+      }
+    }
+  }
+
+  /** "API Enabled" removed from the user (403 API_CURRENTLY_DISABLED) or API access from the org. */
+  disableApi(scope: 'user' | 'org' = 'user'): void {
+    this.apiDisabled = scope;
+  }
+
+  /** Undo revokeAccess() and disableApi(). */
+  restoreAccess(): void {
+    this.revoked.clear();
+    for (const saved of this.savedPermissions.reverse()) saved.record[saved.field] = saved.value;
+    this.savedPermissions.length = 0;
+    this.apiDisabled = undefined;
+  }
+
+  private can(sobject: string, access: ObjectAccess): boolean {
+    return !this.revoked.has(`${sobject}:${access}`);
+  }
+
+  // ---- schema, as the API sees it ----
+
+  /** An sObject the user can't read is invisible, as if it did not exist. */
+  private visibleObject(name: string): [string, ObjectSchema] | undefined {
+    const found = schemaObject(this.schema, name);
+    return found && this.can(found[0], 'read') ? found : undefined;
+  }
+
+  checkObject(sobject: string): void {
+    if (!this.visibleObject(sobject))
+      throw new QueryRefused(
+        'INVALID_TYPE',
+        `sObject type '${sobject}' is not supported. If you are attempting to use a custom object, ` +
+          `be sure to append the '__c' after the entity name. Please reference your WSDL or the ` +
+          `describe call for the appropriate names.`,
+      );
+  }
+
+  checkField(sobject: string, path: string): void {
+    const object = this.visibleObject(sobject)?.[1];
+    if (!object) return this.checkObject(sobject);
+    const [head = '', ...rest] = path.split('.');
+    if (rest.length) {
+      if (!schemaField(object, lookupField(head)))
+        throw new QueryRefused(
+          'INVALID_FIELD',
+          `Didn't understand relationship '${head}' in field path. If you are attempting to use a ` +
+            `custom relationship, be sure to append the '__r' after the custom relationship name.`,
+        );
+      return;
+    }
+    if (!schemaField(object, head))
+      throw new QueryRefused(
+        'INVALID_FIELD',
+        `No such column '${head}' on entity '${sobject}'. If you are attempting to use a custom ` +
+          `field, be sure to append the '__c' after the custom field name. Please reference your ` +
+          `WSDL or the describe call for the appropriate names.`,
+      );
   }
 
   get isLockedOut(): boolean {
@@ -232,8 +350,6 @@ export class SalesforceDouble implements OrgView {
         return restError(401, 'INVALID_SESSION_ID', ERRORS.INVALID_SESSION_ID);
       case 403:
         return restError(403, 'REQUEST_LIMIT_EXCEEDED', ERRORS.REQUEST_LIMIT_EXCEEDED);
-      case 429:
-        return restError(429, 'REQUEST_LIMIT_EXCEEDED', 'Too many requests: rate limit exceeded', retryAfter);
       case 500:
         return restError(500, 'UNKNOWN_EXCEPTION', ERRORS.UNKNOWN_EXCEPTION);
       case 503:
@@ -256,7 +372,7 @@ export class SalesforceDouble implements OrgView {
     if (method === 'GET' && path === '/services/data') {
       return {
         status: 200,
-        body: ['60.0', '61.0', '62.0'].map((v) => ({
+        body: this.versions.map((v) => ({
           label: 'Winter',
           url: `/services/data/v${v}`,
           version: v,
@@ -264,11 +380,14 @@ export class SalesforceDouble implements OrgView {
       };
     }
     const match = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-    if (!match) throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!match || !this.versions.includes(match[1]!)) throw notFound();
 
     const userId = this.authenticate(headers.authorization);
     const failure = this.injected(path);
     if (failure) throw failure;
+    if (this.apiDisabled === 'org') throw restError(403, 'API_DISABLED_FOR_ORG', ERRORS.API_DISABLED_FOR_ORG);
+    if (this.apiDisabled === 'user')
+      throw restError(403, 'API_CURRENTLY_DISABLED', ERRORS.API_CURRENTLY_DISABLED);
     if (this.apiUsed >= this.dailyApiLimit)
       throw restError(403, 'REQUEST_LIMIT_EXCEEDED', ERRORS.REQUEST_LIMIT_EXCEEDED);
     this.apiUsed++;
@@ -321,7 +440,9 @@ export class SalesforceDouble implements OrgView {
 
     const sobjectPath = /^\/sobjects\/(\w+)(?:\/(\w+))?(?:\/([^/]+))?$/.exec(path);
     if (sobjectPath) {
-      const [, sobject = '', a, b] = sobjectPath;
+      const [, name = '', a, b] = sobjectPath;
+      const sobject = this.visibleObject(name)?.[0];
+      if (!sobject) throw notFound();
       if (method === 'POST' && !a) return this.create(sobject, parseJsonObject(raw));
       if (method === 'GET' && a && !b) return this.read(sobject, a);
       if (method === 'PATCH' && a && b)
@@ -331,7 +452,7 @@ export class SalesforceDouble implements OrgView {
       return this.postFeedElement(parseJsonObject(raw), userId);
     const feed = /^\/chatter\/feeds\/record\/(\w+)\/feed-elements$/.exec(path);
     if (method === 'GET' && feed) return this.feedOf(feed[1]!);
-    throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    throw notFound();
   }
 
   // ---- OAuth ----
@@ -439,7 +560,7 @@ export class SalesforceDouble implements OrgView {
     try {
       rows = runQuery(this, soql);
     } catch (err) {
-      if (err instanceof MalformedQuery) throw restError(400, 'MALFORMED_QUERY', err.message);
+      if (err instanceof QueryRefused) throw restError(400, err.errorCode, err.message);
       throw err;
     }
     return this.pageOf(rows, rows.length, api);
@@ -477,16 +598,48 @@ export class SalesforceDouble implements OrgView {
     return this.pageOf(saved.rows, seen + saved.rows.length, saved.api);
   }
 
-  private checkFields(sobject: string, fields: Record<string, unknown>): void {
+  /** Fields the body names must exist; ids it points at must be readable. */
+  private checkWrite(sobject: string, fields: Record<string, unknown>): void {
+    const object = this.schema.get(sobject)!;
     for (const name of Object.keys(fields)) {
-      if (this.unknownFields.has(name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
-        throw restError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${sobject}`);
-      }
+      if (!schemaField(object, name))
+        throw fieldError('INVALID_FIELD', `No such column '${name}' on sobject of type ${sobject}`, [name]);
+    }
+    for (const value of Object.values(fields)) {
+      const target = typeof value === 'string' ? this.byId(value) : undefined;
+      if (target && !this.can(target.sobject, 'read'))
+        throw restError(
+          400,
+          'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+          `insufficient access rights on cross-reference id: ${value}`,
+        );
     }
   }
 
+  private checkAccess(sobject: string, access: ObjectAccess): void {
+    if (!this.can(sobject, access))
+      throw restError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+  }
+
+  private checkRequired(sobject: string, fields: Record<string, unknown>): void {
+    const present = new Set(
+      Object.entries(fields)
+        .filter(([, v]) => v !== null && v !== undefined && v !== '')
+        .map(([k]) => k.toLowerCase()),
+    );
+    const missing = [...this.schema.get(sobject)!.required].filter((f) => !present.has(f.toLowerCase()));
+    if (missing.length)
+      throw fieldError(
+        'REQUIRED_FIELD_MISSING',
+        `Required fields are missing: [${missing.join(', ')}]`,
+        missing,
+      );
+  }
+
   private create(sobject: string, fields: Record<string, unknown>): { status: number; body: unknown } {
-    this.checkFields(sobject, fields);
+    this.checkWrite(sobject, fields);
+    this.checkAccess(sobject, 'create');
+    this.checkRequired(sobject, fields);
     if (sobject === 'PermissionSetAssignment') {
       const duplicate = this.all(sobject).some(
         (a) => a.AssigneeId === fields.AssigneeId && a.PermissionSetId === fields.PermissionSetId,
@@ -501,19 +654,32 @@ export class SalesforceDouble implements OrgView {
 
   private read(sobject: string, id: string): { status: number; body: unknown } {
     const found = this.byId(id);
-    if (!found || found.sobject !== sobject)
-      throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!found || found.sobject !== sobject) throw notFound();
     return { status: 200, body: { attributes: { type: sobject }, ...found.record } };
   }
 
   private upsert(
     sobject: string,
-    field: string,
+    name: string,
     value: string,
     fields: Record<string, unknown>,
   ): { status: number; body: unknown } {
+    const object = this.schema.get(sobject)!;
+    const field = schemaField(object, name);
+    if (!field)
+      throw restError(
+        404,
+        'NOT_FOUND',
+        `Provided external ID field does not exist or is not accessible: ${name}`,
+      );
+    if (!object.externalIds.has(field))
+      throw restError(
+        400,
+        'INVALID_FIELD',
+        `Field name provided, ${field} does not match an External ID, Salesforce Id, or indexed field for ${sobject}`,
+      );
     if ('Id' in fields) throw restError(400, 'INVALID_FIELD', 'Unable to create/update fields: Id');
-    this.checkFields(sobject, fields);
+    this.checkWrite(sobject, fields);
     const matches = this.all(sobject).filter((r) => {
       const key = fieldKey(r, field);
       return key !== undefined && r[key] === value;
@@ -525,10 +691,13 @@ export class SalesforceDouble implements OrgView {
       );
     const existing = matches[0];
     if (existing) {
+      this.checkAccess(sobject, 'edit');
       Object.assign(existing, fields);
       this.upserts.push({ sobject, field, value, body: fields, created: false });
       return { status: 200, body: { id: existing.Id, success: true, errors: [], created: false } };
     }
+    this.checkAccess(sobject, 'create');
+    this.checkRequired(sobject, fields);
     const id = this.insert(sobject, { ...fields, [field]: value });
     this.upserts.push({ sobject, field, value, body: fields, created: true });
     return { status: 201, body: { id, success: true, errors: [], created: true } };
@@ -572,7 +741,7 @@ export class SalesforceDouble implements OrgView {
   }
 
   private feedOf(recordId: string): { status: number; body: unknown } {
-    if (!this.byId(recordId)) throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!this.byId(recordId)) throw notFound();
     const elements = this.all('FeedItem')
       .filter((f) => f.ParentId === recordId)
       .reverse()

@@ -4,6 +4,7 @@
  * AND/OR/NOT and parentheses, = != < <= > >= LIKE IN NOT IN (literal lists and semi-join
  * subqueries), string/number/boolean/null/datetime literals, ORDER BY (NULLS FIRST/LAST), LIMIT,
  * OFFSET. Anything else is MALFORMED_QUERY, so code that sends an unsupported shape finds out.
+ * Every sObject and field named is checked against the org first (INVALID_TYPE, INVALID_FIELD).
  */
 import {
   parseQuery,
@@ -19,9 +20,32 @@ export type OrgRecord = { Id: string; [field: string]: unknown };
 export interface OrgView {
   all(sobject: string): OrgRecord[];
   byId(id: string): { sobject: string; record: OrgRecord } | undefined;
+  /** Throws QueryRefused if the org has no such sObject, or the user can't read it. */
+  checkObject(sobject: string): void;
+  /** Throws QueryRefused if `sobject` has no such field (for `Owner.Name`, no `OwnerId`). */
+  checkField(sobject: string, path: string): void;
 }
 
-export class MalformedQuery extends Error {}
+/** A query Salesforce refuses with 400 and this errorCode. */
+export class QueryRefused extends Error {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class MalformedQuery extends QueryRefused {
+  constructor(message: string) {
+    super('MALFORMED_QUERY', message);
+  }
+}
+
+/** The lookup field a relationship name follows: `Owner` → `OwnerId`, `Custom__r` → `Custom__c`. */
+export function lookupField(relationship: string): string {
+  return relationship.endsWith('__r') ? relationship.replace(/__r$/, '__c') : `${relationship}Id`;
+}
 
 /** Field names are case-insensitive in SOQL; records keep the API name's own case. */
 export function fieldKey(record: OrgRecord, name: string): string | undefined {
@@ -37,7 +61,7 @@ function valueAt(org: OrgView, record: OrgRecord, path: string): unknown {
     const key = fieldKey(record, head);
     return key === undefined ? undefined : record[key];
   }
-  const lookup = head.endsWith('__r') ? head.replace(/__r$/, '__c') : `${head}Id`;
+  const lookup = lookupField(head);
   const key = fieldKey(record, lookup);
   const parentId = key === undefined ? undefined : record[key];
   const parent = typeof parentId === 'string' ? org.byId(parentId) : undefined;
@@ -212,10 +236,26 @@ function project(
   return out;
 }
 
+/** Every field the query names, as paths (`Owner.Name`). */
+function namedFields(query: Query, tokens: Token[]): string[] {
+  const paths: string[] = [];
+  for (const field of query.fields ?? []) {
+    if (field.type === 'Field') paths.push(field.field);
+    if (field.type === 'FieldRelationship') paths.push([...field.relationships, field.field].join('.'));
+  }
+  for (const token of tokens)
+    if (typeof token === 'object' && 'field' in token.cond) paths.push(token.cond.field);
+  const orderBy = query.orderBy ? (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]) : [];
+  for (const clause of orderBy) if ('field' in clause && clause.field) paths.push(clause.field);
+  return paths;
+}
+
 function runSelect(org: OrgView, query: Query): Record<string, unknown>[] {
   if (!query.sObject) throw new MalformedQuery('FROM is required');
   if (query.groupBy || query.having) throw new MalformedQuery('GROUP BY is not supported by the double');
   const tokens = tokenize(query.where);
+  org.checkObject(query.sObject);
+  for (const path of namedFields(query, tokens)) org.checkField(query.sObject, path);
   let rows = org.all(query.sObject).filter((r) => tokens.length === 0 || evalTokens(org, r, tokens));
   const orderBy = query.orderBy ? (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]) : [];
   if (orderBy.length) {
@@ -246,7 +286,7 @@ export function runQuery(org: OrgView, soql: string): Record<string, unknown>[] 
   try {
     parsed = parseQuery(soql);
   } catch (err) {
-    throw new MalformedQuery((err as Error).message.split('\n')[0]);
+    throw new MalformedQuery((err as Error).message.split('\n')[0] ?? 'malformed query');
   }
   return runSelect(org, parsed);
 }

@@ -3,8 +3,10 @@
  * voice activities use: create a Message, create a Call. Basic auth with the account SID and
  * auth token (or an API key and secret), form-encoded bodies, JSON answers with a `sid`, and
  * Twilio's error bodies `{code, message, more_info, status}`:
- *   21211 invalid 'To' number (400), 21604 missing 'To' (400), 21602 missing body (400),
- *   20003 authentication failed (401), 20429 too many requests (429, with Retry-After).
+ *   21211 invalid 'To' number (400), 21604 missing 'To' (400), 21603 neither 'From' nor
+ *   MessagingServiceSid (400), 21602 missing body (400), 21610 the recipient replied STOP to
+ *   this sender (400, messages only), 20003 authentication failed (401), 20429 too many
+ *   requests (429, with Retry-After). Codes and texts as on twilio.com/docs/api/errors/<code>.
  * The real `twilio` client talks to it (its API base URL pointed here), over real TLS.
  */
 import { randomBytes } from 'node:crypto';
@@ -39,6 +41,8 @@ export interface TwilioDouble {
   calls: Array<{ sid: string; to: string; from: string; twiml: string }>;
   /** Numbers Twilio refuses as invalid (21211), in addition to non-E.164 ones. */
   invalidNumbers: Set<string>;
+  /** Numbers that replied STOP: messages to them are refused with 21610 (calls still ring). */
+  unsubscribed: Set<string>;
   /** The next `times` create requests get this answer instead. */
   failNext(times: number, fault: Fault): void;
   /** Accept an API key (SK…) and its secret as credentials for this account. */
@@ -70,6 +74,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     messages: [],
     calls: [],
     invalidNumbers: new Set(),
+    unsubscribed: new Set(),
     failNext(times, fault) {
       for (let i = 0; i < times; i++) faults.push(fault);
     },
@@ -134,6 +139,8 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     };
     if (route[2] === 'Messages') {
       if (!body) return error(res, 400, 21602, 'Message body is required.');
+      if (double.unsubscribed.has(to))
+        return error(res, 400, 21610, 'Attempt to send to unsubscribed recipient');
       const sid = `SM${hex(16)}`;
       double.messages.push({ sid, to, from: from ?? service!, body });
       res.writeHead(201, { 'content-type': 'application/json' });

@@ -20,7 +20,6 @@ export async function recordCrmSyncHistory(
   taskQueue: string,
 ): Promise<string> {
   const sf = await startSalesforce();
-  sf.double.unknownFields.add('Bogus__c');
   const syncQueue = `${taskQueue}-crm-sync`;
   const worker = await createCrmSyncWorker({
     connection: env.nativeConnection,

@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { PATTERNS, REGIONS, SEVERITIES } from '../domain/alert';
 import { PHASES } from '../domain/phase';
 
+/** The page's filter menus, in the order shown. */
+export const FILTER_CHOICES = [
+  { name: 'severity', label: 'Severity', values: SEVERITIES },
+  { name: 'pattern', label: 'Pattern', values: PATTERNS },
+  { name: 'region', label: 'Region', values: REGIONS },
+  { name: 'phase', label: 'Phase', values: PHASES },
+] as const;
+
 export const PAGE_SIZE_DEFAULT = 25;
 export const PAGE_SIZE_MAX = 100;
 

@@ -15,7 +15,7 @@ import { isTemporalUnavailable, readIncident } from '../../client/status';
 import { sharedOpenIncidents } from '../../client/open-incidents';
 import { buildOverview } from '../../status-page/overview';
 import { listPage } from '../../status-page/incident-list';
-import { parseStatusListQuery } from '../status-list-query';
+import { FILTER_CHOICES, parseStatusListQuery } from '../status-list-query';
 import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
 import { actionHash } from '../../links/token';
@@ -135,7 +135,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           csrf: reply.generateCsrf(),
           script: '/assets/status.js',
         },
-        { refreshMs: options.refreshMs ?? 5_000 },
+        { refreshMs: options.refreshMs ?? 5_000, filters: FILTER_CHOICES },
       ),
     ),
   );

@@ -295,7 +295,8 @@ function select(changes) {
     else params.set(key, String(value));
   }
   if (params.get('page') === '1') params.delete('page');
-  history.pushState(null, '', params.size ? `?${params}` : location.pathname);
+  const query = params.toString();
+  history.pushState(null, '', query ? `?${query}` : location.pathname);
   showSelection();
   void refresh();
 }
@@ -345,8 +346,12 @@ filters.addEventListener('change', (event) => {
     page: '',
   });
 });
-document.getElementById('page-prev').addEventListener('click', () => select({ page: overview.page - 1 }));
-document.getElementById('page-next').addEventListener('click', () => select({ page: overview.page + 1 }));
+document
+  .getElementById('page-prev')
+  .addEventListener('click', () => overview && select({ page: overview.page - 1 }));
+document
+  .getElementById('page-next')
+  .addEventListener('click', () => overview && select({ page: overview.page + 1 }));
 window.addEventListener('popstate', () => {
   showSelection();
   void refresh();

@@ -101,23 +101,34 @@ export async function openIncidents(
   return { statuses, unreadable };
 }
 
+/** An answer being fetched or fetched `at` (ms): in flight, everyone waits for the same one. */
+interface Shared<T> {
+  at: number;
+  value: Promise<T>;
+}
+
+function share<T>(value: Promise<T>): Shared<T> {
+  const entry: Shared<T> = { at: Number.POSITIVE_INFINITY, value };
+  value.then(
+    () => (entry.at = Date.now()),
+    () => (entry.at = Number.NEGATIVE_INFINITY), // a failure is not kept
+  );
+  return entry;
+}
+
 /**
- * One listing, and one status per incident, shared by every open page for `ttlMs`: a hundred
- * viewers polling every 5 s ask Temporal once per period, not a hundred times. `refresh()`
- * drops both after a decision.
+ * One listing, and one status per incident, shared by every open page for `ttlMs` after it
+ * arrived: a hundred viewers polling every 5 s ask Temporal once per period, not a hundred
+ * times, however long the answer takes. `refresh()` drops both after a decision.
  */
 export function sharedOpenIncidents(client: Client, ttlMs = 2_000) {
-  let listing: { at: number; value: Promise<ListedIncident[]> } | undefined;
-  const statuses = new Map<string, { at: number; value: Promise<StatusRead> }>();
-  const fresh = (entry: { at: number } | undefined): boolean =>
-    entry !== undefined && Date.now() - entry.at <= ttlMs;
+  let listing: Shared<ListedIncident[]> | undefined;
+  const statuses = new Map<string, Shared<StatusRead>>();
+  const fresh = (entry: Shared<unknown> | undefined): boolean =>
+    entry !== undefined && (entry.at === Number.POSITIVE_INFINITY || Date.now() - entry.at <= ttlMs);
   return {
     list(): Promise<ListedIncident[]> {
-      if (!fresh(listing)) {
-        const value = listOpenIncidents(client);
-        listing = { at: Date.now(), value };
-        value.catch(() => (listing = undefined)); // a failure is not cached
-      }
+      if (!fresh(listing)) listing = share(listOpenIncidents(client));
       return listing!.value;
     },
     async statuses(ids: readonly string[]): Promise<Map<string, StatusRead>> {
@@ -125,8 +136,7 @@ export function sharedOpenIncidents(client: Client, ttlMs = 2_000) {
       const missing = ids.filter((id) => !statuses.has(id));
       if (missing.length) {
         const reading = readStatuses(client, missing);
-        const at = Date.now();
-        for (const id of missing) statuses.set(id, { at, value: reading.then((r) => r.get(id)!) });
+        for (const id of missing) statuses.set(id, share(reading.then((r) => r.get(id)!)));
       }
       const reads = await Promise.all(ids.map(async (id) => [id, await statuses.get(id)!.value] as const));
       return new Map(reads);

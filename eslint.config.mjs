@@ -66,7 +66,16 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       parserOptions: { projectService: false, project: false },
-      globals: { document: 'readonly', fetch: 'readonly', Node: 'readonly', setInterval: 'readonly' },
+      globals: {
+        document: 'readonly',
+        fetch: 'readonly',
+        Node: 'readonly',
+        setInterval: 'readonly',
+        URLSearchParams: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        window: 'readonly',
+      },
     },
   },
   { files: ['workflows/**/*.ts', 'domain/**/*.ts', 'bench/workflows.ts'], rules: workflowRules() },

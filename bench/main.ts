@@ -13,6 +13,7 @@ import { measureMemory } from './memory';
 import { formatTable } from './report';
 import { startStack } from './stack';
 import { measureStorm } from './storm';
+import { measureStatusPage } from './status-page';
 
 interface BenchOptions {
   quick?: boolean;
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     const baselineWorker = await stack.worker('baseline', queues.baseline);
 
     say(
-      `(1/4) alert → first notification: ${plan.incidents} incidents, ${opts.latencyConcurrency} at a time`,
+      `(1/5) alert → first notification: ${plan.incidents} incidents, ${opts.latencyConcurrency} at a time`,
     );
     const step = Math.max(1, Math.floor(plan.incidents / 10));
     const latency = await measureLatency(
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     );
 
     say(
-      `(2/4) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,
+      `(2/5) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,
     );
     const storm = await measureStorm(
       stack,
@@ -108,15 +109,18 @@ async function main(): Promise<void> {
       (side, done) => say(`      ${side}: ${done}/${plan.stormAlerts}`),
     );
 
-    say(`(3/4) actions: ${plan.lifecycles} full lifecycles of ${opts.runbook}`);
+    say(`(3/5) actions: ${plan.lifecycles} full lifecycles of ${opts.runbook}`);
     const actions = await measureActions(stack, queues, { count: plan.lifecycles, run });
     await incidentWorker.stop();
     await baselineWorker.stop();
 
-    say(`(4/4) worker memory with ${plan.open} open incidents (fresh worker processes)`);
+    say(`(4/5) worker memory with ${plan.open} open incidents (fresh worker processes)`);
     const memory = await measureMemory(stack, { open: plan.open, run }, (side, done) =>
       say(`      ${side}: ${done}/${plan.open} open`),
     );
+
+    say(`(5/5) status page with every incident the bench left open`);
+    const statusPage = await measureStatusPage(stack, [queues.incident, `bench-${run}-memory`], say);
 
     const result = {
       date: started.toISOString(),
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
       storm,
       actions,
       memory,
+      statusPage,
     };
     mkdirSync(opts.out, { recursive: true });
     const file = join(

@@ -3,6 +3,7 @@ import type { ActionsResult } from './actions';
 import type { LatencyResult } from './latency';
 import type { MemoryResult } from './memory';
 import type { StormResult } from './storm';
+import type { StatusPageResult } from './status-page';
 
 export interface BenchResult {
   date: string;
@@ -12,6 +13,7 @@ export interface BenchResult {
   storm: StormResult;
   actions: ActionsResult;
   memory: MemoryResult;
+  statusPage: StatusPageResult;
 }
 
 function columns(rows: string[][]): string {
@@ -70,6 +72,16 @@ export function formatTable(r: BenchResult): string {
       x(memory.ratio.perWorkflow),
     ],
   ];
+  const sp = r.statusPage;
+  const browser =
+    'skipped' in sp.browser
+      ? `Chromium skipped (${sp.browser.skipped})`
+      : `in Chromium ${sp.browser.renderMs} ms until the pager shows the count, ${sp.browser.loadedKiB} KiB loaded`;
+  const statusPage =
+    `Status page at ${sp.open} open: listed from visibility in ${sp.listMs} ms; first page (${sp.pageSize}) ` +
+    `${sp.firstPage.coldMs} ms cold, ${sp.firstPage.warmMs} ms cached, ${sp.firstPage.jsonKiB} KiB JSON; ${browser}. ` +
+    `Reading all ${sp.open} statuses instead: ${sp.allStatuses.ms} ms, ${sp.allStatuses.jsonKiB} KiB ` +
+    `(${x(sp.ratio.time)} the time, ${x(sp.ratio.bytes)} the bytes${sp.allStatuses.unreadable ? `, ${sp.allStatuses.unreadable} unreadable` : ''}).`;
   const breakdown = Object.entries(actions.incident.byKind)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
@@ -77,6 +89,7 @@ export function formatTable(r: BenchResult): string {
     '',
     columns(rows),
     '',
+    statusPage,
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
     `Baselines: bare signalWithStart of a no-op workflow (latency, actions), of an empty counting workflow (storm), ` +
       `${memory.open} open empty workflows (memory). Latency: ${latency.concurrency} alerts in flight; storm: ${storm.concurrency}.`,

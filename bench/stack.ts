@@ -90,8 +90,14 @@ export interface BenchStack {
   client: Client;
   mail: MailClock;
   runbook: Runbook;
-  /** A gateway for one task queue; every alert runs the bench's runbook. */
-  gateway(taskQueue: string): Promise<{ url: string; token: string; close(): Promise<void> }>;
+  /**
+   * A gateway for one task queue; every alert runs the bench's runbook. With `statusPageAs`, it
+   * also serves the status page, to that one person named in an `x-forwarded-user` header.
+   */
+  gateway(
+    taskQueue: string,
+    options?: { statusPageAs?: string },
+  ): Promise<{ url: string; token: string; close(): Promise<void> }>;
   worker(kind: WorkerProcessOptions['kind'], taskQueue: string): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
@@ -158,14 +164,36 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       mail,
       runbook,
 
-      async gateway(taskQueue) {
+      async gateway(taskQueue, options = {}) {
         const token = randomBytes(16).toString('hex');
+        const webUiLink = (id: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`;
+        const person = options.statusPageAs;
         const app: FastifyInstance = buildGateway({
           intake: { client, taskQueue, runbooks: () => runbooks, starts },
-          webUiLink: (id) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`,
+          webUiLink,
           logger,
           sources: { generic: { mode: 'bearer', tokens: [token] } },
           classification: () => rules,
+          ...(person
+            ? {
+                statusPage: {
+                  client,
+                  webUiLink,
+                  sessionSecret: randomBytes(24).toString('hex'),
+                  health: async () => [],
+                  auth: {
+                    auth: {
+                      mode: 'proxy',
+                      header: 'x-forwarded-user',
+                      allowFrom: ['127.0.0.1', '::ffff:127.0.0.1'],
+                    },
+                    sessionTtlMs: 3_600_000,
+                    secureCookies: false,
+                    knownPerson: (id) => id === person,
+                  },
+                },
+              }
+            : {}),
         });
         await app.listen({ host: '127.0.0.1', port: 0 });
         return {

@@ -62,3 +62,16 @@ export function applyDecision(approval: ApprovalStatus, attempt: DecisionAttempt
   else if (approval.decisions.filter((d) => d.decision === 'approve').length >= approval.quorum)
     approval.state = 'approved';
 }
+
+/**
+ * Who may decide a pending approval now: eligible, not its requester under the two-person rule,
+ * not decided already. The status page's "waiting for me" (and its `mayDecide`) follow this.
+ */
+export function whoMayDecide(approval: ApprovalStatus): string[] {
+  if (approval.state !== 'pending') return [];
+  return approval.eligible.filter(
+    (person) =>
+      !(approval.twoPersonRule && approval.requestedBy === person) &&
+      !approval.decisions.some((d) => d.by === person),
+  );
+}

@@ -11,6 +11,10 @@ export const PHASE = defineSearchAttributeKey('LockoutPhase', SearchAttributeTyp
 export const ESCALATION_LEVEL = defineSearchAttributeKey('LockoutEscalationLevel', SearchAttributeType.INT);
 export const EU_PERSONAL_DATA = defineSearchAttributeKey('LockoutEuPersonalData', SearchAttributeType.BOOL);
 export const PENDING_APPROVALS = defineSearchAttributeKey('LockoutPendingApprovals', SearchAttributeType.INT);
+/** The nearest deadline of a running clock: the status page sorts by it without querying. */
+export const NEXT_DEADLINE = defineSearchAttributeKey('LockoutNextDeadline', SearchAttributeType.DATETIME);
+/** Who may decide a pending approval now: the status page's "waiting for me". */
+export const APPROVERS = defineSearchAttributeKey('LockoutApprovers', SearchAttributeType.KEYWORD_LIST);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   PATTERN,
@@ -20,10 +24,18 @@ export const ALL_SEARCH_ATTRIBUTES = [
   ESCALATION_LEVEL,
   EU_PERSONAL_DATA,
   PENDING_APPROVALS,
+  NEXT_DEADLINE,
+  APPROVERS,
 ] as const;
 
 /** `name=Type` pairs in the form `temporal server start-dev --search-attribute` takes. */
 export function searchAttributeFlags(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool' };
+  const cliType: Record<string, string> = {
+    KEYWORD: 'Keyword',
+    INT: 'Int',
+    BOOL: 'Bool',
+    DATETIME: 'Datetime',
+    KEYWORD_LIST: 'KeywordList',
+  };
   return ALL_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliType[key.type]}`);
 }

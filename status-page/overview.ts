@@ -5,7 +5,9 @@
  */
 import type { ApprovalStatus, IncidentStatus } from '../domain/incident';
 import { actionHash } from '../links/token';
+import type { StatusRead } from '../client/open-incidents';
 import type { HealthRow } from './health';
+import type { ListPage } from './incident-list';
 
 export interface ApprovalView {
   step: string;
@@ -52,18 +54,30 @@ export interface IncidentView {
   refusals: { at: string; summary: string }[];
 }
 
-export interface Overview {
+/** An open incident whose status could not be read just now: what visibility knows of it. */
+export interface UnreadableView {
+  id: string;
+  severity: string | null;
+  pattern: string | null;
+  region: string | null;
+  phase: string | null;
+  startedAt: string;
+  reason: string;
+  webUi: string;
+}
+
+export interface Overview extends Omit<ListPage, 'incidents'> {
   /** The gateway's time: the page computes countdowns against it, not the browser's clock. */
   asOf: string;
   person: string;
+  /** The page's incidents, most urgent first. */
   incidents: IncidentView[];
-  /** Incidents that are open but whose status could not be read just now. */
-  unreadable: string[];
+  /** The page's incidents that are open but whose status could not be read just now. */
+  unreadable: UnreadableView[];
   health: HealthRow[];
 }
 
-const SEVERITY_ORDER: Record<string, number> = { sev1: 0, sev2: 1, sev3: 2 };
-
+/** The rules of whoMayDecide (domain/approvals.ts), each with the reason a person is told. */
 function whyNot(a: ApprovalStatus, person: string): string | null {
   if (a.state !== 'pending') return `already ${a.state}`;
   if (!a.eligible.includes(person))
@@ -127,27 +141,39 @@ export function incidentView(s: IncidentStatus, person: string, webUi: string): 
   };
 }
 
-/** Most severe first, then the oldest. */
+/** One page of the listing (status-page/incident-list.ts), with the statuses read for it. */
 export function buildOverview(input: {
-  statuses: IncidentStatus[];
-  unreadable?: string[];
+  list: ListPage;
+  reads: ReadonlyMap<string, StatusRead>;
   person: string;
   webUiLink(id: string): string;
   health: HealthRow[];
   now?: Date;
 }): Overview {
-  const incidents = input.statuses
-    .map((s) => incidentView(s, input.person, input.webUiLink(s.incidentId)))
-    .sort(
-      (a, b) =>
-        (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) ||
-        Date.parse(a.detectedAt) - Date.parse(b.detectedAt),
-    );
+  const { incidents: listed, ...list } = input.list;
+  const incidents: IncidentView[] = [];
+  const unreadable: UnreadableView[] = [];
+  for (const i of listed) {
+    const read = input.reads.get(i.id) ?? { ok: false, reason: 'not read' };
+    if (read.ok) incidents.push(incidentView(read.status, input.person, input.webUiLink(i.id)));
+    else
+      unreadable.push({
+        id: i.id,
+        severity: i.severity,
+        pattern: i.pattern,
+        region: i.region,
+        phase: i.phase,
+        startedAt: i.startedAt,
+        reason: read.reason,
+        webUi: input.webUiLink(i.id),
+      });
+  }
   return {
     asOf: (input.now ?? new Date()).toISOString(),
     person: input.person,
+    ...list,
     incidents,
-    unreadable: input.unreadable ?? [],
+    unreadable,
     health: input.health,
   };
 }

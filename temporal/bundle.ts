@@ -30,6 +30,7 @@ export const SHARED_DOMAIN_MODULES = [
   'regions',
   'runbook',
   'search-attributes',
+  'urgency',
 ] as const;
 
 /**

@@ -3,13 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOverview } from '../status-page/overview';
+import { listPage } from '../status-page/incident-list';
 import { hashToken, loadResponders, personForToken } from '../links/responders-file';
 import { runHealthChecks } from '../status-page/health';
 import { ConfigError, loadConfig } from '../config/env';
 import type { ApprovalStatus } from '../domain/incident';
 import { actionHash } from '../links/token';
 import { runCli } from './helpers/cli';
-import { freshStatus } from './helpers/status';
+import { freshStatus, listedOf } from './helpers/status';
 
 const runbook = { id: 'generic-lockout', version: 1, title: 'Generic' };
 
@@ -29,29 +30,45 @@ describe('status page building blocks (no server)', () => {
     decisions: [{ by: 'erin', at: '2026-11-26T02:40:00.000Z', decision: 'approve' }],
     action: { activity: 'runRemediationHook', args: { hook: 'rotate' } },
   };
-  const overview = (person: string) =>
+  const statuses = [
+    { ...freshStatus(runbook, { severity: 'sev2', title: 'older sev2' }), incidentId: 'lockout-b' },
+    {
+      ...freshStatus(runbook, { severity: 'sev1', title: 'sev1' }),
+      incidentId: 'lockout-a',
+      detectedAt: '2026-11-26T05:00:00.000Z',
+      approvals: [approval, { ...approval, step: 'done', state: 'approved' as const }],
+    },
+  ];
+  const now = new Date('2026-11-26T06:00:00Z');
+  const overview = (person: string, unreadable: string[] = []) =>
     buildOverview({
-      statuses: [
-        { ...freshStatus(runbook, { severity: 'sev2', title: 'older sev2' }), incidentId: 'lockout-b' },
-        {
-          ...freshStatus(runbook, { severity: 'sev1', title: 'sev1' }),
-          incidentId: 'lockout-a',
-          detectedAt: '2026-11-26T05:00:00.000Z',
-          approvals: [approval, { ...approval, step: 'done', state: 'approved' }],
-        },
-      ],
+      list: listPage([...statuses.map(listedOf), listedOf({ ...statuses[0]!, incidentId: 'lockout-c' })], {
+        page: 1,
+        pageSize: 25,
+        person,
+        now,
+      }),
+      reads: new Map(
+        [...statuses, { ...statuses[0]!, incidentId: 'lockout-c' }].map((s) => [
+          s.incidentId,
+          unreadable.includes(s.incidentId)
+            ? { ok: false, reason: 'no worker answers' }
+            : { ok: true, status: s },
+        ]),
+      ),
       person,
       webUiLink: (id) => `http://ui/${id}`,
       health: [],
-      now: new Date('2026-11-26T06:00:00Z'),
+      now,
     });
 
   it('lists the most severe incident first, with only pending approvals and the action hash', () => {
     const o = overview('ben');
     assert.deepEqual(
       o.incidents.map((i) => i.id),
-      ['lockout-a', 'lockout-b'],
+      ['lockout-a', 'lockout-b', 'lockout-c'],
     );
+    assert.deepEqual([o.totalOpen, o.matching, o.page, o.pages], [3, 3, 1, 1]);
     assert.equal(o.asOf, '2026-11-26T06:00:00.000Z');
     const [a] = o.incidents[0]!.approvals;
     assert.equal(o.incidents[0]!.approvals.length, 1);
@@ -66,6 +83,18 @@ describe('status page building blocks (no server)', () => {
     assert.match(may('ana').why!, /two-person rule/);
     assert.match(may('erin').why!, /already decided/);
     assert.match(may('dev').why!, /not an approver/);
+  });
+
+  it('lists an incident whose status cannot be read with what visibility knows, in its place', () => {
+    const o = overview('ben', ['lockout-b']);
+    assert.deepEqual(
+      o.incidents.map((i) => i.id),
+      ['lockout-a', 'lockout-c'],
+    );
+    assert.deepEqual(
+      o.unreadable.map((u) => [u.id, u.severity, u.reason]),
+      [['lockout-b', 'sev2', 'no worker answers']],
+    );
   });
 
   it('reads hashed responder tokens, refuses a malformed file naming the line, and treats a missing file as nobody', () => {

@@ -3,7 +3,7 @@
  * the timeline and, where the Web UI filters on it, in the search attributes. The whole state is
  * plain data, so continue-as-new carries it to the next run unchanged.
  */
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import * as progress from '../domain/incident-progress';
 import type { ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
@@ -28,6 +28,13 @@ import type {
 } from '../domain/incident';
 import type { Phase } from '../domain/phase';
 import * as sa from '../domain/search-attributes';
+import { urgencyOf, type Urgency } from '../domain/urgency';
+
+/**
+ * Incidents started before the status page sorted on urgency did not publish it; they replay
+ * without it and publish it from their next change on (domain/urgency.ts).
+ */
+export const URGENCY_ATTRIBUTES_PATCH = 'status-urgency-attributes';
 
 export class IncidentState {
   phase: Phase = 'detected';
@@ -55,6 +62,8 @@ export class IncidentState {
   version = 0;
   /** Set when the workflow is about to return: background loops stop. */
   finished = false;
+  /** The urgency last upserted: an unchanged one adds no history event. */
+  private publishedUrgency = urgencyThisRunStartedWith();
 
   readonly input: IncidentInput;
 
@@ -132,7 +141,24 @@ export class IncidentState {
       { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
       { key: sa.PENDING_APPROVALS, value: this.pendingApprovals.length },
     ]);
+    this.publishUrgency();
     setCurrentDetails(this.details());
+  }
+
+  /**
+   * The nearest running deadline and who may decide a pending approval, for the status page.
+   * Clocks change on their own timers, so refreshClocks() calls this too; only a change upserts.
+   */
+  publishUrgency(): void {
+    if (!patched(URGENCY_ATTRIBUTES_PATCH)) return;
+    const urgency = urgencyOf(this);
+    const key = JSON.stringify(urgency);
+    if (key === this.publishedUrgency) return;
+    this.publishedUrgency = key;
+    upsertSearchAttributes([
+      { key: sa.NEXT_DEADLINE, value: urgency.nextDeadline ? new Date(urgency.nextDeadline) : null },
+      { key: sa.APPROVERS, value: urgency.approvers.length ? urgency.approvers : null },
+    ]);
   }
 
   /** Markdown shown under "Current details" in the Web UI. */
@@ -239,6 +265,7 @@ export class IncidentState {
   /** Recomputes every clock from the incident's events, facts and step results. */
   refreshClocks(): void {
     this.apply(progress.clocksRefreshed, this.runbook, Date.now());
+    this.publishUrgency();
   }
 
   status(): IncidentStatus {
@@ -277,6 +304,16 @@ export class IncidentState {
   private restore({ status, engine }: CarriedIncident): void {
     this.commit({ ...status, receipts: status.receipts ?? [], attention: status.attention ?? [], engine });
   }
+}
+
+/** A continued run starts with its predecessor's search attributes: no need to upsert them again. */
+function urgencyThisRunStartedWith(): string {
+  const attributes = workflowInfo().typedSearchAttributes;
+  const urgency: Urgency = {
+    nextDeadline: attributes.get(sa.NEXT_DEADLINE)?.toISOString() ?? null,
+    approvers: attributes.get(sa.APPROVERS) ?? [],
+  };
+  return JSON.stringify(urgency);
 }
 
 /**

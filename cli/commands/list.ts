@@ -34,15 +34,16 @@ export function listCommand(): Command {
     .addOption(new Option('--severity <severity>').choices(SEVERITIES))
     .addOption(new Option('--region <region>').choices(REGIONS))
     .addOption(new Option('--phase <phase>').choices(PHASES))
-    .option('--limit <n>', 'at most this many', '50')
+    .option('--limit <n>', 'at most this many (stderr says how many more there are)', '50')
     .option('--json', 'print the incidents as JSON')
     .action(async (opts: ListOptions) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new CliError(`--limit ${opts.limit}: must be a positive integer`, 2);
-      const incidents = await withClient(async (client) => {
+      const { incidents, total } = await withClient(async (client) => {
+        const query = visibilityQuery(opts);
         const found = [];
-        for await (const wf of client.workflow.list({ query: visibilityQuery(opts) })) {
+        for await (const wf of client.workflow.list({ query })) {
           const attrs = wf.typedSearchAttributes;
           found.push({
             incidentId: wf.workflowId,
@@ -56,7 +57,9 @@ export function listCommand(): Command {
           });
           if (found.length >= limit) break;
         }
-        return found;
+        // Never cut the list silently: say how many the limit left out.
+        const total = found.length < limit ? found.length : (await client.workflow.count(query)).count;
+        return { incidents: found, total };
       });
       emit(opts.json, incidents, () => {
         if (!incidents.length)
@@ -75,5 +78,9 @@ export function listCommand(): Command {
           ]),
         ]);
       });
+      if (total > incidents.length)
+        process.stderr.write(
+          `lockout: showing the newest ${incidents.length} of ${total} incidents; --limit ${total} lists them all\n`,
+        );
     });
 }

@@ -1,6 +1,6 @@
 /**
- * The compliance status page: `GET /status` (the page), `GET /status/data` (what it shows, as
- * JSON, polled by the page), `POST /status/decide` (approve or reject as the signed-in person),
+ * The compliance status page: `GET /status` (the page), `GET /status/data` (one page of the open
+ * incidents with counts, as JSON, polled by the page; query in gateway/status-list-query.ts), `POST /status/decide` (approve or reject as the signed-in person),
  * and the sign-in routes for token mode (`/login`, `/logout`). Without an identity every one of
  * them answers 401 and reveals nothing; the POSTs also need the page's CSRF token.
  */
@@ -14,6 +14,8 @@ import { sendAction } from '../../client/actions';
 import { isTemporalUnavailable, readIncident } from '../../client/status';
 import { sharedOpenIncidents } from '../../client/open-incidents';
 import { buildOverview } from '../../status-page/overview';
+import { listPage } from '../../status-page/incident-list';
+import { FILTER_CHOICES, parseStatusListQuery } from '../status-list-query';
 import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
 import { actionHash } from '../../links/token';
@@ -199,20 +201,27 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           csrf: reply.generateCsrf(),
           script: '/assets/status.js',
         },
-        { refreshMs: options.refreshMs ?? 5_000 },
+        { refreshMs: options.refreshMs ?? 5_000, filters: FILTER_CHOICES },
       ),
     ),
   );
 
+  /** One page of the open incidents: every one is listed from visibility, only the page is queried. */
   app.get('/status/data', { preHandler: requirePerson('json') }, async (request, reply) => {
+    const parsed = parseStatusListQuery(request.query);
+    if (!parsed.ok) return reply.status(400).send({ error: 'invalid query', problems: parsed.problems });
+    const now = new Date();
     try {
-      const [{ statuses, unreadable }, health] = await Promise.all([incidents.get(), options.health()]);
+      const [all, health] = await Promise.all([incidents.list(), options.health()]);
+      const list = listPage(all, { ...parsed.query, person: request.person!, now });
+      const reads = await incidents.statuses(list.incidents.map((i) => i.id));
       return buildOverview({
-        statuses,
-        unreadable,
+        list,
+        reads,
         person: request.person!,
         webUiLink: options.webUiLink,
         health,
+        now,
       });
     } catch (err) {
       if (!isTemporalUnavailable(err)) throw err;

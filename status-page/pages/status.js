@@ -1,9 +1,11 @@
-// The compliance status page: polls /status/data, renders with DOM calls only (text is never
-// parsed as HTML, so alert titles cannot inject markup), counts clocks down every second
-// against the gateway's clock, and sends approve/reject as the signed-in person.
+// The compliance status page: polls one page of /status/data, renders with DOM calls only (text
+// is never parsed as HTML, so alert titles cannot inject markup), counts clocks down every second
+// against the gateway's clock, and sends approve/reject as the signed-in person. The filters and
+// the page number live in the URL's query, so a link shows the same selection to someone else.
 const root = document.getElementById('cockpit');
 const csrf = root.dataset.csrf;
 const refreshMs = Number(root.dataset.refreshMs) || 5000;
+const filters = document.getElementById('filters');
 let overview;
 let skewMs = 0; // gateway time minus browser time
 
@@ -209,19 +211,54 @@ function incidentCard(incident) {
   );
 }
 
+function countsBar(counts) {
+  const item = (id, n, label, tone) =>
+    el('li', { 'data-testid': `count-${id}` }, el('strong', { class: n ? tone : '' }, n), ' ', label);
+  return [
+    item('open', counts.open, 'open'),
+    item('unacknowledged', counts.unacknowledged, 'not acknowledged', 'bad'),
+    item('approvals', counts.approvalsWaiting, 'approvals waiting', 'warn'),
+    item('deadlines', counts.deadlinesWithinHour, 'deadlines within the hour', 'bad'),
+  ];
+}
+
+function unreadableCard(row) {
+  return el(
+    'article',
+    { class: 'card incident unreadable', 'data-testid': `incident-${row.id}`, 'data-incident': row.id },
+    el(
+      'h3',
+      {},
+      el('span', { class: `sev ${row.severity}` }, row.severity ?? '?'),
+      ' ',
+      el('code', {}, row.id),
+    ),
+    el(
+      'p',
+      { class: 'warn' },
+      `Open, but its status cannot be read right now (${row.reason}). `,
+      `Pattern ${row.pattern ?? '?'} · region ${row.region ?? '?'} · phase ${row.phase ?? '?'} · running since ${utc(row.startedAt)} · `,
+      el('a', { href: row.webUi, target: '_blank', rel: 'noreferrer' }, 'Temporal Web UI'),
+    ),
+  );
+}
+
 function render() {
   document.getElementById('as-of').textContent = utc(overview.asOf).replace(' UTC', '') + ' UTC';
+  document.getElementById('counts').replaceChildren(...countsBar(overview.counts));
+  document.getElementById('page-summary').textContent =
+    `page ${overview.page} of ${overview.pages} · ${overview.totalOpen} open · ${overview.matching} match`;
+  document.getElementById('page-prev').disabled = overview.page <= 1;
+  document.getElementById('page-next').disabled = overview.page >= overview.pages;
   const incidents = document.getElementById('incidents');
   // Keep what the person is typing in a reason box across refreshes.
   const typing = document.activeElement?.getAttribute('aria-label') === 'reason';
   if (!typing) {
+    const empty = overview.totalOpen ? 'No open incident matches the filters.' : 'No open incidents.';
     incidents.replaceChildren(
-      ...(overview.incidents.length
-        ? overview.incidents.map(incidentCard)
-        : [el('p', { class: 'muted', 'data-testid': 'no-incidents' }, 'No open incidents.')]),
-      ...(overview.unreadable.length
-        ? [el('p', { class: 'warn' }, `Open but not readable right now: ${overview.unreadable.join(', ')}`)]
-        : []),
+      ...(overview.incidents.length || overview.unreadable.length
+        ? [...overview.incidents.map(incidentCard), ...overview.unreadable.map(unreadableCard)]
+        : [el('p', { class: 'muted', 'data-testid': 'no-incidents' }, empty)]),
     );
   }
   document
@@ -246,9 +283,37 @@ function render() {
   tick();
 }
 
+/** The selection shown: filters and page, as in the address bar. */
+function selection() {
+  return new URLSearchParams(location.search);
+}
+
+function select(changes) {
+  const params = selection();
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === '' || value === null || value === undefined) params.delete(key);
+    else params.set(key, String(value));
+  }
+  if (params.get('page') === '1') params.delete('page');
+  const query = params.toString();
+  history.pushState(null, '', query ? `?${query}` : location.pathname);
+  showSelection();
+  void refresh();
+}
+
+function showSelection() {
+  const params = selection();
+  for (const control of filters.elements) {
+    if (control.type === 'checkbox') control.checked = params.get(control.name) === '1';
+    else control.value = params.get(control.name) ?? '';
+  }
+}
+
+let asked = 0;
 async function refresh() {
+  const ask = ++asked;
   try {
-    const response = await fetch('/status/data', {
+    const response = await fetch(`/status/data${location.search}`, {
       headers: { accept: 'application/json' },
       credentials: 'same-origin',
     });
@@ -256,8 +321,16 @@ async function refresh() {
       document.getElementById('connection').textContent = 'Signed out: reload to sign in again.';
       return;
     }
+    if (response.status === 400) {
+      const answer = await response.json().catch(() => ({}));
+      document.getElementById('connection').textContent =
+        `This address asks for something the page cannot show: ${(answer.problems ?? []).join('; ')}`;
+      return;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    overview = await response.json();
+    const answer = await response.json();
+    if (ask !== asked) return; // the selection changed meanwhile: a newer answer is coming
+    overview = answer;
     skewMs = Date.parse(overview.asOf) - Date.now();
     document.getElementById('connection').textContent = '';
     render();
@@ -266,6 +339,25 @@ async function refresh() {
   }
 }
 
+filters.addEventListener('change', (event) => {
+  const control = event.target;
+  select({
+    [control.name]: control.type === 'checkbox' ? (control.checked ? '1' : '') : control.value,
+    page: '',
+  });
+});
+document
+  .getElementById('page-prev')
+  .addEventListener('click', () => overview && select({ page: overview.page - 1 }));
+document
+  .getElementById('page-next')
+  .addEventListener('click', () => overview && select({ page: overview.page + 1 }));
+window.addEventListener('popstate', () => {
+  showSelection();
+  void refresh();
+});
+
+showSelection();
 setInterval(tick, 1000);
 setInterval(refresh, refreshMs);
 refresh();

@@ -4,6 +4,8 @@
  */
 import type { IncidentFacts, IncidentStatus } from '../../domain/incident';
 import type { Runbook } from '../../domain/runbook';
+import { urgencyOf } from '../../domain/urgency';
+import type { ListedIncident } from '../../client/open-incidents';
 
 export function freshStatus(
   runbook: Pick<Runbook, 'id' | 'version' | 'title'>,
@@ -185,5 +187,23 @@ export function resolvedStatus(
         actor: 'ana',
       },
     ],
+  };
+}
+
+/** What visibility would say of a status: the search attributes the incident publishes. */
+export function listedOf(s: IncidentStatus): ListedIncident {
+  const urgency = urgencyOf(s);
+  const pending = s.approvals.filter((a) => a.state === 'pending').length;
+  return {
+    id: s.incidentId,
+    startedAt: s.detectedAt,
+    pattern: s.facts.pattern,
+    severity: s.facts.severity,
+    region: s.facts.region,
+    phase: s.phase,
+    escalationLevel: s.escalationLevel,
+    pendingApprovals: pending,
+    nextDeadline: urgency.nextDeadline,
+    approvers: urgency.approvers.length || pending === 0 ? urgency.approvers : null,
   };
 }

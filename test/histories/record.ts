@@ -81,6 +81,15 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
     facts: EU,
     responses: CERTIFICATE_CHAIN_PROMPT.filter((r) => !(r.kind === 'approve' && r.by === 'ana')),
   },
+  /**
+   * The same once incidents publish their nearest deadline and approvers for the status page
+   * (patch status-urgency-attributes).
+   */
+  'certificate-chain-v2-prompt-urgency': {
+    runbook: 'certificate-chain',
+    facts: EU,
+    responses: CERTIFICATE_CHAIN_PROMPT.filter((r) => !(r.kind === 'approve' && r.by === 'ana')),
+  },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */

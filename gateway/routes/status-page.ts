@@ -1,7 +1,7 @@
 /**
  * The compliance status page: `GET /status` (the page), `GET /status/data` (one page of the open
- * incidents with counts, as JSON, polled by the page; query in gateway/status-list-query.ts), `POST /status/decide` (approve or reject as the signed-in person),
- * and the sign-in routes for token mode (`/login`, `/logout`). Without an identity every one of
+ * incidents with counts, as JSON, polled by the page; query in gateway/status-list-query.ts),
+ * `POST /status/decide` (approve or reject as the signed-in person), and the sign-in routes for token mode (`/login`, `/logout`). Without an identity every one of
  * them answers 401 and reveals nothing; the POSTs also need the page's CSRF token.
  */
 import cookie from '@fastify/cookie';
@@ -20,6 +20,7 @@ import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
 import { actionHash } from '../../links/token';
 import { replyWithOutcome } from '../action-status';
+import { printableDeep } from '../../lib/printable';
 import { pageBasics } from '../page-basics';
 import { identify, signIn, signOut, type ResponderAuthOptions } from '../responder-auth';
 import { DEFAULT_LOGIN_LIMITS, loginLimiter, type LoginCheck, type LoginLimits } from '../login-limits';
@@ -215,14 +216,17 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       const [all, health] = await Promise.all([incidents.list(), options.health()]);
       const list = listPage(all, { ...parsed.query, person: request.person!, now });
       const reads = await incidents.statuses(list.incidents.map((i) => i.id));
-      return buildOverview({
-        list,
-        reads,
-        person: request.person!,
-        webUiLink: options.webUiLink,
-        health,
-        now,
-      });
+      // Titles, reasons and refusals come from outside: no control or bidi characters on the page.
+      return printableDeep(
+        buildOverview({
+          list,
+          reads,
+          person: request.person!,
+          webUiLink: options.webUiLink,
+          health,
+          now,
+        }),
+      );
     } catch (err) {
       if (!isTemporalUnavailable(err)) throw err;
       return reply

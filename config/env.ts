@@ -36,7 +36,9 @@ const signingSecret = optionalText.pipe(
 );
 
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  /** Port of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
+  LOCKOUT_TEMPORAL_PORT: port.default(7233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   TEMPORAL_TLS_CERT: optionalText,
@@ -253,7 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const useTls = e.TEMPORAL_TLS === 'true' || Boolean(tlsFiles.cert || tlsFiles.ca || e.TEMPORAL_API_KEY);
   return {
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
+      address: e.TEMPORAL_ADDRESS ?? `localhost:${e.LOCKOUT_TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       tls: useTls ? tlsFiles : undefined,
       apiKey: e.TEMPORAL_API_KEY,

@@ -154,4 +154,84 @@ onResolve: { notify: [operations] }
       assert.equal(status.steps.find((s) => s.id === 'after-parallel')?.state, 'done');
     });
   });
+
+  it('hands over while a wait step waits: clock deadlines and the pending approval are the same after', async () => {
+    const runbook = runbookFromYaml(`
+id: long-wait-test
+version: 1
+title: Long wait incident test
+clocks:
+  - { id: report, title: Formal compliance status report, from: detected, within: 4h, metBy: manual }
+  - { id: recovery, title: Recovered, from: acknowledged, within: 8h, metBy: manual }
+escalation: { levels: [ { after: 1h, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+  - { id: status-updates, kind: notify, audience: compliance, template: ops-technical-alert, every: 1s }
+  - id: hold
+    kind: parallel
+    branches:
+      - - { id: approve-recovery, kind: approval, approvers: [ { people: [ben, erin] } ], quorum: 2, timeout: 1h }
+      - - { id: cool-down, kind: wait, for: 2h }
+onResolve: { notify: [operations] }
+`);
+    const directory = loadDirectory(join(__dirname, 'fixtures', 'directory.yaml'));
+    await withWorker(env, testDeps(mail.url, { directory }), async (taskQueue) => {
+      const { incidentId, runId: firstRun } = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'Wait hand-over', fingerprint: 'long-wait-1' },
+        [runbook],
+        { historyEvents: 80 },
+      );
+      const handle = env.client.workflow.getHandle(incidentId);
+      await handle.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'ana' }] });
+      for (let i = 0; i < 100; i++) {
+        const s = await incidentStatus(env.client, incidentId);
+        if (s.approvals.length && s.steps.some((x) => x.id === 'cool-down' && x.state === 'running')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-recovery', by: 'ben' }] });
+
+      // What the first run knows: the query is answered by the first run if it is still the one
+      // running after it (runs only move forward).
+      const before = await incidentStatus(env.client, incidentId);
+      assert.equal((await handle.describe()).runId, firstRun, 'read in the first run, while it waits');
+
+      const runs = new Set<string>([firstRun]);
+      for (let i = 0; i < 200 && runs.size < 3; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        runs.add((await handle.describe()).runId);
+      }
+      assert.ok(runs.size >= 3, `expected two hand-overs during the wait, saw ${runs.size} run(s)`);
+      const after = await incidentStatus(env.client, incidentId);
+      assert.ok(after.timeline.some((e) => e.summary.startsWith('continued in a new run')));
+
+      const clocks = (s: IncidentStatus) =>
+        s.clocks.map((c) => ({ id: c.id, state: c.state, startedAt: c.startedAt, deadline: c.deadline }));
+      assert.equal(before.clocks.length, 2);
+      assert.ok(
+        before.clocks.every((c) => c.deadline),
+        'both clocks run (report from detection, recovery from the acknowledgement)',
+      );
+      assert.deepEqual(clocks(after), clocks(before), 'clock deadlines unchanged by the hand-overs');
+      assert.deepEqual(
+        after.approvals,
+        before.approvals,
+        'the pending approval, its deadline and decision kept',
+      );
+      assert.equal(after.approvals[0]!.state, 'pending');
+      assert.deepEqual(
+        after.approvals[0]!.decisions.map((d) => d.by),
+        ['ben'],
+      );
+      const wait = (s: IncidentStatus) => s.steps.filter((x) => x.id === 'cool-down');
+      assert.deepEqual(wait(after), wait(before), 'the wait step resumed (same start), not restarted');
+
+      // The approval half-decided in the first run is completed in a later one.
+      assert.equal(
+        await handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-recovery', by: 'erin' }] }),
+        'approved by erin; approve-recovery is approved',
+      );
+    });
+  });
 });

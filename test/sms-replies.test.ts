@@ -13,6 +13,7 @@ import { buildGateway } from '../gateway/server';
 import { SMS_REPLY_PATH } from '../gateway/routes/sms-replies';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
+import { timelineAt, waitPastDue } from './helpers/past-due';
 import { parseMetrics } from './helpers/prometheus';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startLocalTemporal } from './helpers/temporal';
@@ -164,7 +165,7 @@ version: 1
 title: SMS reply test
 escalation:
   levels:
-    - { after: 30m, notify: [engineering], channels: [sms] }
+    - { after: 20s, notify: [engineering], channels: [sms] }
 steps:
   - { id: notify-ops, kind: notify, audience: [operations], template: ops-technical-alert, channels: [sms] }
 onResolve: { notify: [operations] }
@@ -239,7 +240,21 @@ onResolve: { notify: [operations] }
         JSON.stringify(afterAck.acknowledgements),
       );
 
-      // Ben was never texted (escalation stopped before its 30 minutes): nothing to answer.
+      // Ben was never texted: Ana's ACK stopped the escalation before its 20 s. The test waits past
+      // them, so a reply that did not stop it would have texted Ben by then.
+      const openedAt = timelineAt(afterAck.timeline, /^incident opened/, 'the incident');
+      const ackAt = timelineAt(afterAck.timeline, /^acknowledged by ana/, "Ana's acknowledgement");
+      assert.ok(
+        ackAt < openedAt + 20_000,
+        'acknowledged before the escalation was due (else Ben could be texted)',
+      );
+      await waitPastDue(env.client, incidentId, openedAt + 20_000);
+      assert.equal((await status()).escalationLevel, 0, 'no escalation');
+      assert.deepEqual(
+        twilioApi.messages.filter((x) => x.to === BEN),
+        [],
+        'Ben was never texted',
+      );
       const ben = await textFrom(BEN, 'ACK');
       assert.match(ben.said ?? '', /No open incident has sent an SMS to this number/);
 

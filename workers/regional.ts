@@ -11,10 +11,16 @@ import { createActivities, type Activities, type ActivityDeps } from '../activit
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { regionalTaskQueue, type DataRegion } from '../domain/regions';
 
-/** The activities of the catalog that are regional, from a full set of implementations. */
-export function regionalActivities(all: Activities): Partial<Activities> {
+/**
+ * The activities of the catalog that are regional, from a full set of implementations. `catalog`
+ * is the runbook activity catalog (tests pass a modified copy instead of changing the shared one).
+ */
+export function regionalActivities(
+  all: Activities,
+  catalog: Readonly<Record<string, { regional?: boolean }>> = RUNBOOK_ACTIVITIES,
+): Partial<Activities> {
   return Object.fromEntries(
-    Object.entries(all).filter(([name]) => RUNBOOK_ACTIVITIES[name]?.regional === true),
+    Object.entries(all).filter(([name]) => catalog[name]?.regional === true),
   ) as Partial<Activities>;
 }
 

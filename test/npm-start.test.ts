@@ -1,0 +1,190 @@
+/**
+ * `npm start` itself (scripts/start.ts through tsx, as `npm start` runs it): the embedded stack on
+ * free ports and a temporary data directory. An alert opens an incident; SIGTERM stops the stack;
+ * started again on the same data directory, the dev server's SQLite file (temporal.sqlite under
+ * the data directory) still has the incident, and a worker carries it on.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncidentStatus } from '../domain/incident';
+import { runCli } from './helpers/cli';
+
+const ROOT = join(__dirname, '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+describe('npm start: the embedded stack, stopped and started again (real processes)', function () {
+  this.timeout(300_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'lockout-start-'));
+  let env: NodeJS.ProcessEnv;
+  let temporalAddress: string;
+  const stacks: Stack[] = [];
+
+  before(async () => {
+    const [temporal, ui, gateway, smtp] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    temporalAddress = `localhost:${temporal}`;
+    env = { ...process.env };
+    for (const name of ['TEMPORAL_ADDRESS', 'SMTP_URL', 'LOCKOUT_LINK_SECRET', 'LOCKOUT_GATEWAY_URL'])
+      delete env[name];
+    Object.assign(env, {
+      LOCKOUT_DATA_DIR: dataDir,
+      LOCKOUT_TEMPORAL_PORT: String(temporal),
+      TEMPORAL_UI_URL: `http://localhost:${ui}`,
+      LOCKOUT_GATEWAY_PORT: String(gateway),
+      LOCKOUT_SMTP_SINK_PORT: String(smtp),
+      LOCKOUT_WORKER_METRICS: 'off',
+    });
+  });
+  after(() => {
+    // Whatever happened: no process of this test outlives it (the group: tsx, start, dev server).
+    for (const { child } of stacks)
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+  });
+
+  async function start(): Promise<Stack> {
+    const child = spawn(process.execPath, [TSX, join('scripts', 'start.ts')], {
+      cwd: ROOT,
+      env,
+      detached: true, // its own process group, so after() can end all of it
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const stack = { child, output: () => output, exited };
+    stacks.push(stack);
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (output.includes('Ctrl-C stops everything.')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+      void exited.then((code) => {
+        clearInterval(check);
+        reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`));
+      });
+    });
+    return stack;
+  }
+
+  async function stop(stack: Stack): Promise<void> {
+    stack.child.kill('SIGTERM');
+    const code = await stack.exited;
+    assert.equal(code, 0, stack.output());
+    assert.match(stack.output(), /Stopped\. Incidents are kept in the dev server state/);
+  }
+
+  const cli = (...args: string[]) =>
+    runCli(args, { TEMPORAL_ADDRESS: temporalAddress, LOCKOUT_DATA_DIR: dataDir });
+  async function status(id: string): Promise<IncidentStatus> {
+    const r = await cli('status', id, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as IncidentStatus;
+  }
+  async function waitFor(id: string, done: (s: IncidentStatus) => boolean, what: string) {
+    let last: IncidentStatus | undefined;
+    for (let i = 0; i < 60; i++) {
+      last = await status(id);
+      if (done(last)) return last;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.fail(`${what}; last timeline: ${JSON.stringify(last?.timeline.slice(-5))}`);
+  }
+
+  it('keeps an open incident across a restart on the same data directory, and carries it on', async () => {
+    const first = await start();
+    assert.match(first.output(), new RegExp(`Temporal server {3}${temporalAddress}`));
+    assert.ok(
+      existsSync(join(dataDir, 'temporal.sqlite')),
+      'the dev server keeps its state in the data directory',
+    );
+
+    const triggered = await cli(
+      'trigger',
+      '--title',
+      'Salesforce API certificate chain invalid',
+      '--pattern',
+      'certificate-chain',
+      '--severity',
+      'sev2',
+      '--json',
+    );
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const { incidentId } = JSON.parse(triggered.stdout) as { incidentId: string };
+    assert.match(incidentId, /^lockout-/);
+    // The worker has run the incident's first steps: it is under way, not only started.
+    const before = await waitFor(
+      incidentId,
+      (s) => s.deliveries.length > 0,
+      'the first notification went out',
+    );
+    assert.equal(before.phase, 'detected');
+
+    await stop(first);
+    const down = await cli('status', incidentId);
+    assert.equal(down.code, 1, 'nothing answers while the stack is stopped');
+
+    const second = await start();
+    try {
+      const after = await status(incidentId);
+      assert.equal(after.incidentId, incidentId);
+      assert.equal(after.runbook.id, before.runbook.id);
+      assert.equal(after.detectedAt, before.detectedAt);
+      assert.notEqual(after.phase, 'resolved');
+      assert.deepEqual(
+        after.timeline.slice(0, before.timeline.length),
+        before.timeline,
+        'the timeline from before the restart is intact',
+      );
+
+      const listed = await cli('list', '--json');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.ok(listed.stdout.includes(incidentId), 'still listed as open');
+
+      const ack = await cli('ack', incidentId, '--by', 'ana', '--json');
+      assert.equal(ack.code, 0, ack.stderr);
+      assert.equal((JSON.parse(ack.stdout) as { via: string }).via, 'update', 'a worker answers at once');
+      const acked = await status(incidentId);
+      assert.equal(acked.phase, 'acknowledged');
+      assert.deepEqual(
+        acked.acknowledgements.map((a) => a.by),
+        ['ana'],
+      );
+    } finally {
+      await stop(second);
+    }
+  });
+});

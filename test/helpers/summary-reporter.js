@@ -1,4 +1,4 @@
-// Mocha's spec reporter, plus one last line CI reads: "N passed, N failed, N skipped".
+// Mocha's spec reporter, plus two lines CI reads: "N skipped", then last "N passed, N failed".
 // Skipped counts pending tests: `it.skip`, `this.skip()` and tests without a body.
 const Mocha = require('mocha');
 
@@ -9,7 +9,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const { passes = 0, failures = 0, pending = 0 } = runner.stats ?? {};
-      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+      process.stdout.write(`\n${pending} skipped\n${passes} passed, ${failures} failed\n`);
     });
   }
 }

@@ -40,7 +40,13 @@ function promptResponses(runbook: Runbook): Response[] {
   return responses;
 }
 
-describe('shipped runbooks, rehearsed on the time-skipping server', function () {
+/**
+ * These rehearsals run the real workflow through the simulation (simulation/run.ts): every catalog
+ * activity and every sender is a stub that reports "simulated", so they check the runbook's
+ * timing, escalation, approvals and rendering, not the activities or channels themselves. The
+ * activities are tested against the loopback doubles in their own files.
+ */
+describe('shipped runbooks, rehearsed on the time-skipping server with simulated activities and senders', function () {
   this.timeout(300_000);
 
   for (const runbook of shippedRunbooks()) {
@@ -74,7 +80,7 @@ describe('shipped runbooks, rehearsed on the time-skipping server', function () 
         assertReportsAndNoStrayFailures(result);
       });
 
-      it('with prompt responders: no escalation, every clock met, remediation approved and run', async () => {
+      it('with prompt responders: no escalation, every clock met, remediation approved and its (simulated) step done', async () => {
         const result = await runSimulation({
           config,
           runbook,
@@ -118,7 +124,10 @@ describe('shipped runbooks, rehearsed on the time-skipping server', function () 
   }
 });
 
-/** Every message rendered; the formal report went out; no delivery failed for lack of a template. */
+/**
+ * Every message rendered; the formal report was rendered; no delivery failed for lack of a
+ * template (simulated senders fail for nothing else, so this is what the check can catch).
+ */
 function assertReportsAndNoStrayFailures(result: SimulationResult): void {
   const failed = result.status.deliveries.filter((d) => d.outcome === 'failed');
   assert.deepEqual(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createIncidentWorker } from '../workers/worker';
 import { testDeps } from './helpers/deps';
-import { sendAlert } from './helpers/incidents';
+import { incidentStatus, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startLocalTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
@@ -43,15 +43,19 @@ describe('a worker killed with SIGKILL mid-activity (dev server, a real worker p
     await mail?.close();
   });
 
-  it('hands the activity to another worker after the heartbeat timeout, and the step completes', async () => {
+  it('hands the activity to another worker after the heartbeat timeout: the step completes, nothing is lost or sent twice, deadlines hold', async () => {
     const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
     const runbook = runbookFromYaml(`
 id: crash-test
 version: 1
 title: Crash test
+clocks:
+  - { id: report, title: Report filed, from: detected, within: 4h, metBy: manual }
 escalation: { levels: [] }
 steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
   - { id: check, kind: activity, activity: checkHttpEndpoint, args: { url: "${url}", timeoutSeconds: 120 } }
+  - { id: notify-after, kind: notify, audience: operations, template: ops-technical-alert }
 onResolve: { notify: [operations] }
 `);
     const taskQueue = uniqueTaskQueue('crash');
@@ -71,6 +75,7 @@ onResolve: { notify: [operations] }
       [runbook],
     );
     while (requests.length === 0) await new Promise((r) => setTimeout(r, 100));
+    const before = await incidentStatus(env.client, incidentId);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = undefined;
@@ -106,6 +111,19 @@ onResolve: { notify: [operations] }
           const attrs = started.activityTaskStartedEventAttributes!;
           assert.equal(attrs.attempt, 2, 'the second attempt completed it');
           assert.match(attrs.lastFailure?.message ?? '', /heartbeat/i, JSON.stringify(attrs.lastFailure));
+          // Nothing lost, nothing sent twice, deadlines unchanged.
+          const sentBefore = before.deliveries.filter((d) => d.step === 'notify-ops').length;
+          assert.ok(sentBefore > 0, 'the first worker told operations before it died');
+          await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-after', sentBefore);
+          const after = await incidentStatus(env.client, incidentId);
+          const perStep = (step: string) =>
+            mail.messages.filter((m) => m.headers.get('x-lockout-step') === step).map((m) => m.to.join(','));
+          assert.deepEqual(perStep('notify-ops').sort(), perStep('notify-after').sort());
+          assert.equal(new Set(perStep('notify-ops')).size, perStep('notify-ops').length, 'each told once');
+          assert.deepEqual(
+            after.clocks.map((c) => `${c.id} ${c.deadline}`),
+            before.clocks.map((c) => `${c.id} ${c.deadline}`),
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, 200));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,20 +9,9 @@ import { sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { metricValue } from './helpers/prometheus';
 import { startLocalTemporal, uniqueTaskQueue } from './helpers/temporal';
+import { freePort } from './helpers/ports';
 
 const ROOT = join(__dirname, '..');
-
-/** A port the OS just handed out and released: the worker's metrics server binds it next. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function scrape(url: string, until: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;

@@ -6,10 +6,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './ports';
 
 export interface TestPostgres {
   url: string;
@@ -30,14 +30,6 @@ function serverBin(): string {
       'PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): install Debian\'s "postgresql" package (apt-get install postgresql; .ci/run does)',
     );
   return join(root, versions[0]!, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -18,6 +18,12 @@ import { waitWithHandOver, type HandOver } from './wait';
 /** Parallel branches keep their positions and may hand over too (incidents started before wait for the end). */
 const PARALLEL_HAND_OVER_PATCH = 'hand-over-inside-parallel';
 
+/**
+ * An activity step that failed for good (Temporal gave up: refused, out of retries or time) needs
+ * a person: it asks the next escalation level, acknowledged or not, instead of only noting it.
+ */
+const FAILED_STEP_ATTENTION_PATCH = 'runbooks-e2e-failed-step-attention';
+
 /** Where to go after a step: the next one, a jump target, or the end of the list. */
 type Next = { jump?: string };
 
@@ -92,6 +98,7 @@ async function runStep(
         const summary = `failed: ${failureMessage(err)}`;
         incident.record('step', `${step.id}: ${summary}`, { step: step.id });
         done({ ok: false, summary }, 'failed');
+        if (patched(FAILED_STEP_ATTENTION_PATCH)) incident.needsAttention(`${step.id} ${summary}`);
         return step.onFailure === 'end' ? { jump: 'end' } : {};
       } finally {
         incident.working--;

@@ -18,7 +18,7 @@ import { loadConfig } from '../../config/env';
 import { parseGenericAlert } from '../../intake/alerts';
 import { runSimulation } from '../../simulation/run';
 import type { Response } from '../../simulation/script';
-import { acknowledgeUpdate, alertSignal, resolveUpdate } from '../../workflows/messages';
+import { acknowledgeUpdate, alertSignal, approveUpdate, resolveUpdate } from '../../workflows/messages';
 import { createIncidentWorker } from '../../workers/worker';
 import { testDeps } from '../helpers/deps';
 import { sendAlert, shippedRunbooks } from '../helpers/incidents';
@@ -123,9 +123,33 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return incidentId;
   },
+  /**
+   * ACL drift whose restore fails for good (Salesforce is not configured for this worker, so
+   * assignPermissionSet refuses without retries): acknowledged, approved, the remediation fails,
+   * verified still drifting, resolved by hand. Recorded before and after the patch
+   * `runbooks-e2e-failed-step-attention` (a failed activity step needs attention and escalates).
+   */
+  'runbooks-e2e-acl-restore-failed': recordAclRestoreFailed,
+  'runbooks-e2e-acl-restore-failed-attention': recordAclRestoreFailed,
   /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
   'crm-sync-lockout-drained': recordCrmSyncHistory,
 };
+
+async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {
+  const alert = { title: 'Order sync denied', pattern: 'acl-misconfiguration' as const, fingerprint: 'replay-acl-failed' };
+  const { incidentId } = await sendAlert(client, taskQueue, alert);
+  const handle = client.workflow.getHandle(incidentId);
+  await env.sleep('1m');
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ana' }] });
+  await env.sleep('2m');
+  for (const by of ['ben', 'dev']) {
+    await handle.executeUpdate(approveUpdate, { args: [{ step: 'approve-restore-permissions', by }] });
+  }
+  await env.sleep('30m');
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored by hand' }] });
+  await handle.result();
+  return incidentId;
+}
 
 async function main(): Promise<void> {
   const opts = new Command('record-histories')

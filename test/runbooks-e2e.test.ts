@@ -747,4 +747,139 @@ describe('shipped runbooks end to end: real activities and senders against the l
       for (const l of letters) assert.ok(l.attachments.length > 0, 'the pack is attached');
     });
   });
+
+  describe('failures: recorded as failed, fallen back or escalated, never reported as done', () => {
+    const ANA = '+4915100000001';
+    const CHLOE = '+4915100000003';
+    const ISABEL = 'isabel.duarte@example.com';
+
+    it('a channel failing: Twilio 5xx for Ana falls back to email after the retries, 21610 for Chloé at once, the SMTP server refusing Isabel is recorded failed', async () => {
+      await withWorld(
+        {
+          twilioFaults: { [ANA]: { status: 500, code: 20500, message: 'Internal Server Error' } },
+          unsubscribed: [CHLOE],
+          refusedEmail: [ISABEL],
+        },
+        async (w) => {
+          const o = await runIncident(env, w, {
+            ...PROMPT,
+            alert: { title: 'Audit log shipping stopped; integration blocked', pattern: 'audit-log-failure' },
+          });
+          const d = (stepId: string, who: string, channel: string) =>
+            o.status.deliveries.filter(
+              (x) => x.step === stepId && x.recipient === who && x.channel === channel,
+            );
+
+          // Ana: Twilio kept answering 500; retried, then given up, then email.
+          assert.equal(d('notify-ops', 'ana', 'sms')[0]?.outcome, 'failed');
+          assert.match(d('notify-ops', 'ana', 'sms')[0]!.detail!, /500/);
+          assert.equal(d('notify-ops', 'ana', 'email')[0]?.outcome, 'delivered');
+          const tries = w.twilio.requests.filter((r) => r.form.To === ANA).length;
+          assert.ok(tries > 1, `the 500 was retried (${tries} requests)`);
+          assert.ok(!w.twilio.messages.some((m) => m.to === ANA), 'no SMS reached Ana');
+
+          // Chloé replied STOP: 21610, not retried, email instead.
+          assert.match(d('brief-compliance', 'chloe', 'sms')[0]!.detail!, /21610/);
+          assert.equal(d('brief-compliance', 'chloe', 'email')[0]?.outcome, 'delivered');
+          assert.equal(
+            w.twilio.requests.filter((r) => r.form.To === CHLOE).length,
+            o.status.deliveries.filter((x) => x.recipient === 'chloe' && x.channel === 'sms').length,
+            'one request per SMS attempt to an unsubscribed number',
+          );
+
+          // Isabel: the SMTP server refused her every time, she has no other channel: failed, said so.
+          const isabel = o.status.deliveries.filter((x) => x.recipient === 'isabel');
+          assert.ok(isabel.length >= 3, isabel.map((x) => x.step).join());
+          for (const x of isabel) {
+            assert.equal(x.outcome, 'failed', `${x.step} ${x.channel}`);
+          }
+          const refusedEmails = isabel.filter((x) => x.channel === 'email');
+          assert.ok(
+            refusedEmails.every((x) => /550/.test(x.detail ?? '')),
+            refusedEmails[0]?.detail,
+          );
+          assert.equal(
+            w.smtp.refusedAttempts.length,
+            refusedEmails.length,
+            'one SMTP attempt each, not retried',
+          );
+          assert.ok(!o.mail.some((m) => m.to.includes(ISABEL)));
+
+          // The stakeholder notification did not reach everyone, so its clock is not met; the
+          // incident went on: resolved, the other clocks met, everything else delivered once.
+          assert.match(step(o.status, 'notify-stakeholders').result!.summary, /not reached: isabel/);
+          assert.deepEqual(
+            o.status.clocks
+              .filter((c) => c.state !== 'met' && c.state !== 'not-applicable')
+              .map((c) => `${c.id}: ${c.state}`),
+            ['stakeholders: missed'],
+          );
+          assert.equal(o.status.phase, 'resolved');
+          assertNoEscalation(o.status);
+          assertDeliveredExactlyOnce(o, w);
+        },
+      );
+    });
+
+    /** Approved, the restore refused by Salesforce: failed step, still drifting, escalated, not contained. */
+    async function restoreRefused(w: World, refusal: RegExp): Promise<Outcome> {
+      const o = await runIncident(env, w, {
+        ackAt: 0,
+        resolveAt: 90,
+        alert: { title: 'Order sync denied: INSUFFICIENT_ACCESS', pattern: 'acl-misconfiguration' },
+      });
+      const restore = step(o.status, 'restore-permissions');
+      assert.equal(restore.state, 'failed');
+      assert.match(restore.result!.summary, refusal);
+      assert.equal(step(o.status, 'verify-permissions').result?.ok, false, 'the drift is still there');
+      assert.ok(!o.status.steps.some((x) => x.id === 'contained'), 'never declared contained');
+      assert.ok(!o.status.timeline.some((e) => e.kind === 'phase' && /contained|recovered/.test(e.summary)));
+      assert.equal(
+        w.sf.double
+          .all('PermissionSetAssignment')
+          .filter((a) => a.PermissionSetId === w.org.permissionSets.Order_Sync).length,
+        0,
+        'nothing was assigned at Salesforce',
+      );
+      // Acknowledged at once, yet the failure asked the next level: engineering and compliance on call.
+      assert.ok(
+        o.status.timeline.some((e) => e.kind === 'attention' && /restore-permissions failed/.test(e.summary)),
+      );
+      assert.equal(o.status.escalationLevel, 1);
+      const level1 = o.status.deliveries.filter(
+        (d) => d.step === 'escalation-1' && d.outcome === 'delivered',
+      );
+      assert.ok(level1.length >= 2, level1.map((d) => d.recipient).join());
+      // The compliance report does not claim containment: the runbook never reached it.
+      assert.ok(!o.status.steps.some((x) => x.id === 'closing-report'), 'no closing report while drifting');
+      assertDeliveredExactlyOnce(o, w);
+      return o;
+    }
+
+    it('a remediation refused at Salesforce (INSUFFICIENT_ACCESS_OR_READONLY): failed without retries, escalated', async () => {
+      await withWorld({}, async (w) => {
+        w.sf.double.revokeAccess('PermissionSetAssignment', 'create');
+        await restoreRefused(w, /INSUFFICIENT_ACCESS_OR_READONLY/);
+        const creates = w.sf.double.requests.filter(
+          (r) => r.method === 'POST' && /sobjects\/PermissionSetAssignment/.test(r.path),
+        );
+        assert.deepEqual(
+          creates.map((r) => r.status),
+          [400],
+          'asked once: a refusal is not retried',
+        );
+      });
+    });
+
+    it("a remediation over Salesforce's daily API limit (403 REQUEST_LIMIT_EXCEEDED): retried later, failed when its time ran out, escalated", async () => {
+      await withWorld({}, async (w) => {
+        w.sf.double.failNext({ status: 403, times: 100, path: /sobjects\/PermissionSetAssignment/ });
+        await restoreRefused(w, /REQUEST_LIMIT_EXCEEDED/);
+        const creates = w.sf.double.requests.filter(
+          (r) => r.method === 'POST' && /sobjects\/PermissionSetAssignment/.test(r.path),
+        );
+        assert.ok(creates.length >= 1 && creates.every((r) => r.status === 403), JSON.stringify(creates));
+      });
+    });
+  });
 });

@@ -24,6 +24,9 @@ const PARALLEL_HAND_OVER_PATCH = 'hand-over-inside-parallel';
  */
 const FAILED_STEP_ATTENTION_PATCH = 'runbooks-e2e-failed-step-attention';
 
+/** A notify step's outcome counts its own deliveries only, not a parallel branch's. */
+const OWN_DELIVERIES_PATCH = 'runbooks-e2e-notify-own-deliveries';
+
 /** Where to go after a step: the next one, a jump target, or the end of the list. */
 type Next = { jump?: string };
 
@@ -184,13 +187,16 @@ async function runStep(
 
 async function sendNotifyStep(incident: IncidentState, step: NotifyStep, round = 0): Promise<StepResult> {
   const deliveriesBefore = incident.deliveries.length;
+  const name = round ? `${step.id}-${round}` : step.id;
   await notify(incident, {
-    step: round ? `${step.id}-${round}` : step.id,
+    step: name,
     targets: Array.isArray(step.audience) ? step.audience : [step.audience],
     template: step.template,
     channels: step.channels,
   });
-  return notifyOutcome(incident.deliveries.slice(deliveriesBefore));
+  const since = incident.deliveries.slice(deliveriesBefore);
+  // Parallel branches deliver meanwhile: only this step's deliveries say whether it reached everyone.
+  return notifyOutcome(patched(OWN_DELIVERIES_PATCH) ? since.filter((d) => d.step === name) : since);
 }
 
 /** A notify step with a cadence (`every`) goes out again until the incident is resolved. */

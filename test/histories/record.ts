@@ -131,6 +131,8 @@ export const SCENARIOS: Record<string, Scenario> = {
    */
   'runbooks-e2e-acl-restore-failed': recordAclRestoreFailed,
   'runbooks-e2e-acl-restore-failed-attention': recordAclRestoreFailed,
+  /** The same once a notify step counts only its own deliveries (patch runbooks-e2e-notify-own-deliveries). */
+  'runbooks-e2e-acl-restore-failed-own-deliveries': recordAclRestoreFailed,
   /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
   'crm-sync-lockout-drained': recordCrmSyncHistory,
 };

@@ -179,28 +179,28 @@ async function startAutomation(onCall: (call: HookCall) => number = () => 202) {
 type Automation = Awaited<ReturnType<typeof startAutomation>>;
 
 /**
- * The shipped hooks (config/hooks.yaml), their URLs pointed at the loopback automation; the
- * audit-pipeline restart as a hook script instead (a command hook), which touches `marker`.
+ * The shipped hooks (config/hooks.yaml), their URLs pointed at the loopback automation; the EU
+ * sync reroute as a hook script instead (a command hook), which touches `marker`.
  */
-function hooksFor(automation: Automation, marker: string, exitCode = 0): HooksConfig {
+function hooksFor(automation: Automation, marker: string): HooksConfig {
   const shipped = loadHooksConfig(join(ROOT, 'config', 'hooks.yaml'));
   const hooks: HooksConfig['hooks'] = {};
   for (const [name, hook] of Object.entries(shipped.hooks)) {
     hooks[name] =
       hook.kind === 'http' ? { ...hook, url: `${automation.url}${new URL(hook.url).pathname}` } : hook;
   }
-  hooks['restart-audit-pipeline'] = {
-    description: 'Restart the audit-log shipping pipeline (hook script)',
+  hooks['reroute-eu-sync'] = {
+    description: 'Route EU customer-data sync through the EU-resident path (hook script)',
     kind: 'command',
-    argv: exitCode
-      ? [process.execPath, HOOK_SCRIPT, 'fail', String(exitCode)]
-      : [process.execPath, HOOK_SCRIPT, 'touch', marker],
+    argv: [process.execPath, HOOK_SCRIPT, 'touch', marker],
     env: {},
     params: {},
     timeout: '30s',
   };
   return HooksConfig.parse({ hooks });
 }
+
+const PIPELINE_RESTART = '/api/pipelines/salesforce-audit/restart';
 
 const SECRETS = {
   PKI_TOKEN: 'pki-e2e-token',
@@ -478,7 +478,6 @@ describe('shipped runbooks end to end: real activities and senders against the l
     /** Twilio answers this to every message for the number. */
     twilioFaults?: Record<string, Fault>;
     endpoint?: boolean;
-    hookExit?: number;
     onHook?: (call: HookCall) => number;
   }
 
@@ -497,8 +496,13 @@ describe('shipped runbooks end to end: real activities and senders against the l
     const endpoint = setup.endpoint ? await startEndpoint(pki) : undefined;
     if (endpoint) closers.push(endpoint.close);
     const automation = await startAutomation((call) => {
+      const status = setup.onHook?.(call) ?? 202;
+      if (status >= 300) return status;
+      // What the automation does when asked: the PKI serves the full chain; the restarted
+      // audit pipeline lifts the automatic control that blocked the integration user.
       if (call.path === '/api/rotations') endpoint?.rotate();
-      return setup.onHook?.(call) ?? 202;
+      if (call.path === PIPELINE_RESTART) sf.double.unblock();
+      return status;
     });
     closers.push(automation.close);
     const dataDir = mkdtempSync(join(tmpdir(), 'lockout-e2e-'));
@@ -514,9 +518,9 @@ describe('shipped runbooks end to end: real activities and senders against the l
       automation,
       endpoint,
       journeysFile: join(dataDir, 'journeys.json'),
-      hookMarker: join(dataDir, 'audit-pipeline-restarted'),
+      hookMarker: join(dataDir, 'eu-sync-rerouted'),
     };
-    const hooks = hooksFor(automation, w.hookMarker, setup.hookExit);
+    const hooks = hooksFor(automation, w.hookMarker);
     const watch = WatchConfig.parse({ tls: { caFile: endpoint?.caFile } });
     const deps: ActivityDeps = testDeps(smtp.url, {
       client: env.client,
@@ -651,18 +655,26 @@ describe('shipped runbooks end to end: real activities and senders against the l
     });
   });
 
-  it('audit-log-failure: compliance told at once, evidence secured, the pipeline restarted by the hook script', async () => {
+  it('audit-log-failure: compliance told at once, the blocked integration seen, the pipeline restarted, the block lifted, evidence secured', async () => {
     await withWorld({}, async (w) => {
+      w.sf.double.lockOut(); // the automatic control: sessions revoked, new tokens refused
       const o = await runIncident(env, w, {
         ...PROMPT,
         alert: { title: 'Audit log shipping stopped; integration blocked', pattern: 'audit-log-failure' },
       });
-      // The Setup Audit Trail shows the security-relevant change, before and after.
+      // Blocked at first (a finding), then the Setup Audit Trail with its security-relevant change.
       assertHappyEnd(o, w, ['audit-trail', 'audit-trail-after']);
-      assert.ok(existsSync(w.hookMarker), 'the hook script ran');
-      assert.match(step(o.status, 'restart-pipeline').result!.summary, /done, exit 0/);
-      assert.match(step(o.status, 'audit-trail').result!.summary, /security-relevant/);
-      assert.equal(step(o.status, 'audit-trail-after').state, 'done');
+      assert.match(step(o.status, 'audit-trail').result!.summary, /Salesforce refused access/);
+      const restarts = hookCalls(w, PIPELINE_RESTART);
+      assert.equal(restarts.length, 1, 'the pipeline was restarted once');
+      assert.equal(restarts[0]!.headers.authorization, `Bearer ${SECRETS.SIEM_TOKEN}`);
+      assert.equal(restarts[0]!.body.incident, o.incidentId);
+      assert.match(step(o.status, 'restart-pipeline').result!.summary, /done, HTTP 202/);
+      assert.equal(step(o.status, 'verify-connectivity').result?.ok, true);
+      assert.match(
+        step(o.status, 'audit-trail-after').result!.summary,
+        /1 security-relevant \(Manage Users\)/,
+      );
       // Chloé (compliance) by SMS, told at once; the compliance on-call too.
       const brief = o.status.deliveries.filter((d) => d.step === 'brief-compliance');
       assert.ok(
@@ -719,10 +731,8 @@ describe('shipped runbooks end to end: real activities and senders against the l
         'customer data read in the EU',
       );
       assert.equal(queues.checkSalesforceConnectivity, w.taskQueue);
-      const reroutes = hookCalls(w, '/api/routes/eu-sync');
-      assert.equal(reroutes.length, 1);
-      assert.equal(reroutes[0]!.headers.authorization, `Bearer ${SECRETS.INTEGRATION_TOKEN}`);
-      assert.equal(reroutes[0]!.body.path, 'eu-resident');
+      assert.ok(existsSync(w.hookMarker), 'the reroute hook script ran');
+      assert.match(step(o.status, 'reroute-eu-sync').result!.summary, /done, exit 0/);
       assert.equal(journeys(w)['account-management']?.mode, 'normal');
       assert.ok(o.status.deliveries.some((d) => d.step === 'brief-legal' && d.outcome === 'delivered'));
       assert.equal(o.status.clocks.find((c) => c.id === 'gdpr-art33')?.state, 'met');
@@ -907,6 +917,41 @@ describe('shipped runbooks end to end: real activities and senders against the l
           (r) => r.method === 'POST' && /sobjects\/PermissionSetAssignment/.test(r.path),
         );
         assert.ok(creates.length >= 1 && creates.every((r) => r.status === 403), JSON.stringify(creates));
+      });
+    });
+
+    it('a remediation that reports failure (the pipeline restart answers 503, then 409 on the retry): recorded, the block stays, escalated, never contained', async () => {
+      let restarts = 0;
+      const answer = (call: HookCall) =>
+        call.path !== PIPELINE_RESTART ? 202 : ++restarts === 1 ? 503 : 409;
+      await withWorld({ onHook: answer }, async (w) => {
+        w.sf.double.lockOut();
+        const o = await runIncident(env, w, {
+          ackAt: 0,
+          resolveAt: 90,
+          alert: { title: 'Audit log shipping stopped; integration blocked', pattern: 'audit-log-failure' },
+        });
+        const restart = step(o.status, 'restart-pipeline');
+        assert.equal(restart.result?.ok, false);
+        assert.match(restart.result!.summary, /failed, HTTP 409/);
+        const calls = hookCalls(w, PIPELINE_RESTART);
+        assert.equal(calls.length, 2, '503 retried, the 409 taken as the answer');
+        assert.equal(
+          calls[0]!.body.idempotencyKey,
+          calls[1]!.body.idempotencyKey,
+          'the retry is recognisable',
+        );
+        assert.equal(step(o.status, 'verify-connectivity').result?.ok, false, 'still blocked');
+        assert.ok(
+          o.status.timeline.some(
+            (e) => e.kind === 'attention' && /restart-pipeline did not work/.test(e.summary),
+          ),
+        );
+        assert.equal(o.status.escalationLevel, 1, 'acknowledged, yet the next level is told');
+        assert.ok(o.status.deliveries.some((d) => d.step === 'escalation-1' && d.outcome === 'delivered'));
+        assert.ok(!o.status.steps.some((x) => x.id === 'contained'), 'never declared contained');
+        assert.ok(!o.status.steps.some((x) => x.id === 'closing-report'), 'no closing report');
+        assertDeliveredExactlyOnce(o, w);
       });
     });
   });

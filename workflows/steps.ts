@@ -24,6 +24,9 @@ const PARALLEL_HAND_OVER_PATCH = 'hand-over-inside-parallel';
  */
 const FAILED_STEP_ATTENTION_PATCH = 'runbooks-e2e-failed-step-attention';
 
+/** A remediation (a risky activity) that reports it did not work needs attention and escalates too. */
+const REMEDIATION_NOT_DONE_PATCH = 'runbooks-e2e-remediation-not-done-attention';
+
 /** A notify step's outcome counts its own deliveries only, not a parallel branch's. */
 const OWN_DELIVERIES_PATCH = 'runbooks-e2e-notify-own-deliveries';
 
@@ -96,6 +99,8 @@ async function runStep(
         const result = await runActivity(incident, step);
         incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
         done(result);
+        if (!result.ok && step.risky && patched(REMEDIATION_NOT_DONE_PATCH))
+          incident.needsAttention(`${step.id} did not work: ${result.summary}`);
         return {};
       } catch (err) {
         const summary = `failed: ${failureMessage(err)}`;

@@ -368,6 +368,13 @@ function assertDeliveredExactlyOnce(o: Outcome, w: World): void {
     assert.equal(got[0]!.to, directory.people[d.recipient]?.phone);
     assert.equal(got[0]!.from, '+15555550100');
   }
+  const voice = deliveries.filter((d) => d.channel === 'voice' && d.outcome === 'delivered');
+  assert.equal(w.twilio.calls.length, voice.length, 'the Twilio double placed exactly the calls recorded');
+  for (const d of voice) {
+    const got = w.twilio.calls.filter((c) => c.sid === d.messageId);
+    assert.equal(got.length, 1, `one call for ${d.step} → ${d.recipient}`);
+    assert.equal(got[0]!.to, directory.people[d.recipient]?.phone);
+  }
   const posts = deliveries.filter((d) => d.channel === 'webhook' && d.outcome === 'delivered');
   assert.ok(posts.length > 0, 'the ops chat was told');
   assert.equal(w.chat.posts.length, posts.length, 'the chat webhook got exactly the posts recorded');
@@ -782,6 +789,41 @@ describe('shipped runbooks end to end: real activities and senders against the l
         'ivy@initech.example',
       ]);
       for (const l of letters) assert.ok(l.attachments.length > 0, 'the pack is attached');
+    });
+  });
+
+  it('token-expiry with nobody responding: every escalation level and round reaches its people once, the last by voice call; the unapproved refresh never runs', async () => {
+    await withWorld({}, async (w) => {
+      w.sf.double.lockOut(); // new tokens refused: only the refresh could help, and nobody approves it
+      const o = await runIncident(env, w, {
+        alert: { title: 'Salesforce token refused: invalid_grant', pattern: 'token-expiry' },
+        approve: false,
+        resolveAt: 240,
+      });
+      const escalations = o.status.timeline.filter((e) => e.kind === 'escalation');
+      assert.deepEqual(
+        escalations.map((e) => /escalating to level (\d)/.exec(e.summary)?.[1]),
+        ['1', '2', '3', '3'],
+        'levels 1 and 2 once, level 3 in two rounds',
+      );
+      const steps = ['escalation-1', 'escalation-2', 'escalation-3', 'escalation-3-2'];
+      for (const id of steps) {
+        const reached = o.status.deliveries.filter((d) => d.step === id && d.outcome === 'delivered');
+        assert.ok(reached.length >= 2, `${id}: ${reached.map((d) => d.recipient).join()}`);
+      }
+      // Level 3 (incident commander and executives) leads with a voice call.
+      const calls = o.status.deliveries.filter((d) => d.channel === 'voice' && d.outcome === 'delivered');
+      assert.deepEqual([...new Set(calls.map((d) => d.step))].sort(), ['escalation-3', 'escalation-3-2']);
+      assert.ok(calls.some((d) => d.recipient === 'dev') && calls.some((d) => d.recipient === 'hiro'));
+      assert.ok(w.twilio.calls.some((c) => c.to === directory.people.hiro!.phone));
+      // The approval timed out at both levels; the risky refresh was skipped, never run.
+      assert.notEqual(o.status.approvals.find((a) => a.step === 'approve-token-refresh')?.state, 'approved');
+      assert.equal(step(o.status, 'refresh-token').state, 'skipped');
+      assert.equal(step(o.status, 'auth-health').result?.ok, false);
+      assert.match(step(o.status, 'auth-health').result!.summary, /Salesforce refused access/);
+      assert.ok(!o.status.steps.some((x) => x.id === 'contained'), 'never contained');
+      assert.equal(o.status.clocks.find((c) => c.id === 'ops-alert')?.state, 'met');
+      assertDeliveredExactlyOnce(o, w);
     });
   });
 

@@ -242,6 +242,8 @@ interface Plan {
 
 interface Outcome {
   incidentId: string;
+  /** The workflow completed (resolved, nothing legal left open) by the end of the plan. */
+  closed: boolean;
   status: IncidentStatus;
   mail: ReceivedMail[];
 }
@@ -268,6 +270,17 @@ async function act<N extends ActionName>(
   return sendAction(env.client, incidentId, name, input, { answerWithinMs: 60_000 });
 }
 
+/** A responder action the incident must take (acknowledge, contain, clock met, resolve). */
+async function actAccepted<N extends ActionName>(
+  env: TestWorkflowEnvironment,
+  incidentId: string,
+  name: N,
+  input: ActionInput<N>,
+): Promise<void> {
+  const outcome = await act(env, incidentId, name, input);
+  assert.equal(outcome.outcome, 'accepted', `${name}: ${outcome.message}`);
+}
+
 /** The acknowledger, who under the two-person rule may not approve. */
 const ACKER = 'ana';
 const TICK_MIN = 5;
@@ -284,7 +297,7 @@ async function runIncident(env: TestWorkflowEnvironment, w: World, plan: Plan): 
   for (let t = 0; t <= plan.resolveAt + 60; t += TICK_MIN) {
     await settle(env, incidentId);
     if ((await handle.describe()).status.name !== 'RUNNING') break;
-    if (due('ack', plan.ackAt, t)) await act(env, incidentId, 'acknowledge', { by: ACKER });
+    if (due('ack', plan.ackAt, t)) await actAccepted(env, incidentId, 'acknowledge', { by: ACKER });
     if (plan.approve ?? true) {
       const status = await incidentStatus(env.client, incidentId);
       for (const a of status.approvals.filter((x) => x.state === 'pending')) {
@@ -297,11 +310,11 @@ async function runIncident(env: TestWorkflowEnvironment, w: World, plan: Plan): 
       }
     }
     if (due('contain', plan.containAt, t))
-      await act(env, incidentId, 'setPhase', { phase: 'contained', by: ACKER });
+      await actAccepted(env, incidentId, 'setPhase', { phase: 'contained', by: ACKER });
     if (due('gdpr', plan.gdprMetAt, t))
-      await act(env, incidentId, 'clockMet', { clock: 'gdpr-art33', by: 'kemi', note: 'filed' });
+      await actAccepted(env, incidentId, 'clockMet', { clock: 'gdpr-art33', by: 'kemi', note: 'filed' });
     if (due('resolve', plan.resolveAt, t))
-      await act(env, incidentId, 'resolve', { by: ACKER, reason: 'integration works again' });
+      await actAccepted(env, incidentId, 'resolve', { by: ACKER, reason: 'integration works again' });
     await settle(env, incidentId);
     await env.sleep(TICK_MIN * MIN);
   }
@@ -311,7 +324,7 @@ async function runIncident(env: TestWorkflowEnvironment, w: World, plan: Plan): 
     ? await incidentStatus(env.client, incidentId)
     : ((await handle.result()) as IncidentStatus);
   const mail = (await w.smtp.received()).filter((m) => m.incident === incidentId);
-  return { incidentId, status, mail };
+  return { incidentId, closed: !running, status, mail };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,6 +430,7 @@ function assertActivities(s: IncidentStatus, findings: string[]): void {
 /** Resolved without escalation, clocks met, approvals given, every delivery made once. */
 function assertHappyEnd(o: Outcome, w: World, findings: string[] = []): void {
   assert.equal(o.status.phase, 'resolved');
+  assert.ok(o.closed, 'the incident closed after its resolution');
   assertNoEscalation(o.status);
   assertClocksMet(o.status);
   assertActivities(o.status, findings);

@@ -127,8 +127,18 @@ async function startEndpoint(pki: TestPki) {
     socket.end('hello\n');
   });
   server.on('tlsClientError', () => undefined);
+  // The shipped runbook checks port 443 of the endpoint named in the alert, so the test serves there.
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EACCES'
+          ? new Error(
+              `cannot listen on ${host}:443 (${err.code}): run as root, give node CAP_NET_BIND_SERVICE, ` +
+                'or set net.ipv4.ip_unprivileged_port_start=443',
+            )
+          : err,
+      ),
+    );
     server.listen(443, host, resolve);
   });
   const caFile = join(mkdtempSync(join(tmpdir(), 'lockout-e2e-ca-')), 'root.pem');

@@ -71,6 +71,8 @@ export const ActivityStep = z
     timeout: Duration.default('10m'),
     /** Filled in from the catalog when the incident starts: run on the data's region queue. */
     regional: z.boolean().optional(),
+    /** Filled in from the catalog when the incident starts: changes things outside (remediation). */
+    risky: z.boolean().optional(),
     onFailure: z.enum(['continue', 'end']).default('continue'),
   })
   .strict();

@@ -81,19 +81,22 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     }),
     salesforce,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
-    evidence: evidenceDeps(config, client),
+    evidence: evidenceDeps(config.evidence, client),
   };
   return { deps, close: () => client.connection.close() };
 }
 
 /** Closing incidents archive their packs into LOCKOUT_EVIDENCE_DIR (docs/evidence.md). */
-export function evidenceDeps(config: Config, client: Client): NonNullable<ActivityDeps['evidence']> {
-  const store = directoryStore(config.evidence.dir);
+export function evidenceDeps(
+  settings: Config['evidence'],
+  client: Client,
+): NonNullable<ActivityDeps['evidence']> {
+  const store = directoryStore(settings.dir);
   return {
     archive: (incidentId) =>
       store.archive(incidentId, async () =>
         buildPack(await readEvidenceSource(client, incidentId), {
-          chromium: config.evidence.chromium,
+          chromium: settings.chromium,
           meta: { generatedAt: new Date().toISOString(), tool: TOOL },
         }),
       ),

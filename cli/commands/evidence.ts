@@ -31,7 +31,9 @@ function verifyCommand(): Command {
       'the seal the archived pack had (the incident timeline records it): catches a pack rebuilt from scratch',
     )
     .option('--json', 'print the verdict as JSON')
-    .action((path: string, opts: { json?: boolean; seal?: string }) => {
+    .action((path: string, _opts: unknown, command: Command) => {
+      // `--json` after `verify` may land on `evidence` itself, which has one too: take either.
+      const opts = command.optsWithGlobals<{ json?: boolean; seal?: string }>();
       let files;
       try {
         files = readPack(resolve(path));

@@ -45,7 +45,7 @@ function table(headers: string[], rows: string[][]): string {
     .join('')}</tbody></table>`;
 }
 
-const COLOURS = { met: '#2e7d32', missed: '#c62828', running: '#1565c0', other: '#757575' };
+const COLOURS = { met: '#2e7d32', missed: '#c62828', running: '#1565c0', other: '#9e9e9e' };
 
 /** The chart: one lane per clock, approval and step, against the incident's time range. */
 export function timelineChart(status: IncidentStatus, range: { from: string; to: string }): string {
@@ -76,16 +76,20 @@ export function timelineChart(status: IncidentStatus, range: { from: string; to:
   lane('escalations', marks(['escalation'], '#ef6c00'));
   for (const c of status.clocks) {
     if (!c.startedAt || !c.deadline) continue;
-    const colour =
-      c.state === 'met' && !c.lateByMs
-        ? COLOURS.met
-        : c.state === 'missed' || c.lateByMs
-          ? COLOURS.missed
-          : COLOURS.other;
-    const end = c.metAt ?? (c.state === 'missed' ? range.to : c.deadline);
+    // Green while within its time; red from the deadline on, until met (late) or the end (missed).
+    const inTime = c.metAt && Date.parse(c.metAt) <= Date.parse(c.deadline) ? c.metAt : c.deadline;
+    const lateUntil = c.metAt ?? (c.state === 'missed' ? range.to : undefined);
     lane(
       `clock: ${c.title}`,
-      bar(c.startedAt, end, colour, `${c.title}: ${c.state}, deadline ${c.deadline}`) +
+      bar(
+        c.startedAt,
+        inTime,
+        c.state === 'met' || c.state === 'missed' ? COLOURS.met : COLOURS.other,
+        `${c.title}: from ${c.startedAt}`,
+      ) +
+        (lateUntil && Date.parse(lateUntil) > Date.parse(c.deadline)
+          ? bar(c.deadline, lateUntil, COLOURS.missed, `${c.title}: ${c.state}, deadline ${c.deadline}`)
+          : '') +
         `<rect x="${(x(c.deadline) - 1).toFixed(1)}" y="{y}" width="2" height="14" fill="#000"><title>deadline ${esc(c.deadline)}</title></rect>`,
     );
   }
@@ -110,7 +114,8 @@ export function timelineChart(status: IncidentStatus, range: { from: string; to:
     .map((f) => {
       const at = new Date(start + f * span).toISOString();
       const tx = x(at).toFixed(1);
-      return `<line x1="${tx}" x2="${tx}" y1="28" y2="${height}" class="g"/><text x="${tx}" y="20" class="t">${time(at).slice(5, 17)}</text>`;
+      const anchor = f === 0 ? 'start' : f === 1 ? 'end' : 'middle';
+      return `<line x1="${tx}" x2="${tx}" y1="28" y2="${height}" class="g"/><text x="${tx}" y="20" class="t" text-anchor="${anchor}">${time(at).slice(5, 16)}</text>`;
     })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Incident timeline chart">${ticks}${lanes.join('')}</svg>`;
@@ -119,9 +124,9 @@ export function timelineChart(status: IncidentStatus, range: { from: string; to:
 const STYLE = `
 body{font:12px/1.4 system-ui,sans-serif;margin:24px;color:#111}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;margin:4px 0}th,td{border:1px solid #ddd;padding:3px 5px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:4px 0}th,td{border:1px solid #ddd;padding:3px 5px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f3f3}.none{color:#666}.missed{color:#c62828;font-weight:600}.met{color:#2e7d32}
-.chart .l{font-size:10px}.chart .t{font-size:9px;text-anchor:middle}.chart .g{stroke:#eee}
+.chart .l{font-size:10px}.chart .t{font-size:9px}.chart .g{stroke:#eee}
 .meta{color:#555}@media print{h2{break-after:avoid}tr{break-inside:avoid}}`;
 
 export function renderReport(r: ReportInput): string {
@@ -144,6 +149,7 @@ export function renderReport(r: ReportInput): string {
 ${time(r.range.from)} to ${time(r.range.to)} · ${esc(r.source.execution)} · generated ${time(r.meta.generatedAt)} by ${esc(r.meta.tool.name)} ${esc(r.meta.tool.version)}</p>
 <ul>${summary.map((s) => `<li>${s}</li>`).join('')}</ul>
 <h2>Timeline</h2>${timelineChart(status, r.range)}
+<p class="meta">Clocks: green while within their time, red once past the deadline (black mark) until met or the end. Bars: steps and approvals (red: failed or rejected). Diamonds: alerts, decisions, escalations.</p>
 <h2>Decisions</h2>${table(
     ['time', 'action', 'by', 'channel', 'step', 'reason', 'outcome'],
     r.decisions.map((d) => [

@@ -5,7 +5,16 @@
  * archive of the same incident (an activity retried, a second worker) finds the first one there,
  * checks it, and leaves it as it is.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { readPack, writePackDir } from './files';
 import type { Manifest, PackFiles } from './pack';
@@ -27,6 +36,18 @@ export interface EvidenceStore {
   ): Promise<ArchiveOutcome>;
   /** The incident's archived pack folder, if there is one. */
   locate(incidentId: string): string | undefined;
+  /** Every archived pack, newest first, as its manifest describes it. */
+  list(): ArchivedPack[];
+}
+
+export interface ArchivedPack {
+  incidentId: string;
+  location: string;
+  generatedAt: string;
+  runbook: string;
+  seal: string;
+  /** The pack's files (manifest.json included), for links. */
+  files: string[];
 }
 
 /** A folder name for an incident id: ids are `lockout-<fingerprint>`; anything else is escaped. */
@@ -55,9 +76,34 @@ export function directoryStore(root: string): EvidenceStore {
     return { outcome: 'already-archived', location: dir, seal: verdict.seal, notes: [] };
   };
 
+  const list = (): ArchivedPack[] => {
+    if (!existsSync(root)) return [];
+    return readdirSync(root)
+      .filter((name) => !name.startsWith('.'))
+      .flatMap((name) => {
+        try {
+          const manifest = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as Manifest;
+          return [
+            {
+              incidentId: manifest.incidentId,
+              location: join(root, name),
+              generatedAt: manifest.generatedAt,
+              runbook: `${manifest.runbook.id} v${manifest.runbook.version}`,
+              seal: manifest.seal,
+              files: ['manifest.json', ...manifest.files.map((f) => f.name)],
+            },
+          ];
+        } catch {
+          return []; // not a pack (or not readable): `lockout evidence verify` says why
+        }
+      })
+      .sort((a, b) => b.generatedAt.localeCompare(a.generatedAt));
+  };
+
   return {
     description: root,
     locate,
+    list,
     async archive(incidentId, build) {
       mkdirSync(root, { recursive: true });
       const dir = join(root, folderFor(incidentId));

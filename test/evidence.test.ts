@@ -31,6 +31,10 @@ import { readPack } from '../evidence/files';
 import { verifyPack } from '../evidence/verify';
 import { approveSignal, acknowledgeSignal, statusQuery } from '../workflows/messages';
 import { createIncidentWorker } from '../workers/worker';
+import { directoryStore } from '../evidence/store';
+import { buildGateway } from '../gateway/server';
+import { loadDirectory } from '../comms/directory';
+import { SHIPPED_DIRECTORY } from './helpers/deps';
 import { CHROMIUM } from './helpers/chromium';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
@@ -70,6 +74,34 @@ function assertRenderedPdf(pdf: Buffer): void {
     }
   }
   assert.ok(shown >= 2 && filled >= 1, `content streams with text: ${shown}, with filled shapes: ${filled}`);
+}
+
+/** The gateway with the status page behind a trusting proxy header, and the evidence store. */
+async function statusPage(
+  env: TestWorkflowEnvironment,
+  storeDir: string,
+): Promise<{ base: string; close(): Promise<void> }> {
+  const directory = loadDirectory(SHIPPED_DIRECTORY);
+  const app = buildGateway({
+    intake: { client: env.client, taskQueue: 'unused', runbooks: () => [] },
+    webUiLink: (id) => `http://ui.test/${id}`,
+    sources: { generic: { mode: 'none' } },
+    statusPage: {
+      client: env.client,
+      webUiLink: (id) => `http://ui.test/${id}`,
+      sessionSecret: 'evidence-test-session-secret-0123456789',
+      health: async () => [],
+      auth: {
+        auth: { mode: 'proxy', header: 'x-forwarded-user', allowFrom: ['127.0.0.1', '::ffff:127.0.0.1'] },
+        sessionTtlMs: 3_600_000,
+        secureCookies: false,
+        knownPerson: (id) => Object.hasOwn(directory.people, id),
+      },
+      evidence: directoryStore(storeDir),
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
 }
 
 describe('evidence pack of a real certificate-chain incident', function () {
@@ -256,6 +288,38 @@ describe('evidence pack of a real certificate-chain incident', function () {
     const again = await evidenceDeps({ dir: storeDir, chromium: CHROMIUM }, env.client).archive(incidentId);
     assert.equal(again.outcome, 'already-archived');
     assert.deepEqual(readFileSync(join(storeDir, incidentId, 'manifest.json')), before);
+  });
+
+  it('links each archived pack from the status page, behind its sign-in, serving only listed files', async () => {
+    const gateway = await statusPage(env, storeDir);
+    try {
+      const as = { 'x-forwarded-user': 'chloe' };
+      const status = await (await fetch(`${gateway.base}/status`, { headers: as })).text();
+      assert.match(status, /href="\/status\/evidence"/);
+      assert.equal((await fetch(`${gateway.base}/status/evidence`)).status, 401, 'not signed in');
+      const list = await (await fetch(`${gateway.base}/status/evidence`, { headers: as })).text();
+      const base = `/status/evidence/${incidentId}`;
+      assert.ok(list.includes(`href="${base}/report.html"`), list);
+      assert.ok(list.includes(`href="${base}/report.pdf"`));
+      const report = await fetch(`${gateway.base}${base}/report.html`, { headers: as });
+      assert.equal(report.status, 200);
+      assert.match(report.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      assert.match(await report.text(), /Incident evidence report/);
+      const pdf = await fetch(`${gateway.base}${base}/report.pdf`, { headers: as });
+      assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+      assert.deepEqual(
+        Buffer.from(await pdf.arrayBuffer()),
+        readFileSync(join(storeDir, incidentId, 'report.pdf')),
+      );
+      for (const path of [
+        `${base}/..%2F..%2Fetc%2Fpasswd`,
+        `${base}/notes.txt`,
+        '/status/evidence/lockout-none/report.html',
+      ])
+        assert.equal((await fetch(`${gateway.base}${path}`, { headers: as })).status, 404, path);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('writes the closed incident’s pack with `lockout evidence`, and `verify` names each tampering', async () => {

@@ -26,6 +26,8 @@ import { identify, signIn, signOut, type ResponderAuthOptions } from '../respond
 import { DEFAULT_LOGIN_LIMITS, loginLimiter, type LoginCheck, type LoginLimits } from '../login-limits';
 import { pruneExpired } from '../../store/prune';
 import type { Database } from '../../store/database';
+import type { EvidenceStore } from '../../evidence/store';
+import { evidencePages } from './evidence-pages';
 
 export interface StatusPageOptions {
   client: Client;
@@ -41,6 +43,8 @@ export interface StatusPageOptions {
   loginLimits?: LoginLimits;
   /** How often expired revocations and closed counters are deleted (default 10 min). */
   pruneEveryMs?: number;
+  /** The evidence store closed incidents archive into: listed and served at /status/evidence. */
+  evidence?: EvidenceStore;
 }
 
 export const VIA_STATUS_PAGE = 'status page';
@@ -190,6 +194,8 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     }
     return reply.redirect(tokensMode ? '/login' : '/status', 303);
   });
+
+  if (options.evidence) evidencePages(app, options.evidence, requirePerson('html'), tokensMode);
 
   app.get('/status', { preHandler: requirePerson('html') }, async (request, reply) =>
     html(reply).send(

@@ -7,6 +7,7 @@ import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
 import { evidenceCommand } from './commands/evidence';
+import { reviewCommand } from './commands/review';
 import { simulateCommand } from './commands/simulate';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
@@ -38,6 +39,7 @@ export function buildProgram(services: CliServices): Command {
     simulateCommand(),
     syncCommand(),
     evidenceCommand(),
+    reviewCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

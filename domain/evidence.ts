@@ -69,6 +69,11 @@ const DECISION_ACTIONS = new Set([
   'setFact',
   'setPhase',
   'confirmReceipt',
+  'addReviewItem',
+  'assignReviewItem',
+  'closeReviewItem',
+  'recordReview',
+  'waiveReview',
 ]);
 
 /**
@@ -171,7 +176,12 @@ export function controlMapping(status: IncidentStatus): ControlEvidence[] {
       why: 'response: notifications, escalation, remediation, clocks',
       evidence: ['timeline.jsonl', 'deliveries.json', 'remediation.json', 'clocks.json'],
     },
-    'A.5.27': { why: 'learning: the record of the incident for its review', evidence: ['report.html'] },
+    'A.5.27': status.review
+      ? {
+          why: `learning: the post-incident review (${status.review.state})`,
+          evidence: ['review.json', 'report.html'],
+        }
+      : { why: 'learning: the record of the incident for its review', evidence: ['report.html'] },
     'A.5.28': {
       why: 'evidence collected, hash-chained and sealed',
       evidence: ['manifest.json', 'timeline.jsonl'],

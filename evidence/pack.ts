@@ -113,6 +113,7 @@ export function packContents(source: EvidenceSource, meta: PackMeta): PackFiles 
   );
   files.set('controls.json', json({ incidentId, controls }));
   if (breach) files.set('gdpr-art33-record.json', json(breach));
+  if (status.review) files.set('review.json', json({ incidentId, review: status.review }));
   files.set(TIMELINE, Buffer.from(chained.map((e) => `${JSON.stringify(e)}\n`).join('')));
   files.set(
     'report.html',

@@ -219,6 +219,27 @@ ${
       )}`
     : ''
 }
+${
+  status.review
+    ? `<h2>Post-incident review</h2><p>${esc(status.review.state)} · due ${time(status.review.due)}${
+        status.review.recorded
+          ? ` · recorded by ${esc(status.review.recorded.by)} at ${time(status.review.recorded.at)}: ${esc(status.review.recorded.summary)}`
+          : status.review.waived
+            ? ` · waived by ${esc(status.review.waived.by)} at ${time(status.review.waived.at)}: ${esc(status.review.waived.reason)}`
+            : ''
+      }</p>${table(
+        ['item', 'title', 'owner', 'due', 'state', 'closed by'],
+        status.review.items.map((i) => [
+          esc(i.id),
+          esc(i.title),
+          esc(i.owner),
+          time(i.due),
+          esc(i.state),
+          esc(i.closedBy),
+        ]),
+      )}`
+    : ''
+}
 <h2>Timeline entries</h2>${table(
     ['time', 'kind', 'actor', 'summary'],
     status.timeline.map((e) => [time(e.at), esc(e.kind), esc(e.actor), esc(e.summary)]),

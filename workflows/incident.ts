@@ -10,6 +10,7 @@ import { allSteps } from '../domain/runbook';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
 import { archiveOnClose } from './evidence';
+import { reviewAfterResolution } from './review';
 import { IncidentState } from './incident-state';
 import { notify } from './notify';
 import { handleResponders } from './responders';
@@ -48,6 +49,7 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
     });
     incident.apply(progressed, { closingSent: true });
   }
+  await reviewAfterResolution(incident, () => continueAsNewIfLong(incident));
 
   // Legal deadlines outlive the incident: stay until each is met or missed.
   const legalOpen = () =>

@@ -31,10 +31,7 @@ import { readPack } from '../evidence/files';
 import { verifyPack } from '../evidence/verify';
 import { approveSignal, acknowledgeSignal, statusQuery } from '../workflows/messages';
 import { createIncidentWorker } from '../workers/worker';
-import { directoryStore } from '../evidence/store';
-import { buildGateway } from '../gateway/server';
-import { loadDirectory } from '../comms/directory';
-import { SHIPPED_DIRECTORY } from './helpers/deps';
+import { statusPage } from './helpers/status-page-gateway';
 import { CHROMIUM } from './helpers/chromium';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
@@ -74,34 +71,6 @@ function assertRenderedPdf(pdf: Buffer): void {
     }
   }
   assert.ok(shown >= 2 && filled >= 1, `content streams with text: ${shown}, with filled shapes: ${filled}`);
-}
-
-/** The gateway with the status page behind a trusting proxy header, and the evidence store. */
-async function statusPage(
-  env: TestWorkflowEnvironment,
-  storeDir: string,
-): Promise<{ base: string; close(): Promise<void> }> {
-  const directory = loadDirectory(SHIPPED_DIRECTORY);
-  const app = buildGateway({
-    intake: { client: env.client, taskQueue: 'unused', runbooks: () => [] },
-    webUiLink: (id) => `http://ui.test/${id}`,
-    sources: { generic: { mode: 'none' } },
-    statusPage: {
-      client: env.client,
-      webUiLink: (id) => `http://ui.test/${id}`,
-      sessionSecret: 'evidence-test-session-secret-0123456789',
-      health: async () => [],
-      auth: {
-        auth: { mode: 'proxy', header: 'x-forwarded-user', allowFrom: ['127.0.0.1', '::ffff:127.0.0.1'] },
-        sessionTtlMs: 3_600_000,
-        secureCookies: false,
-        knownPerson: (id) => Object.hasOwn(directory.people, id),
-      },
-      evidence: directoryStore(storeDir),
-    },
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
 }
 
 describe('evidence pack of a real certificate-chain incident', function () {

@@ -28,6 +28,7 @@ import { testDeps } from './helpers/deps';
 import { sendAlert, shippedRunbooks } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+import { signedIn, statusPage } from './helpers/status-page-gateway';
 
 const HOUR = 3_600_000;
 const DEV = 'dev.patel@example.com'; // the incident commander in config/directory.yaml
@@ -135,6 +136,39 @@ describe('post-incident review', function () {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /unknown action item "A9" \(items: A1\)/);
 
+    // A second one from the status page, as the signed-in person.
+    const gateway = await statusPage(env, join(work, 'store'));
+    try {
+      const headers = await signedIn(gateway.base, 'chloe');
+      const post = (body: object) =>
+        fetch(`${gateway.base}/status/review`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ incidentId: id, ...body }),
+        });
+      const added = await post({ action: 'add', title: 'Document the fallback switch' });
+      assert.equal(added.status, 200, await added.text());
+      assert.equal((await post({ action: 'close', item: 'A7' })).status, 409, 'refused by the incident');
+      assert.equal((await post({ action: 'drop', item: 'A2' })).status, 400, 'not an action');
+      const { 'x-csrf-token': _csrf, ...noCsrf } = headers;
+      const forged = await fetch(`${gateway.base}/status/review`, {
+        method: 'POST',
+        headers: noCsrf,
+        body: JSON.stringify({ incidentId: id, action: 'close', item: 'A2' }),
+      });
+      assert.equal(forged.status, 403, 'no CSRF token');
+      assert.deepEqual(
+        (await status()).review!.items.map((i) => [i.id, i.owner ?? null, i.addedBy]),
+        [
+          ['A1', 'ben', 'dev'],
+          ['A2', null, 'chloe'],
+        ],
+      );
+      assert.equal((await post({ action: 'close', item: 'A2', note: 'written up' })).status, 200);
+    } finally {
+      await gateway.close();
+    }
+
     const reminded = (m: { to: string[]; subject: string }) =>
       m.to.includes('ben.okafor@example.com') && m.subject.startsWith('[REVIEW REMINDER]');
     // Not before a day ahead of the due date: an hour before that moment, no reminder yet …
@@ -164,7 +198,10 @@ describe('post-incident review', function () {
     assert.equal(final.phase, 'resolved');
     assert.deepEqual(
       final.review!.items.map((i) => [i.id, i.state, i.closedBy]),
-      [['A1', 'closed', 'ben']],
+      [
+        ['A1', 'closed', 'ben'],
+        ['A2', 'closed', 'chloe'],
+      ],
     );
 
     const pack = readPack(join(work, 'store', id));
@@ -177,6 +214,7 @@ describe('post-incident review', function () {
     }[];
     assert.ok(decisions.some((d) => d.action === 'closeReviewItem' && d.channel === 'Temporal Web UI'));
     assert.ok(decisions.some((d) => d.action === 'addReviewItem' && d.channel === 'CLI'));
+    assert.ok(decisions.some((d) => d.action === 'addReviewItem' && d.channel === 'status page'));
   });
 
   it('refuses hostile review actions and changes nothing, then closes when a named person waives it', async () => {

@@ -222,10 +222,10 @@ export const ReviewSettings = z
     /** Business days (Monday to Friday, UTC) from resolution to the review's due date. */
     dueBusinessDays: z.number().int().min(1).max(60).default(5),
     /** Who gets the review template. */
-    notify: z.array(z.string().min(1)).min(1).default(['incident-commander']),
-    template: z.string().default('post-incident-review'),
+    notify: Targets.default(['incident-commander']),
+    template: Id.default('post-incident-review'),
     /** Reminders: this long before the review's and each action item's due date. */
-    remindBefore: z.string().default('1d'),
+    remindBefore: Duration.default('1d'),
   })
   .strict();
 export type ReviewSettings = z.infer<typeof ReviewSettings>;

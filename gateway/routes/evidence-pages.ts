@@ -16,6 +16,8 @@ const TYPES: Record<string, string> = {
   jsonl: 'text/plain; charset=utf-8',
 };
 
+const SAFE_NAME = /^[a-z0-9][a-z0-9-]*\.(json|jsonl|html|pdf)$/;
+
 /** report.html carries its own style and an inline SVG; it runs no script and loads nothing. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
@@ -42,7 +44,8 @@ export function evidencePages(
     async (request, reply) => {
       const { incident, file } = request.params;
       const pack = store.list().find((p) => p.incidentId === incident);
-      if (!pack || !pack.files.includes(file))
+      // Plain names only, even if a manifest in the store were edited to list a path.
+      if (!pack || !SAFE_NAME.test(file) || !pack.files.includes(file))
         return reply.status(404).send({ error: `no file ${file} in an archived pack of ${incident}` });
       const type = TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream';
       if (file.endsWith('.html')) reply.header('content-security-policy', REPORT_CSP);

@@ -6,6 +6,7 @@ import { approverActivities } from './approvers';
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { evidenceActivities } from './evidence';
 import { httpCheckActivities } from './http-check';
 import { twilioActivities } from './twilio';
 import { webhookActivities } from './webhook';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...remediationHookActivities(deps),
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
+    ...evidenceActivities(deps),
   };
 }
 

@@ -218,6 +218,20 @@ export const FactDeclaration = z
   .strict();
 export type FactDeclaration = z.infer<typeof FactDeclaration>;
 
+/** The runbook's `review` setting, with its defaults. */
+export const ReviewSettings = z
+  .object({
+    /** Business days (Monday to Friday, UTC) from resolution to the review's due date. */
+    dueBusinessDays: z.number().int().min(1).max(60).default(5),
+    /** Who gets the review template. */
+    notify: Targets.default(['incident-commander']),
+    template: Id.default('post-incident-review'),
+    /** Reminders: this long before the review's and each action item's due date. */
+    remindBefore: Duration.default('1d'),
+  })
+  .strict();
+export type ReviewSettings = z.infer<typeof ReviewSettings>;
+
 export const Runbook = z
   .object({
     id: Id,
@@ -236,6 +250,8 @@ export const Runbook = z
     clocks: z.array(Clock).default([]),
     escalation: z.object({ levels: z.array(EscalationLevel).default([]) }).strict(),
     steps: z.array(Step).min(1),
+    /** After resolution, stay open for a post-incident review (absent: no review). */
+    review: ReviewSettings.optional(),
     onResolve: z
       .object({
         notify: Targets,

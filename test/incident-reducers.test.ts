@@ -197,8 +197,29 @@ describe('incident reducers (no server)', () => {
         via: fc.constant('fuzz'),
         acknowledge: fc.boolean(),
         link: fc.constantFrom('l1', 'l2'),
+        // The post-incident review's actions (domain/review.ts).
+        title: fc.constant('t'),
+        item: fc.constantFrom('A1', 'A2'),
+        owner: person,
+        summary: fc.constant('s'),
       },
-      { requiredKeys: ['by', 'recipient', 'step', 'reason', 'at', 'name', 'value', 'clock', 'phase', 'via'] },
+      {
+        requiredKeys: [
+          'by',
+          'recipient',
+          'step',
+          'reason',
+          'at',
+          'name',
+          'value',
+          'clock',
+          'phase',
+          'via',
+          'title',
+          'item',
+          'summary',
+        ],
+      },
     );
     const step = fc.tuple(fc.constantFrom(...RESPONDER_ACTION_NAMES), payload);
     let applied = 0;

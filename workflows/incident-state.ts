@@ -21,6 +21,7 @@ import type {
   IncidentStatus,
   Receipt,
   Resolution,
+  ReviewState,
   StepRecord,
   StepResult,
   TimelineEntry,
@@ -50,6 +51,8 @@ export class IncidentState {
   clocks: ClockStatus[];
   approvals: ApprovalStatus[] = [];
   awareness?: { at: string; by: string };
+  /** The post-incident review, once open (workflows/review.ts). */
+  review?: ReviewState;
   /** Failures inside the incident that need a person; see needsAttention(). */
   attention: string[] = [];
   resolution?: Resolution;
@@ -211,6 +214,7 @@ export class IncidentState {
       clocks: this.clocks,
       approvals: this.approvals,
       awareness: this.awareness,
+      ...(this.review ? { review: this.review } : {}),
       attention: this.attention,
       timeline: this.timeline,
       engine: this.engine,
@@ -237,6 +241,7 @@ export class IncidentState {
     this.receipts = next.receipts;
     this.resolution = next.resolution;
     this.awareness = next.awareness;
+    this.review = next.review;
     this.attention = next.attention;
     this.timeline = next.timeline;
   }

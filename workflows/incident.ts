@@ -9,6 +9,8 @@ import { progressed } from '../domain/incident-progress';
 import { allSteps } from '../domain/runbook';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
+import { archiveOnClose } from './evidence';
+import { reviewAfterResolution } from './review';
 import { IncidentState } from './incident-state';
 import { notify } from './notify';
 import { handleResponders } from './responders';
@@ -47,6 +49,7 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
     });
     incident.apply(progressed, { closingSent: true });
   }
+  await reviewAfterResolution(incident, () => continueAsNewIfLong(incident));
 
   // Legal deadlines outlive the incident: stay until each is met or missed.
   const legalOpen = () =>
@@ -54,6 +57,7 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   if (legalOpen())
     incident.record('clock', 'resolved; staying open until the legal deadlines are met or missed');
   await waitUntil(incident, () => !legalOpen());
+  await archiveOnClose(incident);
 
   incident.finished = true;
   await Promise.all(background);

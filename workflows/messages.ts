@@ -19,6 +19,13 @@ import type {
   ResolveInput,
 } from '../domain/responder-input';
 import type { LinkRefusalInput } from '../domain/responder-input';
+import type {
+  AddReviewItemInput,
+  AssignReviewItemInput,
+  CloseReviewItemInput,
+  RecordReviewInput,
+  WaiveReviewInput,
+} from '../domain/review';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -62,6 +69,18 @@ export const setPhaseUpdate = defineUpdate<string, [PhaseInput]>('setPhase');
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 
+/** The post-incident review: action items, and recording or waiving the review (domain/review.ts). */
+export const addReviewItemSignal = defineSignal<[AddReviewItemInput]>('addReviewItem');
+export const addReviewItemUpdate = defineUpdate<string, [AddReviewItemInput]>('addReviewItem');
+export const assignReviewItemSignal = defineSignal<[AssignReviewItemInput]>('assignReviewItem');
+export const assignReviewItemUpdate = defineUpdate<string, [AssignReviewItemInput]>('assignReviewItem');
+export const closeReviewItemSignal = defineSignal<[CloseReviewItemInput]>('closeReviewItem');
+export const closeReviewItemUpdate = defineUpdate<string, [CloseReviewItemInput]>('closeReviewItem');
+export const recordReviewSignal = defineSignal<[RecordReviewInput]>('recordReview');
+export const recordReviewUpdate = defineUpdate<string, [RecordReviewInput]>('recordReview');
+export const waiveReviewSignal = defineSignal<[WaiveReviewInput]>('waiveReview');
+export const waiveReviewUpdate = defineUpdate<string, [WaiveReviewInput]>('waiveReview');
+
 export const statusQuery = defineQuery<IncidentStatus>('status');
 
 /** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
@@ -80,4 +99,9 @@ export const responderActions = {
   confirmReceipt: { signal: confirmReceiptSignal, update: confirmReceiptUpdate },
   setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
   resolve: { signal: resolveSignal, update: resolveUpdate },
+  addReviewItem: { signal: addReviewItemSignal, update: addReviewItemUpdate },
+  assignReviewItem: { signal: assignReviewItemSignal, update: assignReviewItemUpdate },
+  closeReviewItem: { signal: closeReviewItemSignal, update: closeReviewItemUpdate },
+  recordReview: { signal: recordReviewSignal, update: recordReviewUpdate },
+  waiveReview: { signal: waiveReviewSignal, update: waiveReviewUpdate },
 } as const;

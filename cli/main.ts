@@ -13,6 +13,7 @@ import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
+import { periodCommand } from './commands/period';
 import { CliError, printError } from './output';
 import type { CliServices } from './services';
 
@@ -36,6 +37,7 @@ export function buildProgram(services: CliServices): Command {
     classifyCommand(),
     simulateCommand(),
     syncCommand(),
+    periodCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

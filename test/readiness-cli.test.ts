@@ -1,0 +1,98 @@
+/**
+ * `lockout period` as a subprocess against the dev server and a real worker: declare a period,
+ * refuse bad arguments by flag (exit 2), list it, refuse a pack decision that is not awaited
+ * (exit 1), stop it, and refuse the same id again.
+ */
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ReadinessState } from '../domain/high-risk-period';
+import { periodStatus } from '../client/periods';
+import { runCli } from './helpers/cli';
+import { startMailCatcher, type MailCatcher } from './helpers/mail';
+import { testDeps } from './helpers/deps';
+import { startLocalTemporal } from './helpers/temporal';
+import { withWorker } from './helpers/worker';
+
+describe('lockout period (dev server, real worker, CLI subprocess)', function () {
+  this.timeout(180_000);
+  let env: TestWorkflowEnvironment;
+  let mail: MailCatcher;
+
+  before(async () => {
+    [env, mail] = await Promise.all([startLocalTemporal(), startMailCatcher()]);
+  });
+  after(async () => {
+    await env?.teardown();
+    await mail?.close();
+  });
+
+  it('declares, lists, refuses and stops a period', async () => {
+    await withWorker(env, testDeps(mail.url), async (taskQueue) => {
+      const cli = (...args: string[]) =>
+        runCli(args, { TEMPORAL_ADDRESS: env.address, LOCKOUT_TASK_QUEUE: taskQueue });
+      const from = new Date(Date.now() + 30 * 86_400_000).toISOString();
+
+      const [bad, missing] = await Promise.all([
+        cli('period', 'start', 'Bad Id', '--until', 'soon', '--reason', 'x', '--check-every', '5'),
+        cli('period', 'start', 'q1-review', '--until', '3d'),
+      ]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /<id>: must be lower-case/);
+      assert.match(bad.stderr, /--until: must be a date-time with offset/);
+      assert.match(bad.stderr, /--check-every: "5" is not a duration/);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--reason/);
+
+      const started = await cli(
+        'period',
+        'start',
+        'q1-review',
+        '--from',
+        from,
+        '--until',
+        '3d',
+        '--reason',
+        'Q1 control review',
+        '--kind',
+        'control-review',
+        '--vendor-pack',
+        '--by',
+        'chloe',
+        '--json',
+      );
+      assert.equal(started.code, 0, started.stderr);
+      const out = JSON.parse(started.stdout) as { workflowId: string; outcome: string };
+      assert.deepEqual([out.workflowId, out.outcome], ['period-q1-review', 'started']);
+      const state: ReadinessState = await periodStatus(env.client, 'q1-review');
+      assert.equal(state.declaredBy, 'cli:chloe');
+      assert.equal(Date.parse(state.period.until) - Date.parse(state.period.start), 3 * 86_400_000);
+      assert.equal(state.vendorPack.state, 'waiting');
+
+      const [list, early, unknown] = await Promise.all([
+        cli('period', 'list', '--json'),
+        cli('period', 'approve-pack', 'q1-review', '--by', 'greta'),
+        cli('period', 'stop', 'no-such-period', '--by', 'ana', '--reason', 'x'),
+      ]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as { id: string; running: boolean }[]).map((r) => [r.id, r.running]),
+        [['q1-review', true]],
+      );
+      assert.equal(early.code, 1);
+      assert.match(early.stderr, /refused: the vendor pack is waiting, not awaiting approval/);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /no period "no-such-period"/);
+
+      const stopped = await cli('period', 'stop', 'q1-review', '--by', 'ana', '--reason', 'review moved');
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.equal(stopped.stdout.trim(), 'q1-review: accepted');
+      const result = (await env.client.workflow.getHandle('period-q1-review').result()) as ReadinessState;
+      assert.equal(result.phase, 'stopped');
+      assert.deepEqual(result.stopped && [result.stopped.by, result.stopped.reason], ['ana', 'review moved']);
+
+      const again = await cli('period', 'start', 'q1-review', '--until', '1d', '--reason', 'again');
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /was declared before: choose another id/);
+    });
+  });
+});

@@ -14,6 +14,7 @@ import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
 import { periodCommand } from './commands/period';
+import { spendCommand } from './commands/spend';
 import { CliError, printError } from './output';
 import type { CliServices } from './services';
 
@@ -38,6 +39,7 @@ export function buildProgram(services: CliServices): Command {
     simulateCommand(),
     syncCommand(),
     periodCommand(),
+    spendCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -79,6 +79,8 @@ export const Directory = z
     rotas: z.record(Key, Rota).default({}),
     webhooks: z.record(Key, SharedWebhook).default({}),
     audiences: z.record(Key, Audience),
+    /** Hourly cost of responder time by role, for the crisis budget (docs/readiness.md). */
+    rates: z.record(Key, z.number().nonnegative()).default({}),
   })
   .strict()
   .superRefine((dir, ctx) => {

@@ -5,6 +5,8 @@
  */
 import * as reduce from './incident-reducers';
 import * as input from './responder-input';
+import * as spend from './spend-reducers';
+import * as spendInput from './spend-input';
 
 export const RESPONDER_ACTIONS = {
   acknowledge: { check: input.checkAcknowledge, reduce: reduce.acknowledge },
@@ -18,6 +20,8 @@ export const RESPONDER_ACTIONS = {
   confirmReceipt: { check: input.checkReceipt, reduce: reduce.confirmReceipt },
   setPhase: { check: input.checkPhase, reduce: reduce.setPhase },
   resolve: { check: input.checkResolve, reduce: reduce.resolve },
+  requestSpend: { check: spendInput.checkSpendRequest, reduce: spend.requestSpend },
+  decideSpend: { check: spendInput.checkSpendDecision, reduce: spend.decideSpend },
 } as const;
 
 export type ResponderActionName = keyof typeof RESPONDER_ACTIONS;

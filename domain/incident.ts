@@ -6,6 +6,7 @@ import type { Alert, Pattern, Region, Severity } from './alert';
 import type { ApprovalState, ClockState, FactValue, StepState } from './conditions';
 import type { Phase } from './phase';
 import type { Channel, Runbook } from './runbook';
+import type { SpendRequest } from './spend-input';
 
 /** What is known about the lockout; templates and runbook conditions read these. */
 export interface IncidentFacts {
@@ -186,6 +187,8 @@ export interface IncidentStatus {
   awareness?: { at: string; by: string };
   /** What went wrong inside the incident and needs a person (absent when nothing did). */
   attention?: string[];
+  /** Emergency spend requested through the runbook (absent when none was); see domain/crisis-budget.ts. */
+  spend?: SpendRequest[];
   timeline: TimelineEntry[];
 }
 
@@ -237,6 +240,7 @@ export type IncidentRecord = Pick<
   | 'clocks'
   | 'approvals'
   | 'awareness'
+  | 'spend'
   | 'timeline'
 > & { attention: string[]; engine: EngineState };
 

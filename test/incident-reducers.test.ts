@@ -197,8 +197,14 @@ describe('incident reducers (no server)', () => {
         via: fc.constant('fuzz'),
         acknowledge: fc.boolean(),
         link: fc.constantFrom('l1', 'l2'),
+        amount: fc.constantFrom(100, 2500.5),
+        purpose: fc.constant('contractor'),
+        spend: fc.constantFrom('spend-1', 'spend-2'),
+        decision: fc.constantFrom('approve', 'reject'),
       },
-      { requiredKeys: ['by', 'recipient', 'step', 'reason', 'at', 'name', 'value', 'clock', 'phase', 'via'] },
+      {
+        requiredKeys: ['by', 'recipient', 'step', 'reason', 'at', 'name', 'value', 'clock', 'phase', 'via'],
+      },
     );
     const step = fc.tuple(fc.constantFrom(...RESPONDER_ACTION_NAMES), payload);
     let applied = 0;

@@ -53,6 +53,8 @@ export class IncidentState {
   /** Failures inside the incident that need a person; see needsAttention(). */
   attention: string[] = [];
   resolution?: Resolution;
+  /** Emergency spend requests (domain/spend-reducers.ts); absent until the first one. */
+  spend?: IncidentRecord['spend'];
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
   busy = 0;
@@ -212,6 +214,7 @@ export class IncidentState {
       approvals: this.approvals,
       awareness: this.awareness,
       attention: this.attention,
+      ...(this.spend ? { spend: this.spend } : {}),
       timeline: this.timeline,
       engine: this.engine,
     };
@@ -238,6 +241,7 @@ export class IncidentState {
     this.resolution = next.resolution;
     this.awareness = next.awareness;
     this.attention = next.attention;
+    this.spend = next.spend;
     this.timeline = next.timeline;
   }
 

@@ -19,6 +19,7 @@ import type {
   ResolveInput,
 } from '../domain/responder-input';
 import type { LinkRefusalInput } from '../domain/responder-input';
+import type { SpendDecisionInput, SpendRequestInput } from '../domain/spend-input';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -68,6 +69,12 @@ export const statusQuery = defineQuery<IncidentStatus>('status');
 export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');
 
 /** Every responder action's signal and update, by the action's name (domain/incident-actions.ts). */
+/** Emergency spend (contractors, extra capacity) for the crisis budget, decided by someone else. */
+export const requestSpendSignal = defineSignal<[SpendRequestInput]>('requestSpend');
+export const requestSpendUpdate = defineUpdate<string, [SpendRequestInput]>('requestSpend');
+export const decideSpendSignal = defineSignal<[SpendDecisionInput]>('decideSpend');
+export const decideSpendUpdate = defineUpdate<string, [SpendDecisionInput]>('decideSpend');
+
 export const responderActions = {
   acknowledge: { signal: acknowledgeSignal, update: acknowledgeUpdate },
   reopen: { signal: reopenSignal, update: reopenUpdate },
@@ -80,4 +87,6 @@ export const responderActions = {
   confirmReceipt: { signal: confirmReceiptSignal, update: confirmReceiptUpdate },
   setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
   resolve: { signal: resolveSignal, update: resolveUpdate },
+  requestSpend: { signal: requestSpendSignal, update: requestSpendUpdate },
+  decideSpend: { signal: decideSpendSignal, update: decideSpendUpdate },
 } as const;

@@ -1,0 +1,58 @@
+/**
+ * The crisis budget of one incident as the front ends show it: the ledger of domain/crisis-budget.ts
+ * from the incident's status, the directory's hourly rates per role, and config/crisis-budget.yaml.
+ */
+import type { Directory } from '../comms/directory';
+import { CrisisBudgetConfig, crisisLedger, type CrisisLedger, type RateOf } from '../domain/crisis-budget';
+import type { IncidentStatus } from '../domain/incident';
+import { loadYamlFile } from '../lib/yaml-file';
+
+export function loadCrisisBudget(file: string): CrisisBudgetConfig {
+  return loadYamlFile(file, CrisisBudgetConfig);
+}
+
+/** The highest hourly rate among a person's roles (a person outside the directory costs 0). */
+export function rateFromDirectory(dir: Directory): RateOf {
+  return (person) => {
+    const roles = dir.people[person]?.roles ?? [];
+    let best: { rate: number; role?: string } = { rate: 0 };
+    for (const role of roles) {
+      const rate = dir.rates[role];
+      if (rate !== undefined && rate >= best.rate) best = { rate, role };
+    }
+    return best;
+  };
+}
+
+export function incidentLedger(
+  status: IncidentStatus,
+  dir: Directory,
+  config: CrisisBudgetConfig,
+  now = new Date().toISOString(),
+): CrisisLedger {
+  return crisisLedger(status, config, rateFromDirectory(dir), now);
+}
+
+/** Lines for `lockout status`. */
+export function formatLedger(l: CrisisLedger): string {
+  const money = (n: number) => `${n.toFixed(2)} ${l.currency}`;
+  const head =
+    `Crisis budget: ${money(l.total)} of ${money(l.envelope)} (${Math.round(l.used * 100)} %; ` +
+    `${l.multiplier} × normal ${money(l.normalCost)})` +
+    (l.state === 'over'
+      ? ' OVER THE ENVELOPE'
+      : l.state === 'warning'
+        ? ' warning: nearing the envelope'
+        : '');
+  const lines = l.lines.map(
+    (x) => `  ${x.kind.padEnd(16)} ${money(x.amount).padStart(14)}  ${x.what} (${x.detail})`,
+  );
+  const pending = l.pending.map(
+    (p) =>
+      `  pending          ${money(p.amount).padStart(14)}  ${p.id}: ${p.purpose} (requested by ${p.requestedBy})`,
+  );
+  const over = l.pendingGoesOver
+    ? ['  approving the pending spend would go over: finance or an executive decides']
+    : [];
+  return [head, ...lines, ...pending, ...over].join('\n');
+}

@@ -17,6 +17,9 @@ import { incidentStatus, sendAlert } from './helpers/incidents';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startTimeSkippingTemporal } from './helpers/temporal';
 import { withWorker } from './helpers/worker';
+import { buildOverview } from '../status-page/overview';
+import { listPage } from '../status-page/incident-list';
+import { listedOf } from './helpers/status';
 
 const HOUR = 3_600_000;
 const directory = loadDirectory(SHIPPED_DIRECTORY);
@@ -177,6 +180,32 @@ describe('the crisis budget', function () {
       /^spend-2 \(500.01 EUR\) would take the incident over its envelope \(2500 of 3000 EUR spent\): it needs someone with the role finance or executive$/,
     );
     assert.equal(spendApprovalProblem(over, 'spend-2', ['executive'], config), undefined);
+  });
+
+  it("shows each incident's ledger on the status page, and the page without it when the budget fails", () => {
+    const s = { ...status(), resolution: undefined, phase: 'acknowledged' as const };
+    const now = new Date('2026-12-01T12:00:00Z');
+    const page = (budget: (st: IncidentStatus) => ReturnType<typeof incidentLedger>) =>
+      buildOverview({
+        list: listPage([listedOf(s)], { page: 1, pageSize: 25, person: 'dev', now }),
+        reads: new Map([[s.incidentId, { ok: true as const, status: s }]]),
+        person: 'dev',
+        webUiLink: (id) => `http://ui/${id}`,
+        health: [],
+        now,
+        budget,
+      });
+    const shown = page((st) => incidentLedger(st, directory, config, now.toISOString())).incidents[0]!
+      .budget!;
+    assert.deepEqual(
+      [shown.total, shown.envelope, shown.state, shown.pending.map((p) => p.id)],
+      [1820.74, 3000, 'within', ['spend-2']],
+    );
+    const broken = page(() => {
+      throw new Error('crisis-budget.yaml: normalCost: must be more than 0');
+    });
+    assert.equal(broken.incidents[0]!.budget, undefined);
+    assert.equal(broken.incidents.length, 1);
   });
 
   describe('on a running incident (time-skipping server, Twilio double)', () => {

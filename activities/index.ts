@@ -15,6 +15,7 @@ import { remediationHookActivities } from './remediation-hooks';
 import { tlsActivities } from './tls';
 import { salesforceActivities } from './salesforce';
 import { readinessActivities } from './readiness';
+import { crisisBudgetActivities } from './crisis-budget';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
     ...readinessActivities(deps),
+    ...crisisBudgetActivities(deps),
   };
 }
 

@@ -1,5 +1,7 @@
 /** Builds what the activities need from configuration: directory, templates, channels. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import type { IncidentStatus } from '../domain/incident';
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { loadDirectory } from '../comms/directory';
@@ -14,6 +16,8 @@ import { intakeFromConfig } from './gateway';
 import { raiseWatchAlert } from '../client/watch-alerts';
 import { lazyClient } from '../client/connection';
 import { queryStatus } from '../client/status';
+import { loadCrisisBudget } from '../client/crisis-budget';
+import { listOpenIncidents, readStatuses } from '../client/open-incidents';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
 
@@ -75,7 +79,27 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       extraSources: [salesforceExpirySource(salesforce.session)],
     }),
     salesforce,
+    budget: existsSync(config.readiness.crisisBudgetFile)
+      ? {
+          config: live(
+            () => mtimeStamp(config.readiness.crisisBudgetFile),
+            () => loadCrisisBudget(config.readiness.crisisBudgetFile),
+            report('crisis budget'),
+          ),
+          openIncidents: () => openIncidentStatuses(client),
+        }
+      : undefined,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
   };
   return { deps, close: () => client.connection.close() };
+}
+
+/** Every open incident's status (those that cannot answer now are left for the next run). */
+async function openIncidentStatuses(client: Client): Promise<IncidentStatus[]> {
+  const listed = await listOpenIncidents(client);
+  const reads = await readStatuses(
+    client,
+    listed.map((i) => i.id),
+  );
+  return [...reads.values()].flatMap((r) => (r.ok ? [r.status] : []));
 }

@@ -3,25 +3,15 @@
  * from the incident's status, the directory's hourly rates per role, and config/crisis-budget.yaml.
  */
 import type { Directory } from '../comms/directory';
-import { CrisisBudgetConfig, crisisLedger, type CrisisLedger, type RateOf } from '../domain/crisis-budget';
+import { rateFromDirectory } from '../comms/rates';
+import { CrisisBudgetConfig, crisisLedger, type CrisisLedger } from '../domain/crisis-budget';
+
+export { rateFromDirectory } from '../comms/rates';
 import type { IncidentStatus } from '../domain/incident';
 import { loadYamlFile } from '../lib/yaml-file';
 
 export function loadCrisisBudget(file: string): CrisisBudgetConfig {
   return loadYamlFile(file, CrisisBudgetConfig);
-}
-
-/** The highest hourly rate among a person's roles (a person outside the directory costs 0). */
-export function rateFromDirectory(dir: Directory): RateOf {
-  return (person) => {
-    const roles = dir.people[person]?.roles ?? [];
-    let best: { rate: number; role?: string } = { rate: 0 };
-    for (const role of roles) {
-      const rate = dir.rates[role];
-      if (rate !== undefined && rate >= best.rate) best = { rate, role };
-    }
-    return best;
-  };
 }
 
 export function incidentLedger(

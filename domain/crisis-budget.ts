@@ -7,6 +7,7 @@
  * emergency spend. Pure: the incident's status, the rates and the time come from the caller.
  */
 import { z } from 'zod';
+import { parseDuration } from './duration';
 import type { IncidentStatus } from './incident';
 
 export const CrisisBudgetConfig = z
@@ -27,6 +28,11 @@ export const CrisisBudgetConfig = z
     /** Who is warned at `warnAt`, and whose roles may approve going over (directory roles/targets). */
     warn: z.string().min(1).default('incident-commander'),
     approverRoles: z.array(z.string().min(1)).min(1).default(['finance', 'executive']),
+    /** How often the crisis budget watch looks at every open incident's ledger. */
+    watchEvery: z
+      .string()
+      .refine((t) => !('error' in parseDuration(t)), 'must be a duration like 5m')
+      .default('5m'),
   })
   .strict();
 export type CrisisBudgetConfig = z.infer<typeof CrisisBudgetConfig>;

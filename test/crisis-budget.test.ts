@@ -17,6 +17,9 @@ import { incidentStatus, sendAlert } from './helpers/incidents';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startTimeSkippingTemporal } from './helpers/temporal';
 import { withWorker } from './helpers/worker';
+import { Client } from '@temporalio/client';
+import type { BudgetWatchReport } from '../activities/crisis-budget';
+import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { buildOverview } from '../status-page/overview';
 import { listPage } from '../status-page/incident-list';
 import { listedOf } from './helpers/status';
@@ -316,6 +319,97 @@ onResolve: { notify: [operations], channels: [sms] }
           /emergency spend spend-1 of 1200 approved by isabel/,
         );
       });
+    });
+
+    it('warns the incident commander once at 80 % and asks the executives once before a spend goes over', async () => {
+      const mail: MailCatcher = await startMailCatcher();
+      try {
+        const runbook = runbookFromYaml(`
+id: budget-watch-test
+version: 1
+title: Budget watch test
+escalation: { levels: [ { after: 12h, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+onResolve: { notify: [operations] }
+`);
+        let incidentId = '';
+        const budgetConfig = CrisisBudgetConfig.parse({ normalCost: 100 }); // envelope 300, warning at 240
+        const deps = {
+          ...testDeps(mail.url),
+          budget: {
+            config: () => budgetConfig,
+            openIncidents: async () => [await incidentStatus(env.client, incidentId)],
+          },
+        };
+        await withWorker(env, deps, async (taskQueue) => {
+          ({ incidentId } = await sendAlert(
+            env.client,
+            taskQueue,
+            { title: 'budget', fingerprint: 'budget-2' },
+            [runbook],
+          ));
+          // A plain client: env.client would skip time while it waits for the watch's result.
+          const plain = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+          let runs = 0;
+          const watch = async () =>
+            (await plain.workflow.execute('crisisBudgetWatch', {
+              taskQueue,
+              workflowId: `${taskQueue}-budget-${++runs}`,
+            })) as BudgetWatchReport;
+          const told = (step: RegExp) =>
+            mail.messages.filter((m) => step.test(String(m.headers.get('x-lockout-step'))));
+          assert.equal(
+            (await sendAction(env.client, incidentId, 'acknowledge', { by: 'ana' })).outcome,
+            'accepted',
+          );
+
+          await env.sleep(2.5 * HOUR); // Ana: 2.5 h × 95 = 237.50, under 80 % of 300
+          const under = (await watch()).rows[0]!;
+          // Server time also runs on while the test works: a few seconds more of Ana's time.
+          assert.ok(under.total >= 237.5 && under.total < 238, String(under.total));
+          assert.deepEqual([under.state, under.warned], ['within', []]);
+
+          await env.sleep(0.1 * HOUR); // 2.6 h: 247.00
+          const warned = (await watch()).rows[0]!;
+          assert.ok(warned.total >= 247 && warned.total < 248, String(warned.total));
+          assert.deepEqual([warned.state, warned.warned], ['warning', ['dev']]);
+          const [warning] = await mail.waitFor(
+            (m) => m.headers.get('x-lockout-step') === 'budget-warning',
+            1,
+          );
+          assert.deepEqual(warning!.to, ['dev.patel@example.com']);
+          assert.match(warning!.subject, /82 % of its envelope/);
+
+          await sendAction(env.client, incidentId, 'requestSpend', {
+            by: 'dev',
+            amount: 50,
+            purpose: 'extra capacity',
+          });
+          const within = (await watch()).rows[0]!;
+          assert.deepEqual(within.askedFor, [], '247 + 50 stays within 300: nobody asked');
+          await sendAction(env.client, incidentId, 'requestSpend', {
+            by: 'dev',
+            amount: 100,
+            purpose: 'contractor',
+          });
+          const asked = (await watch()).rows[0]!;
+          assert.deepEqual(asked.askedFor, [{ spend: 'spend-2', people: ['hiro', 'isabel'] }]);
+          await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'budget-approval-spend-2', 2);
+
+          await watch(); // once each: the next run tells nobody again
+          await new Promise((r) => setTimeout(r, 500)); // a message sent by it would have arrived by now
+          assert.equal(told(/^budget-warning$/).length, 1);
+          assert.deepEqual(
+            told(/^budget-approval-/)
+              .map((m) => m.to[0])
+              .sort(),
+            ['hiro.tanaka@example.com', 'isabel.duarte@example.com'],
+          );
+        });
+      } finally {
+        await mail.close();
+      }
     });
   });
 });

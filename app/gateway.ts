@@ -14,6 +14,7 @@ import type { GatewayOptions } from '../gateway/server';
 import type { Database } from '../store/database';
 import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
 import { controlVerificationSource } from '../client/control-verification';
+import { activePeriodsSource } from '../client/periods';
 import { GatewayMetrics } from '../gateway/metrics';
 import { controlHealthChecks } from '../status-page/controls';
 import { CONTINUOUS_CHECKS } from '../domain/iso27001';
@@ -35,6 +36,7 @@ export function intakeFromConfig(
     ),
     starts,
     limits: { pastMarginMs: config.responderTimeMarginMs },
+    activePeriods: activePeriodsSource(client),
   };
 }
 

@@ -28,6 +28,8 @@ export async function declarePeriod(
       args: [{ period, declaredBy }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: `High-risk period ${period.id} (${period.kind}): ${period.reason}`,
+      // The intake reads when it runs from visibility, without asking the workflow (activePeriodsSource).
+      memo: { start: period.start, until: period.until },
     });
     return 'started';
   } catch (err) {
@@ -103,4 +105,32 @@ export function decideVendorPack(
   return client.workflow.getHandle(periodWorkflowId(periodId)).executeUpdate(decideVendorPackUpdate, {
     args: [{ by, decision }],
   });
+}
+
+/**
+ * The ids of the periods under way now (declared, not stopped, between start and until), from
+ * visibility and the periods' memos; one list per `ttlMs` however many alerts arrive.
+ */
+export function activePeriodsSource(client: Client, ttlMs = 30_000): () => Promise<string[]> {
+  let last: { at: number; ids: Promise<string[]> } | undefined;
+  const read = async () => {
+    const now = Date.now();
+    const ids: string[] = [];
+    const query = `WorkflowType = '${PERIOD_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+    for await (const w of client.workflow.list({ query })) {
+      const memo = (w.memo ?? {}) as { start?: string; until?: string };
+      if (!memo.start || !memo.until) continue;
+      if (Date.parse(memo.start) <= now && now < Date.parse(memo.until))
+        ids.push(w.workflowId.replace(/^period-/, ''));
+    }
+    return ids.sort();
+  };
+  return () => {
+    if (!last || Date.now() - last.at > ttlMs) {
+      const ids = read();
+      last = { at: Date.now(), ids };
+      ids.catch(() => (last = undefined));
+    }
+    return last.ids;
+  };
 }

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ReadinessState } from '../domain/high-risk-period';
-import { periodStatus } from '../client/periods';
+import { activePeriodsSource, periodStatus } from '../client/periods';
+import { incidentStatus, sendAlert, shippedRunbooks } from './helpers/incidents';
+import { openOrJoinIncident } from '../client/open-incident';
+import { parseGenericAlert } from '../intake/alerts';
 import { runCli } from './helpers/cli';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { testDeps } from './helpers/deps';
@@ -93,6 +96,75 @@ describe('lockout period (dev server, real worker, CLI subprocess)', function ()
       const again = await cli('period', 'start', 'q1-review', '--until', '1d', '--reason', 'again');
       assert.equal(again.code, 1);
       assert.match(again.stderr, /was declared before: choose another id/);
+    });
+  });
+
+  it('marks incidents opened while a period is under way, and not others', async () => {
+    await withWorker(env, testDeps(mail.url), async (taskQueue) => {
+      const cli = (...args: string[]) =>
+        runCli(args, { TEMPORAL_ADDRESS: env.address, LOCKOUT_TASK_QUEUE: taskQueue });
+      const active = activePeriodsSource(env.client, 0);
+      const limits = { historyEvents: 10_000 };
+      const before = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'before', fingerprint: 'mark-1' },
+        undefined,
+        limits,
+      );
+      const [now, later] = await Promise.all([
+        cli(
+          'period',
+          'start',
+          'freeze-now',
+          '--until',
+          '2h',
+          '--reason',
+          'change freeze',
+          '--coverage',
+          'none',
+        ),
+        cli(
+          'period',
+          'start',
+          'freeze-later',
+          '--from',
+          new Date(Date.now() + 86_400_000).toISOString(),
+          '--until',
+          '2h',
+          '--reason',
+          'later',
+          '--coverage',
+          'none',
+        ),
+      ]);
+      assert.equal(now.code, 0, now.stderr);
+      assert.equal(later.code, 0, later.stderr);
+      // Visibility trails the start by about a second.
+      for (let i = 0; i < 50 && !(await active()).includes('freeze-now'); i++)
+        await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await active(), ['freeze-now'], 'the later period is not under way');
+
+      const intake = {
+        client: env.client,
+        taskQueue,
+        runbooks: () => shippedRunbooks(),
+        activePeriods: active,
+      };
+      const during = await openOrJoinIncident(
+        intake,
+        parseGenericAlert({ title: 'during', fingerprint: 'mark-2' }),
+      );
+      assert.equal(
+        (await incidentStatus(env.client, during.incidentId)).facts.labels['high-risk-period'],
+        'freeze-now',
+      );
+      assert.equal(
+        (await incidentStatus(env.client, before.incidentId)).facts.labels['high-risk-period'],
+        undefined,
+      );
+      await env.client.workflow.getHandle(during.incidentId).terminate('test done');
+      await env.client.workflow.getHandle(before.incidentId).terminate('test done');
     });
   });
 });

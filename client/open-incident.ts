@@ -132,7 +132,7 @@ export async function joinRunningIncident(options: IntakeOptions, alert: Alert):
  * never held up or refused because the periods cannot be listed.
  */
 async function duringPeriods(options: IntakeOptions, facts: IncidentFacts): Promise<IncidentFacts> {
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = (await options.activePeriods?.()) ?? [];
   } catch {

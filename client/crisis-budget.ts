@@ -8,6 +8,7 @@ import { CrisisBudgetConfig, crisisLedger, type CrisisLedger } from '../domain/c
 
 export { rateFromDirectory } from '../comms/rates';
 import type { IncidentStatus } from '../domain/incident';
+import { oneLine } from '../lib/printable';
 import { loadYamlFile } from '../lib/yaml-file';
 
 export function loadCrisisBudget(file: string): CrisisBudgetConfig {
@@ -23,7 +24,7 @@ export function incidentLedger(
   return crisisLedger(status, config, rateFromDirectory(dir), now);
 }
 
-/** Lines for `lockout status`. */
+/** Lines for `lockout status`; purposes and names come from outside, so each stays on its line. */
 export function formatLedger(l: CrisisLedger): string {
   const money = (n: number) => `${n.toFixed(2)} ${l.currency}`;
   const head =
@@ -35,11 +36,12 @@ export function formatLedger(l: CrisisLedger): string {
         ? ' warning: nearing the envelope'
         : '');
   const lines = l.lines.map(
-    (x) => `  ${x.kind.padEnd(16)} ${money(x.amount).padStart(14)}  ${x.what} (${x.detail})`,
+    (x) =>
+      `  ${x.kind.padEnd(16)} ${money(x.amount).padStart(14)}  ${oneLine(x.what)} (${oneLine(x.detail)})`,
   );
   const pending = l.pending.map(
     (p) =>
-      `  pending          ${money(p.amount).padStart(14)}  ${p.id}: ${p.purpose} (requested by ${p.requestedBy})`,
+      `  pending          ${money(p.amount).padStart(14)}  ${p.id}: ${oneLine(p.purpose)} (requested by ${oneLine(p.requestedBy)})`,
   );
   const over = l.pendingGoesOver
     ? ['  approving the pending spend would go over: finance or an executive decides']

@@ -4,6 +4,9 @@
  * (exit 1), stop it, and refuse the same id again.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ReadinessState } from '../domain/high-risk-period';
 import { activePeriodsSource, periodStatus } from '../client/periods';
@@ -165,6 +168,78 @@ describe('lockout period (dev server, real worker, CLI subprocess)', function ()
       );
       await env.client.workflow.getHandle(during.incidentId).terminate('test done');
       await env.client.workflow.getHandle(before.incidentId).terminate('test done');
+    });
+  });
+
+  it('lockout spend and the budget in lockout status', async () => {
+    await withWorker(env, testDeps(mail.url), async (taskQueue) => {
+      const budgetFile = join(mkdtempSync(join(tmpdir(), 'lockout-budget-')), 'crisis-budget.yaml');
+      writeFileSync(budgetFile, 'normalCost: 100\n'); // envelope 300 EUR
+      const cli = (...args: string[]) =>
+        runCli(args, {
+          TEMPORAL_ADDRESS: env.address,
+          LOCKOUT_TASK_QUEUE: taskQueue,
+          LOCKOUT_CRISIS_BUDGET_FILE: budgetFile,
+        });
+      const { incidentId } = await sendAlert(env.client, taskQueue, {
+        title: 'spend',
+        fingerprint: 'spend-cli',
+      });
+      const [bad, requested] = await Promise.all([
+        cli('spend', 'request', incidentId, '--amount', '12,5', '--purpose', 'x', '--by', 'dev'),
+        cli(
+          'spend',
+          'request',
+          incidentId,
+          '--amount',
+          '400',
+          '--purpose',
+          'contractor\nacknowledged yes',
+          '--by',
+          'dev',
+          '--json',
+        ),
+      ]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--amount: "12,5" is not an amount/);
+      assert.equal(requested.code, 0, requested.stderr);
+      assert.match(requested.stdout, /spend-1 requested/);
+
+      const [own, notFinance] = await Promise.all([
+        cli('spend', 'reject', incidentId, 'spend-1', '--by', 'dev', '--reason', 'no'),
+        cli('spend', 'approve', incidentId, 'spend-1', '--by', 'ben'),
+      ]);
+      assert.equal(own.code, 1);
+      assert.match(
+        own.stderr,
+        /refused: by: dev requested spend-1 and may not decide it \(two-person rule\)/,
+      );
+      assert.equal(notFinance.code, 1);
+      assert.match(
+        notFinance.stderr,
+        /would take the incident over its envelope .* it needs someone with the role finance or executive/,
+      );
+      const approved = await cli('spend', 'approve', incidentId, 'spend-1', '--by', 'isabel');
+      assert.equal(approved.code, 0, approved.stderr);
+
+      const [human, json] = await Promise.all([
+        cli('status', incidentId),
+        cli('status', incidentId, '--json'),
+      ]);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(
+        human.stdout,
+        /^Crisis budget: 400\.00 EUR of 300\.00 EUR \(133 %; 3 × normal 100\.00 EUR\) OVER THE ENVELOPE$/m,
+      );
+      assert.match(
+        human.stdout,
+        /emergency-spend +400\.00 EUR {2}spend-1: contractor acknowledged yes \(requested by dev, approved by isabel\)/,
+      );
+      const parsed = JSON.parse(json.stdout) as {
+        budget: { total: number; state: string };
+        spend: unknown[];
+      };
+      assert.deepEqual([parsed.budget.total, parsed.budget.state, parsed.spend.length], [400, 'over', 1]);
     });
   });
 });

@@ -196,7 +196,8 @@ export async function highRiskPeriod(input: ReadinessInput): Promise<ReadinessSt
       let problems = 0;
       try {
         report = await executeChild(expiryWatch, {
-          workflowId: `${workflowInfo().workflowId}-check-${n}`,
+          // From the period, not this run's id: the same child ids on replay, whatever runs it.
+          workflowId: `period-${period.id}-check-${n}`,
           staticSummary: `Continuous checks of high-risk period ${period.id} (every ${period.checkEvery})`,
         });
       } catch (err) {

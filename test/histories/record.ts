@@ -25,6 +25,7 @@ import { sendAlert, shippedRunbooks } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordCrmSyncHistory } from './record-crm-sync';
+import { recordReadinessHistory } from './record-readiness';
 
 type Scenario = (env: TestWorkflowEnvironment, client: Client, taskQueue: string) => Promise<string>;
 
@@ -125,6 +126,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
   'crm-sync-lockout-drained': recordCrmSyncHistory,
+  /** A high-risk period: rota check ahead, vendor pack approved, checks at its cadence, its end. */
+  'readiness-period-reviewed': recordReadinessHistory,
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import type { Template } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
 import type { ContinuityDeps } from './continuity-deps';
 import type { SalesforceDeps } from '../salesforce/deps';
+import type { CrisisBudgetConfig } from '../domain/crisis-budget';
 
 export interface ActivityDeps {
   /** Current responder directory; read at notification time so contact changes apply at once. */
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   salesforce?: SalesforceDeps;
   /** The evidence store closing incidents archive their packs into (docs/evidence.md); absent: none. */
   evidence?: EvidenceDeps;
+  /** The crisis budget watch (config/crisis-budget.yaml and the open incidents); absent: not configured. */
+  budget?: { config(): CrisisBudgetConfig; openIncidents(): Promise<IncidentStatus[]> };
   /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
   signedLinks?: LinkSettings;
 }

@@ -15,6 +15,8 @@ import { journeyActivities } from './journeys';
 import { remediationHookActivities } from './remediation-hooks';
 import { tlsActivities } from './tls';
 import { salesforceActivities } from './salesforce';
+import { readinessActivities } from './readiness';
+import { crisisBudgetActivities } from './crisis-budget';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -30,6 +32,8 @@ export function createActivities(deps: ActivityDeps) {
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
     ...evidenceActivities(deps),
+    ...readinessActivities(deps),
+    ...crisisBudgetActivities(deps),
   };
 }
 

@@ -112,7 +112,9 @@ export function twilioActivities(deps: ActivityDeps) {
         : { from: config.from };
       const message = await callTwilio(client, 'SMS', () => client.messages.create({ to, body, ...sender }));
       log.info('sms accepted', { incidentId: input.incidentId, step: input.step, messageId: message.sid });
-      return accepted(deps, prepared, message.sid, `Twilio ${message.status}`);
+      // Segments (and the price, once Twilio reports one) are what the crisis budget counts.
+      const cost = `${message.numSegments ?? '1'} segment(s)${message.price ? `, price ${message.price} ${message.priceUnit}` : ''}`;
+      return accepted(deps, prepared, message.sid, `Twilio ${message.status}, ${cost}`);
     },
 
     async placeVoiceCall(input: SendInput): Promise<DeliveryReceipt> {

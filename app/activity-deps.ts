@@ -1,7 +1,8 @@
 /** Builds what the activities need from configuration: directory, templates, channels. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
+import type { IncidentStatus } from '../domain/incident';
+import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { loadDirectory } from '../comms/directory';
 import { createMailTransport } from '../comms/mail-transport';
@@ -19,6 +20,8 @@ import { readEvidenceSource } from '../client/evidence-source';
 import { buildPack } from '../evidence/build';
 import { directoryStore } from '../evidence/store';
 import { TOOL } from '../evidence/tool';
+import { loadCrisisBudget } from '../client/crisis-budget';
+import { listOpenIncidents, readStatuses } from '../client/open-incidents';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
 
@@ -80,6 +83,16 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       extraSources: [salesforceExpirySource(salesforce.session)],
     }),
     salesforce,
+    budget: existsSync(config.readiness.crisisBudgetFile)
+      ? {
+          config: live(
+            () => mtimeStamp(config.readiness.crisisBudgetFile),
+            () => loadCrisisBudget(config.readiness.crisisBudgetFile),
+            report('crisis budget'),
+          ),
+          openIncidents: () => openIncidentStatuses(client),
+        }
+      : undefined,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
     evidence: evidenceDeps(config.evidence, client),
   };
@@ -101,4 +114,14 @@ export function evidenceDeps(
         }),
       ),
   };
+}
+
+/** Every open incident's status (those that cannot answer now are left for the next run). */
+async function openIncidentStatuses(client: Client): Promise<IncidentStatus[]> {
+  const listed = await listOpenIncidents(client);
+  const reads = await readStatuses(
+    client,
+    listed.map((i) => i.id),
+  );
+  return [...reads.values()].flatMap((r) => (r.ok ? [r.status] : []));
 }

@@ -13,6 +13,11 @@ import type { StartOutcomes } from '../client/start-outcomes';
 import type { GatewayOptions } from '../gateway/server';
 import type { Database } from '../store/database';
 import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
+import { controlVerificationSource } from '../client/control-verification';
+import { activePeriodsSource } from '../client/periods';
+import { GatewayMetrics } from '../gateway/metrics';
+import { controlHealthChecks } from '../status-page/controls';
+import { CONTINUOUS_CHECKS } from '../domain/iso27001';
 
 export function intakeFromConfig(
   config: Config,
@@ -31,6 +36,7 @@ export function intakeFromConfig(
     ),
     starts,
     limits: { pastMarginMs: config.responderTimeMarginMs },
+    activePeriods: activePeriodsSource(client),
   };
 }
 
@@ -55,7 +61,17 @@ export function gatewayOptionsFromConfig(
       logger.error({ err: err.message }, 'classification rules have errors; still using the last good rules'),
   );
   classification(); // fail at start, not at the first alert
+  // ISO 27001 control verification: status page rows and /metrics from one shared read.
+  const controls = controlVerificationSource(client, {
+    packDir: config.salesforceFiles.procurementPackDir,
+  });
+  const metrics = new GatewayMetrics();
+  metrics.observeControls(controls);
+  const controlTitles = Object.fromEntries(
+    Object.values(CONTINUOUS_CHECKS).flatMap((c) => c.controls.map((x) => [x.id, x.title])),
+  );
   return {
+    metrics,
     intake: intakeFromConfig(config, client, logger, starts),
     webUiLink: (id) => webUiLink(config, id),
     logger,
@@ -74,7 +90,10 @@ export function gatewayOptionsFromConfig(
     },
     statusPage: statusPageFromConfig(config, client, logger, store, {
       salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
-      more: [crmSyncHealth(client)],
+      more: [
+        crmSyncHealth(client),
+        ...controlHealthChecks(controls, Object.keys(controlTitles), controlTitles),
+      ],
     }),
   };
 }

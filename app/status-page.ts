@@ -1,5 +1,6 @@
 /** The status page and signed links as configured: responders file, directory, health checks. */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import {
   cachedHealth,
@@ -19,6 +20,9 @@ import type { LinkDesk } from '../gateway/link-redeem';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
 import { directoryStore } from '../evidence/store';
 import type { Database } from '../store/database';
+import { incidentLedger, loadCrisisBudget } from '../client/crisis-budget';
+import type { CrisisLedger } from '../domain/crisis-budget';
+import type { IncidentStatus } from '../domain/incident';
 
 export interface StatusPageExtras {
   /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
@@ -74,6 +78,7 @@ export function statusPageFromConfig(
     webUiLink: (id) => webUiLink(config, id),
     sessionSecret,
     health: cachedHealth(checks),
+    budget: crisisBudgetFromConfig(config, logger, directory),
     auth: {
       auth:
         auth.mode === 'tokens'
@@ -94,4 +99,20 @@ export function statusPageFromConfig(
     loginLimits: config.statusPage.loginLimits,
     evidence: directoryStore(config.evidence.dir),
   };
+}
+
+/** Each incident's ledger from the live directory (rates) and budget file (a bad edit keeps the last good one). */
+export function crisisBudgetFromConfig(
+  config: Config,
+  logger: Logger,
+  directory: () => Directory,
+): (status: IncidentStatus) => CrisisLedger | undefined {
+  const file = config.readiness.crisisBudgetFile;
+  if (!existsSync(file)) return () => undefined;
+  const budget = live(
+    () => mtimeStamp(file),
+    () => loadCrisisBudget(file),
+    lastGoodVersion(logger)('crisis budget'),
+  );
+  return (status) => incidentLedger(status, directory(), budget());
 }

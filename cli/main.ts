@@ -15,6 +15,8 @@ import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
+import { periodCommand } from './commands/period';
+import { spendCommand } from './commands/spend';
 import { CliError, printError } from './output';
 import type { CliServices } from './services';
 
@@ -40,6 +42,8 @@ export function buildProgram(services: CliServices): Command {
     syncCommand(),
     evidenceCommand(),
     reviewCommand(),
+    periodCommand(),
+    spendCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -6,6 +6,13 @@
 export const INCIDENT_WORKFLOW_TYPE = 'lockoutIncident';
 export const EXPIRY_WATCH_WORKFLOW_TYPE = 'expiryWatch';
 export const CRM_SYNC_WORKFLOW_TYPE = 'crmSyncRecord';
+export const PERIOD_WORKFLOW_TYPE = 'highRiskPeriod';
+export const BUDGET_WATCH_WORKFLOW_TYPE = 'crisisBudgetWatch';
+
+/** One high-risk period, one readiness workflow (not an incident: isIncidentId is false). */
+export function periodWorkflowId(periodId: string): string {
+  return `period-${periodId}`;
+}
 
 const PREFIX = 'lockout-';
 

@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert';
-import type { IncidentInput } from '../domain/incident';
+import type { IncidentFacts, IncidentInput } from '../domain/incident';
 import type { Runbook } from '../domain/runbook';
 import * as sa from '../domain/search-attributes';
 import type { StartOutcomes } from './start-outcomes';
@@ -27,6 +27,8 @@ export interface IntakeOptions {
   timeoutMs?: number;
   /** For tests and simulations (see IncidentInput.limits). */
   limits?: IncidentInput['limits'];
+  /** High-risk periods under way (client/periods.ts): a new incident is marked with their ids. */
+  activePeriods?: () => Promise<string[]>;
 }
 
 const DEFAULT_TIMEOUT_MS = 8_000;
@@ -60,7 +62,7 @@ export async function openOrJoinIncident(
   const runbook = resolveRunbook(choice.runbook);
   const { note } = choice;
   const incidentId = incidentIdFor(alert.fingerprint);
-  const facts = factsFrom(alert, runbook);
+  const facts = await duringPeriods(options, factsFrom(alert, runbook));
   const input: IncidentInput = {
     incidentId,
     runbook,
@@ -122,4 +124,19 @@ export async function joinRunningIncident(options: IntakeOptions, alert: Alert):
       note: `no running incident for this fingerprint: the ${alert.status} alert was not recorded and nothing was started`,
     };
   }
+}
+
+/**
+ * An incident opened during a high-risk period carries the label `high-risk-period` (the periods'
+ * ids): runbook conditions, the status and the report see it. Marking is best effort: an alert is
+ * never held up or refused because the periods cannot be listed.
+ */
+async function duringPeriods(options: IntakeOptions, facts: IncidentFacts): Promise<IncidentFacts> {
+  let ids: string[];
+  try {
+    ids = (await options.activePeriods?.()) ?? [];
+  } catch {
+    ids = [];
+  }
+  return ids.length ? { ...facts, labels: { ...facts.labels, 'high-risk-period': ids.join(',') } } : facts;
 }

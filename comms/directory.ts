@@ -79,6 +79,8 @@ export const Directory = z
     rotas: z.record(Key, Rota).default({}),
     webhooks: z.record(Key, SharedWebhook).default({}),
     audiences: z.record(Key, Audience),
+    /** Hourly cost of responder time by role, for the crisis budget (docs/readiness.md). */
+    rates: z.record(Key, z.number().nonnegative()).default({}),
   })
   .strict()
   .superRefine((dir, ctx) => {
@@ -87,8 +89,9 @@ export const Directory = z
     };
     for (const [team, { members }] of Object.entries(dir.teams))
       members.forEach((m, i) => person(m, ['teams', team, 'members', i]));
-    for (const [rota, { order, overrides }] of Object.entries(dir.rotas)) {
+    for (const [rota, { order, overrides, owner }] of Object.entries(dir.rotas)) {
       order.forEach((m, i) => person(m, ['rotas', rota, 'order', i]));
+      if (owner) person(owner, ['rotas', rota, 'owner']);
       overrides.forEach((o, i) => person(o.person, ['rotas', rota, 'overrides', i, 'person']));
     }
     for (const [audience, { members }] of Object.entries(dir.audiences)) {

@@ -36,6 +36,8 @@ export const RotaOverride = z
 export const Rota = z
   .object({
     description: z.string().optional(),
+    /** Person id told of gaps in this rota before a high-risk period (docs/readiness.md). */
+    owner: z.string().min(1).optional(),
     /** Handoff times are local to this zone, so a 09:00 handoff stays at 09:00 across DST. */
     timezone: TimeZone,
     /** `"09:00"` (every day) or `"monday 09:00"` (weekly); one or more, all of the same kind. */

@@ -115,6 +115,8 @@ const EnvSchema = z.object({
   LOCKOUT_SMS_REPLIES: z.enum(['on', 'off'], 'must be "on" or "off"').default('off'),
   LOCKOUT_WATCH_FILE: z.string().default(join(ROOT, 'config', 'watch.yaml')),
   LOCKOUT_HOOKS_FILE: z.string().default(join(ROOT, 'config', 'hooks.yaml')),
+  LOCKOUT_PERIODS_FILE: z.string().default(join(ROOT, 'config', 'periods.yaml')),
+  LOCKOUT_CRISIS_BUDGET_FILE: z.string().default(join(ROOT, 'config', 'crisis-budget.yaml')),
   LOCKOUT_HOOK_COMMANDS: z
     .string()
     .default('')
@@ -209,6 +211,8 @@ export interface Config {
   /** Replies to our SMS (LOCKOUT_SMS_REPLIES=on): the auth token Twilio signs its webhooks with. */
   smsReplies?: { authToken: string };
   continuity: { watchFile: string; hooksFile: string; hookCommands: string[]; journeysFile: string };
+  /** High-risk periods declared in configuration (docs/readiness.md). */
+  readiness: { periodsFile: string; crisisBudgetFile: string };
   /** What this worker process polls: the main queue, and the task queues of these data regions. */
   workers: { main: boolean; regions: DataRegion[] };
   /** Unset: Salesforce is not configured. */
@@ -302,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hookCommands: e.LOCKOUT_HOOK_COMMANDS,
       journeysFile: e.LOCKOUT_JOURNEYS_FILE ?? join(e.LOCKOUT_DATA_DIR, 'journeys.json'),
     },
+    readiness: { periodsFile: e.LOCKOUT_PERIODS_FILE, crisisBudgetFile: e.LOCKOUT_CRISIS_BUDGET_FILE },
     workers: { main: e.LOCKOUT_WORKER_MAIN === 'true', regions: [...new Set(e.LOCKOUT_WORKER_REGIONS)] },
     salesforce: salesforce.settings,
     salesforceFiles: salesforceFiles(e),

@@ -6,6 +6,8 @@
 import * as reduce from './incident-reducers';
 import * as input from './responder-input';
 import * as review from './review';
+import * as spend from './spend-reducers';
+import * as spendInput from './spend-input';
 
 export const RESPONDER_ACTIONS = {
   acknowledge: { check: input.checkAcknowledge, reduce: reduce.acknowledge },
@@ -25,6 +27,8 @@ export const RESPONDER_ACTIONS = {
   closeReviewItem: { check: review.checkCloseReviewItem, reduce: review.closeReviewItem },
   recordReview: { check: review.checkRecordReview, reduce: review.recordReview },
   waiveReview: { check: review.checkWaiveReview, reduce: review.waiveReview },
+  requestSpend: { check: spendInput.checkSpendRequest, reduce: spend.requestSpend },
+  decideSpend: { check: spendInput.checkSpendDecision, reduce: spend.decideSpend },
 } as const;
 
 export type ResponderActionName = keyof typeof RESPONDER_ACTIONS;

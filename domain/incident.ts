@@ -6,6 +6,7 @@ import type { Alert, Pattern, Region, Severity } from './alert';
 import type { ApprovalState, ClockState, FactValue, StepState } from './conditions';
 import type { Phase } from './phase';
 import type { Channel, Runbook } from './runbook';
+import type { SpendRequest } from './spend-input';
 
 /** What is known about the lockout; templates and runbook conditions read these. */
 export interface IncidentFacts {
@@ -190,6 +191,8 @@ export interface IncidentStatus {
   attention?: string[];
   /** The post-incident review, once resolved, where the runbook asks for one (domain/review.ts). */
   review?: ReviewState;
+  /** Emergency spend requested through the runbook (absent when none was); see domain/crisis-budget.ts. */
+  spend?: SpendRequest[];
   timeline: TimelineEntry[];
 }
 
@@ -269,6 +272,7 @@ export type IncidentRecord = Pick<
   | 'approvals'
   | 'awareness'
   | 'review'
+  | 'spend'
   | 'timeline'
 > & { attention: string[]; engine: EngineState };
 

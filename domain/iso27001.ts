@@ -56,3 +56,42 @@ export const INCIDENT_MANAGEMENT_CONTROLS = [
   C('A.5.27', 'Learning from information security incidents'),
   C('A.5.28', 'Collection of evidence'),
 ] as const;
+
+/**
+ * The continuous checks and the controls each one verifies: the status page's control panel and
+ * the `lockout_control_verified` metric come from these (docs/readiness.md#control-verification).
+ */
+export const CONTINUOUS_CHECKS = {
+  'tls-chains': {
+    title: 'TLS certificate chains (expiry watch, source tls)',
+    controls: [C('A.8.24', 'Use of cryptography')],
+  },
+  'credential-expiry': {
+    title: 'Integration credentials (expiry watch, source salesforce)',
+    controls: [C('A.5.17', 'Authentication information'), C('A.8.5', 'Secure authentication')],
+  },
+  'permission-baseline': {
+    title: 'Integration user permission baseline',
+    controls: [C('A.5.15', 'Access control'), C('A.5.18', 'Access rights')],
+  },
+  'audit-trail-freshness': {
+    title: 'Audit trail freshness',
+    controls: [C('A.8.15', 'Logging'), C('A.8.16', 'Monitoring activities')],
+  },
+  'vendor-pack-freshness': {
+    title: 'Vendor-assessment pack freshness',
+    controls: [
+      C('A.5.19', 'Information security in supplier relationships'),
+      C('A.5.20', 'Addressing information security within supplier agreements'),
+      C('A.5.21', 'Managing information security in the ICT supply chain'),
+      C('A.5.22', 'Monitoring, review and change management of supplier services'),
+    ],
+  },
+} as const satisfies Record<string, { title: string; controls: Control[] }>;
+export type ContinuousCheck = keyof typeof CONTINUOUS_CHECKS;
+
+/** Which expiry-watch source verifies which check (the others are not run by the watch). */
+export const CHECK_OF_EXPIRY_SOURCE: Record<string, ContinuousCheck> = {
+  tls: 'tls-chains',
+  salesforce: 'credential-expiry',
+};

@@ -2,7 +2,8 @@
  * The gateway's Prometheus metrics, served at GET /metrics. One registry per gateway, so two
  * gateways in one process (tests, the bench) never mix their counts.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ControlVerification } from '../domain/control-verification';
 
 /** Why a request was refused; the `reason` label of lockout_gateway_rejections_total. */
 export type RejectionReason =
@@ -83,5 +84,44 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lockout_gateway_' });
+  }
+
+  /**
+   * ISO 27001 control verification beside the operational metrics, read at each scrape:
+   * `lockout_control_verified{control}` is 1 (verified), 0 (failing) or -1 (unverified), and
+   * `lockout_control_last_success_timestamp_seconds{control}` the last run that verified it.
+   */
+  observeControls(controls: () => Promise<ControlVerification[]>): void {
+    /** Each gauge reads at its own collect (the source caches, so Temporal is asked once). */
+    const gauge = (name: string, help: string, value: (c: ControlVerification) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['control'] as const,
+        registers: [this.registry],
+        async collect() {
+          let rows: ControlVerification[];
+          try {
+            rows = await controls();
+          } catch {
+            return; // Temporal unreachable: the scrape still shows the other metrics
+          }
+          this.reset();
+          for (const c of rows) {
+            const v = value(c);
+            if (v !== undefined) this.set({ control: c.control }, v);
+          }
+        },
+      });
+    gauge(
+      'lockout_control_verified',
+      'ISO 27001 control verified by its continuous check: 1 verified, 0 failing, -1 not verified yet',
+      (c) => (c.result === 'verified' ? 1 : c.result === 'failing' ? 0 : -1),
+    );
+    gauge(
+      'lockout_control_last_success_timestamp_seconds',
+      'When a continuous check last verified the ISO 27001 control (Unix seconds)',
+      (c) => (c.lastSuccessAt ? Date.parse(c.lastSuccessAt) / 1000 : undefined),
+    );
   }
 }

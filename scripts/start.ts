@@ -19,6 +19,9 @@ import { ensureTemporalBinaries } from '../temporal/install';
 import { activityDeps } from '../app/activity-deps';
 import { setUpEmail, smsDescription } from '../app/email';
 import { ensureExpiryWatchSchedule } from '../client/expiry-watch-schedule';
+import { ensureConfiguredPeriods, loadPeriodsFile } from '../client/periods';
+import { ensureBudgetWatchSchedule } from '../client/budget-watch-schedule';
+import { loadCrisisBudget } from '../client/crisis-budget';
 import { loadWatchConfig } from '../expiry/watch-config';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
@@ -98,6 +101,13 @@ async function main(): Promise<void> {
 
     const watch = loadWatchConfig(config.continuity.watchFile);
     await ensureExpiryWatchSchedule(client, { taskQueue: config.temporal.taskQueue, every: watch.every });
+    const periods = loadPeriodsFile(config.readiness.periodsFile);
+    await ensureConfiguredPeriods(client, config.temporal.taskQueue, periods);
+    const budget = loadCrisisBudget(config.readiness.crisisBudgetFile);
+    await ensureBudgetWatchSchedule(client, {
+      taskQueue: config.temporal.taskQueue,
+      every: budget.watchEvery,
+    });
 
     const data = relative(process.cwd(), config.dataDir) || '.';
     say();
@@ -108,6 +118,10 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
     for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
     say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
+    say(`  High-risk periods ${periods.periods.length} configured (npx lockout period list)`);
+    say(
+      `  Crisis budget     ${budget.multiplier} × ${budget.normalCost} ${budget.currency} per incident, watched every ${budget.watchEvery}`,
+    );
     say(
       `  Alert endpoints   POST ${config.gateway.publicUrl}/alerts/{alertmanager,pagerduty,datadog,generic}`,
     );

@@ -3,6 +3,7 @@
  * tested without a server. Approvals say whether the signed-in person may decide them (and if
  * not, why), with the action's hash so a decision applies to exactly what was shown.
  */
+import type { CrisisLedger } from '../domain/crisis-budget';
 import type { ApprovalStatus, IncidentStatus } from '../domain/incident';
 import { actionHash } from '../links/token';
 import type { StatusRead } from '../client/open-incidents';
@@ -58,6 +59,8 @@ export interface IncidentView {
     due: string;
     items: { id: string; title: string; owner: string | null; due: string | null; state: string }[];
   } | null;
+  /** The crisis budget's ledger (docs/readiness.md), when the gateway knows the budget. */
+  budget?: CrisisLedger;
 }
 
 /** An open incident whose status could not be read just now: what visibility knows of it. */
@@ -168,14 +171,19 @@ export function buildOverview(input: {
   webUiLink(id: string): string;
   health: HealthRow[];
   now?: Date;
+  /** The crisis budget of an incident; absent or throwing: the card shows none. */
+  budget?(status: IncidentStatus): CrisisLedger | undefined;
 }): Overview {
   const { incidents: listed, ...list } = input.list;
   const incidents: IncidentView[] = [];
   const unreadable: UnreadableView[] = [];
   for (const i of listed) {
     const read = input.reads.get(i.id) ?? { ok: false, reason: 'not read' };
-    if (read.ok) incidents.push(incidentView(read.status, input.person, input.webUiLink(i.id)));
-    else
+    if (read.ok) {
+      const view = incidentView(read.status, input.person, input.webUiLink(i.id));
+      const budget = budgetOf(input.budget, read.status);
+      incidents.push(budget ? { ...view, budget } : view);
+    } else
       unreadable.push({
         id: i.id,
         severity: i.severity,
@@ -195,4 +203,16 @@ export function buildOverview(input: {
     unreadable,
     health: input.health,
   };
+}
+
+/** A broken budget file must not take the page down: the card goes without its budget. */
+function budgetOf(
+  budget: ((status: IncidentStatus) => CrisisLedger | undefined) | undefined,
+  status: IncidentStatus,
+): CrisisLedger | undefined {
+  try {
+    return budget?.(status);
+  } catch {
+    return undefined;
+  }
 }

@@ -30,6 +30,7 @@ export const SHARED_DOMAIN_MODULES = [
   'regions',
   'runbook',
   'search-attributes',
+  'spend-reducers',
   'urgency',
 ] as const;
 
@@ -43,6 +44,8 @@ export const NOT_SHARED_DOMAIN_MODULES = [
   'incident-actions',
   'responder-input',
   'review',
+  'high-risk-period',
+  'spend-input',
 ] as const;
 
 export const WORKFLOW_BUNDLER_OPTIONS = {

@@ -202,6 +202,11 @@ describe('incident reducers (no server)', () => {
         item: fc.constantFrom('A1', 'A2'),
         owner: person,
         summary: fc.constant('s'),
+        // Emergency spend (domain/spend-input.ts).
+        amount: fc.constantFrom(100, 2500.5),
+        purpose: fc.constant('contractor'),
+        spend: fc.constantFrom('spend-1', 'spend-2'),
+        decision: fc.constantFrom('approve', 'reject'),
       },
       {
         requiredKeys: [

@@ -56,6 +56,8 @@ export class IncidentState {
   /** Failures inside the incident that need a person; see needsAttention(). */
   attention: string[] = [];
   resolution?: Resolution;
+  /** Emergency spend requests (domain/spend-reducers.ts); absent until the first one. */
+  spend?: IncidentRecord['spend'];
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
   busy = 0;
@@ -216,6 +218,7 @@ export class IncidentState {
       awareness: this.awareness,
       ...(this.review ? { review: this.review } : {}),
       attention: this.attention,
+      ...(this.spend ? { spend: this.spend } : {}),
       timeline: this.timeline,
       engine: this.engine,
     };
@@ -243,6 +246,7 @@ export class IncidentState {
     this.awareness = next.awareness;
     this.review = next.review;
     this.attention = next.attention;
+    this.spend = next.spend;
     this.timeline = next.timeline;
   }
 

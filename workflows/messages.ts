@@ -26,6 +26,7 @@ import type {
   RecordReviewInput,
   WaiveReviewInput,
 } from '../domain/review';
+import type { SpendDecisionInput, SpendRequestInput } from '../domain/spend-input';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -87,6 +88,12 @@ export const statusQuery = defineQuery<IncidentStatus>('status');
 export const linkRefusedSignal = defineSignal<[LinkRefusalInput]>('linkRefused');
 
 /** Every responder action's signal and update, by the action's name (domain/incident-actions.ts). */
+/** Emergency spend (contractors, extra capacity) for the crisis budget, decided by someone else. */
+export const requestSpendSignal = defineSignal<[SpendRequestInput]>('requestSpend');
+export const requestSpendUpdate = defineUpdate<string, [SpendRequestInput]>('requestSpend');
+export const decideSpendSignal = defineSignal<[SpendDecisionInput]>('decideSpend');
+export const decideSpendUpdate = defineUpdate<string, [SpendDecisionInput]>('decideSpend');
+
 export const responderActions = {
   acknowledge: { signal: acknowledgeSignal, update: acknowledgeUpdate },
   reopen: { signal: reopenSignal, update: reopenUpdate },
@@ -104,4 +111,6 @@ export const responderActions = {
   closeReviewItem: { signal: closeReviewItemSignal, update: closeReviewItemUpdate },
   recordReview: { signal: recordReviewSignal, update: recordReviewUpdate },
   waiveReview: { signal: waiveReviewSignal, update: waiveReviewUpdate },
+  requestSpend: { signal: requestSpendSignal, update: requestSpendUpdate },
+  decideSpend: { signal: decideSpendSignal, update: decideSpendUpdate },
 } as const;

@@ -1,20 +1,51 @@
 import { Command } from 'commander';
 import { statusOrResult } from '../../client/status';
+import { formatLedger, incidentLedger, loadCrisisBudget } from '../../client/crisis-budget';
+import { loadDirectory } from '../../comms/directory';
+import { loadConfig } from '../../config/env';
+import type { CrisisLedger } from '../../domain/crisis-budget';
+import type { IncidentStatus } from '../../domain/incident';
 import { formatStatus } from '../format-status';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
 
+/** The crisis budget's ledger, or why it cannot be shown (a broken file must not hide the status). */
+function budgetOf(status: IncidentStatus): { budget: CrisisLedger } | { budgetProblem: string } {
+  try {
+    const config = loadConfig();
+    const ledger = incidentLedger(
+      status,
+      loadDirectory(config.directoryFile),
+      loadCrisisBudget(config.readiness.crisisBudgetFile),
+    );
+    return { budget: ledger };
+  } catch (err) {
+    return { budgetProblem: (err as Error).message.split('\n')[0]! };
+  }
+}
+
 export function statusCommand(): Command {
   return new Command('status')
-    .description('Show an incident: phase, escalation level, alerts, acknowledgements and its timeline')
+    .description(
+      'Show an incident: phase, escalation level, alerts, acknowledgements, its timeline and its crisis budget',
+    )
     .argument('<incident>', 'incident id (lockout-… ; the prefix may be omitted)')
-    .option('--json', 'print the full status as JSON')
+    .option('--json', 'print the full status as JSON (with `budget`: the cost ledger)')
     .action(async (id: string, opts: { json?: boolean }) => {
       const status = await withClient(async (client) => {
         const found = await statusOrResult(client, incidentId(id));
         if ('status' in found) return found.status;
         throw new CliError(`incident ${incidentId(id)} ended ${found.ended}; see it in the Web UI`);
       });
-      emit(opts.json, status, () => formatStatus(status));
+      const budget = budgetOf(status);
+      emit(opts.json, { ...status, ...budget }, () =>
+        [
+          formatStatus(status),
+          '',
+          'budget' in budget
+            ? formatLedger(budget.budget)
+            : `Crisis budget: not shown (${budget.budgetProblem})`,
+        ].join('\n'),
+      );
     });
 }

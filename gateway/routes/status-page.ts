@@ -18,6 +18,8 @@ import { listPage } from '../../status-page/incident-list';
 import { FILTER_CHOICES, parseStatusListQuery } from '../status-list-query';
 import { asset, renderPage } from '../../status-page/pages';
 import type { DecisionInput } from '../../domain/responder-input';
+import type { CrisisLedger } from '../../domain/crisis-budget';
+import type { IncidentStatus } from '../../domain/incident';
 import { actionHash } from '../../links/token';
 import { replyWithOutcome } from '../action-status';
 import { printableDeep } from '../../lib/printable';
@@ -37,6 +39,8 @@ export interface StatusPageOptions {
   sessionSecret: string;
   /** The health panel's rows (cached: many open pages, one round of checks). */
   health(): Promise<HealthRow[]>;
+  /** Each incident's crisis budget (docs/readiness.md); absent: the cards show none. */
+  budget?(status: IncidentStatus): CrisisLedger | undefined;
   /** How often the page polls (default 5 s). */
   refreshMs?: number;
   /** Sign-in attempts allowed (token mode); DEFAULT_LOGIN_LIMITS when not given. */
@@ -261,6 +265,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           webUiLink: options.webUiLink,
           health,
           now,
+          budget: options.budget,
         }),
       );
     } catch (err) {

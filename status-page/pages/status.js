@@ -248,6 +248,27 @@ function approvalRow(incident, approval) {
   );
 }
 
+/** The crisis budget: spent of the envelope, and what waits for a spend decision. */
+function budgetLine(b) {
+  const money = (n) => `${n.toFixed(2)} ${b.currency}`;
+  const tone = b.state === 'over' ? 'bad' : b.state === 'warning' ? 'warn' : '';
+  return el(
+    'p',
+    { 'data-testid': 'budget' },
+    'Crisis budget: ',
+    el(
+      'strong',
+      { class: tone },
+      `${money(b.total)} of ${money(b.envelope)} (${Math.round(b.used * 100)} %)`,
+    ),
+    b.state === 'over' ? ' · over the envelope' : b.state === 'warning' ? ' · nearing the envelope' : '',
+    b.pending.length
+      ? ` · ${b.pending.length} spend request(s) pending (${money(b.totalIfApproved - b.total)})` +
+          (b.pendingGoesOver ? ': approving would go over, finance or an executive decides' : '')
+      : '',
+  );
+}
+
 function incidentCard(incident) {
   return el(
     'article',
@@ -292,6 +313,7 @@ function incidentCard(incident) {
       ? [el('h4', {}, 'Waiting for approval'), incident.approvals.map((a) => approvalRow(incident, a))]
       : '',
     incident.review ? reviewSection(incident) : '',
+    incident.budget ? budgetLine(incident.budget) : '',
     incident.refusals.length
       ? el(
           'details',

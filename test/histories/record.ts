@@ -26,6 +26,7 @@ import { sendAlert, shippedRunbooks } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordCrmSyncHistory } from './record-crm-sync';
+import { recordReadinessHistory } from './record-readiness';
 
 type Scenario = (env: TestWorkflowEnvironment, client: Client, taskQueue: string) => Promise<string>;
 
@@ -143,6 +144,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'runbooks-e2e-audit-restart-not-done-attention': recordAuditRestartNotDone,
   /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
   'crm-sync-lockout-drained': recordCrmSyncHistory,
+  /** A high-risk period: rota check ahead, vendor pack approved, checks at its cadence, its end. */
+  'readiness-period-reviewed': recordReadinessHistory,
 };
 
 async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {

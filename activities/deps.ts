@@ -6,6 +6,7 @@ import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
+import type { Runbook } from '../domain/runbook';
 import type { ContinuityDeps } from './continuity-deps';
 import type { SalesforceDeps } from '../salesforce/deps';
 
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   continuity: ContinuityDeps;
   /** Salesforce activities, CRM sync and procurement; absent: every Salesforce step says "not configured". */
   salesforce?: SalesforceDeps;
+  /** The runbooks a reclassified incident may move to (read at each request); absent: none. */
+  runbooks?(): readonly Runbook[];
   /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
   signedLinks?: LinkSettings;
 }

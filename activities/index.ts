@@ -14,6 +14,7 @@ import { journeyActivities } from './journeys';
 import { remediationHookActivities } from './remediation-hooks';
 import { tlsActivities } from './tls';
 import { salesforceActivities } from './salesforce';
+import { runbookActivities } from './runbooks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...remediationHookActivities(deps),
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
+    ...runbookActivities(deps),
   };
 }
 

@@ -75,6 +75,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
       extraSources: [salesforceExpirySource(salesforce.session)],
     }),
     salesforce,
+    runbooks: intakeFromConfig(config, client, logger).runbooks,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
   };
   return { deps, close: () => client.connection.close() };

@@ -9,6 +9,7 @@ import { classifyCommand } from './commands/classify';
 import { simulateCommand } from './commands/simulate';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
+import { reclassifyCommand } from './commands/reclassify';
 import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
@@ -29,6 +30,7 @@ export function buildProgram(services: CliServices): Command {
     listCommand(),
     statusCommand(),
     ...responderCommands(),
+    reclassifyCommand(),
     approvalsCommand(),
     responderTokenCommand(),
     validateCommand(),

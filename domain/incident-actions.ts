@@ -4,6 +4,7 @@
  * (workflows/responders.ts); the client sends them by the same names (client/actions.ts).
  */
 import * as reduce from './incident-reducers';
+import { reclassify } from './reclassification';
 import * as input from './responder-input';
 
 export const RESPONDER_ACTIONS = {
@@ -18,6 +19,7 @@ export const RESPONDER_ACTIONS = {
   confirmReceipt: { check: input.checkReceipt, reduce: reduce.confirmReceipt },
   setPhase: { check: input.checkPhase, reduce: reduce.setPhase },
   resolve: { check: input.checkResolve, reduce: reduce.resolve },
+  reclassify: { check: input.checkReclassify, reduce: reclassify },
 } as const;
 
 export type ResponderActionName = keyof typeof RESPONDER_ACTIONS;

@@ -27,6 +27,7 @@ export const SHARED_DOMAIN_MODULES = [
   'incident-progress',
   'incident-reducers',
   'phase',
+  'reclassification',
   'regions',
   'runbook',
   'search-attributes',

@@ -11,13 +11,16 @@ import { watchClocks } from './clocks';
 import { escalate } from './escalation';
 import { IncidentState } from './incident-state';
 import { notify } from './notify';
+import { moveWhenReclassified } from './reclassify';
 import { handleResponders } from './responders';
 import { repeatNotifyStep, runSteps } from './steps';
 
 export async function lockoutIncident(input: IncidentInput): Promise<IncidentStatus> {
   const incident = new IncidentState(input);
   handleResponders(incident);
-  if (input.carried) {
+  if (input.carried && input.carried.status.runbook.id !== input.runbook.id) {
+    incident.record('step', `continued in a new run with runbook ${input.runbook.id} v${input.runbook.version}`);
+  } else if (input.carried) {
     incident.record('step', `continued in a new run (history handed over)`);
   } else {
     incident.record('step', `incident opened with runbook ${input.runbook.id} v${input.runbook.version}`);
@@ -25,7 +28,16 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   incident.publish();
 
   const background = [escalate(incident), watchClocks(incident), ...resumeRepeaters(incident)];
+  // A reclassification ends this run with a continue-as-new onto the new runbook.
+  return Promise.race([moveWhenReclassified(incident), respond(incident, input, background)]);
+}
 
+/** The runbook's steps, then the closing summary, then the legal deadlines. */
+async function respond(
+  incident: IncidentState,
+  input: IncidentInput,
+  background: Promise<unknown>[],
+): Promise<IncidentStatus> {
   if (!incident.engine.stepsDone) {
     await runSteps(incident, input.runbook.steps, {
       startAt: incident.engine.cursor,

@@ -15,6 +15,7 @@ import type {
   FactInput,
   PhaseInput,
   ReceiptInput,
+  ReclassifyInput,
   ReopenInput,
   ResolveInput,
 } from '../domain/responder-input';
@@ -62,6 +63,10 @@ export const setPhaseUpdate = defineUpdate<string, [PhaseInput]>('setPhase');
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 
+/** Moves the incident to another pattern's runbook, keeping everything it has lived through. */
+export const reclassifySignal = defineSignal<[ReclassifyInput]>('reclassify');
+export const reclassifyUpdate = defineUpdate<string, [ReclassifyInput]>('reclassify');
+
 export const statusQuery = defineQuery<IncidentStatus>('status');
 
 /** The gateway refused a signed link (forged, expired, mismatched): recorded in the timeline. */
@@ -80,4 +85,5 @@ export const responderActions = {
   confirmReceipt: { signal: confirmReceiptSignal, update: confirmReceiptUpdate },
   setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
   resolve: { signal: resolveSignal, update: resolveUpdate },
+  reclassify: { signal: reclassifySignal, update: reclassifyUpdate },
 } as const;

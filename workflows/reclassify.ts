@@ -1,0 +1,79 @@
+/**
+ * Carrying out a reclassification (domain/reclassification.ts). The `reclassify` action only
+ * records the request; here the incident asks a worker for the new runbook, refuses in its
+ * timeline when there is none, and otherwise waits until no step is doing anything, records the
+ * move as evidence and hands its whole state to a fresh run that follows the new runbook
+ * (continue-as-new, as a long history does). Nothing is lost and nothing is sent again.
+ */
+import { allHandlersFinished, condition, continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RunbookLookup } from '../activities/runbooks';
+import { progressed } from '../domain/incident-progress';
+import { movedToRunbook, runbookAfterMove } from '../domain/reclassification';
+import type { lockoutIncident } from './incident';
+import type { IncidentState } from './incident-state';
+import { failureMessage } from './run-activity';
+
+const { runbookForReclassification } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5 },
+});
+
+/**
+ * Waits for accepted reclassifications for as long as the run lasts. It never resolves: it ends
+ * the run with a continue-as-new (the incident awaits it beside its steps), or is left waiting
+ * when the incident closes.
+ */
+export async function moveWhenReclassified(incident: IncidentState): Promise<never> {
+  for (;;) {
+    await condition(() => incident.engine.reclassification !== undefined);
+    const request = incident.engine.reclassification!;
+    const wanted = { pattern: request.pattern, ...(request.runbook ? { runbook: request.runbook } : {}) };
+    let found: RunbookLookup;
+    incident.busy++; // no hand-over to a fresh run while the lookup is out
+    try {
+      found = await runbookForReclassification.executeWithOptions(
+        { summary: `runbook for ${request.runbook ?? request.pattern}` },
+        [wanted],
+      );
+    } catch (err) {
+      found = { ok: false, reason: `runbook: could not be fetched (${failureMessage(err)})` };
+    } finally {
+      incident.busy--;
+    }
+    const refusal = !found.ok
+      ? found.reason
+      : incident.resolved
+        ? 'incident resolved before the move'
+        : undefined;
+    if (refusal !== undefined || !found.ok) {
+      incident.apply(progressed, { reclassification: undefined });
+      incident.record('refused', `reclassify by ${request.by} refused: ${refusal}; nothing changed`, {
+        actor: request.by,
+      });
+      continue;
+    }
+    // Between steps, never in the middle of one (the same rule as any hand-over).
+    await condition(() => incident.working === 0 && incident.busy === 0 && allHandlersFinished());
+    // The moved record goes to the fresh run only: this run's clock watchers and gates still hold
+    // the old runbook's objects, so it is not committed here.
+    const from = incident.runbook;
+    const runbook = runbookAfterMove(from, found.runbook);
+    const { engine, attention, ...moved } = movedToRunbook(
+      incident.snapshot(),
+      from,
+      runbook,
+      request,
+      incident.now(),
+    );
+    await continueAsNew<typeof lockoutIncident>({
+      ...incident.input,
+      runbook,
+      facts: moved.facts,
+      carried: {
+        status: { ...incident.status(), ...moved, ...(attention.length ? { attention } : {}) },
+        engine,
+      },
+    });
+  }
+}

@@ -14,6 +14,7 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
  */
 export const SHARED_DOMAIN_MODULES = [
   'alert',
+  'alerts-resolved',
   'approvals',
   'clocks',
   'conditions',

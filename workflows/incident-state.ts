@@ -9,6 +9,7 @@ import type { ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
 import type {
   Acknowledgement,
+  AlertsResolved,
   ApprovalStatus,
   CarriedIncident,
   EngineState,
@@ -53,6 +54,8 @@ export class IncidentState {
   /** Failures inside the incident that need a person; see needsAttention(). */
   attention: string[] = [];
   resolution?: Resolution;
+  /** Every alert resolved at its source (workflows/alerts-resolved.ts). */
+  alertsResolved?: AlertsResolved;
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
   busy = 0;
@@ -213,6 +216,7 @@ export class IncidentState {
       awareness: this.awareness,
       attention: this.attention,
       timeline: this.timeline,
+      ...(this.alertsResolved ? { alertsResolved: this.alertsResolved } : {}),
       engine: this.engine,
     };
   }
@@ -239,6 +243,7 @@ export class IncidentState {
     this.awareness = next.awareness;
     this.attention = next.attention;
     this.timeline = next.timeline;
+    this.alertsResolved = next.alertsResolved;
   }
 
   /** The step's record, started now. */

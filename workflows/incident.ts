@@ -7,6 +7,7 @@ import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workf
 import type { IncidentInput, IncidentStatus } from '../domain/incident';
 import { progressed } from '../domain/incident-progress';
 import { allSteps } from '../domain/runbook';
+import { watchAlertsResolved } from './alerts-resolved';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
 import { IncidentState } from './incident-state';
@@ -27,7 +28,12 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   }
   incident.publish();
 
-  const background = [escalate(incident), watchClocks(incident), ...resumeRepeaters(incident)];
+  const background = [
+    escalate(incident),
+    watchClocks(incident),
+    watchAlertsResolved(incident),
+    ...resumeRepeaters(incident),
+  ];
   // A reclassification ends this run with a continue-as-new onto the new runbook.
   return Promise.race([moveWhenReclassified(incident), respond(incident, input, background)]);
 }

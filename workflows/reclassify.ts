@@ -8,9 +8,9 @@
 import { allHandlersFinished, condition, continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunbookLookup } from '../activities/runbooks';
+import type { IncidentInput, IncidentStatus } from '../domain/incident';
 import { progressed } from '../domain/incident-progress';
 import { movedToRunbook, runbookAfterMove } from '../domain/reclassification';
-import type { lockoutIncident } from './incident';
 import type { IncidentState } from './incident-state';
 import { failureMessage } from './run-activity';
 
@@ -66,7 +66,8 @@ export async function moveWhenReclassified(incident: IncidentState): Promise<nev
       request,
       incident.now(),
     );
-    await continueAsNew<typeof lockoutIncident>({
+    // The incident workflow's own signature (workflows/incident.ts), named here without importing it.
+    await continueAsNew<(input: IncidentInput) => Promise<IncidentStatus>>({
       ...incident.input,
       runbook,
       facts: moved.facts,

@@ -194,11 +194,26 @@ describe('incident reducers (no server)', () => {
         value: fc.oneof(fc.boolean(), fc.string({ maxLength: 5 }), fc.integer()),
         clock: fc.constantFrom('ops', 'nope'),
         phase: fc.constantFrom('contained', 'recovered'),
+        pattern: fc.constantFrom('token-expiry', 'certificate-chain', 'unclassified'),
         via: fc.constant('fuzz'),
         acknowledge: fc.boolean(),
         link: fc.constantFrom('l1', 'l2'),
       },
-      { requiredKeys: ['by', 'recipient', 'step', 'reason', 'at', 'name', 'value', 'clock', 'phase', 'via'] },
+      {
+        requiredKeys: [
+          'by',
+          'recipient',
+          'step',
+          'reason',
+          'at',
+          'name',
+          'value',
+          'clock',
+          'phase',
+          'pattern',
+          'via',
+        ],
+      },
     );
     const step = fc.tuple(fc.constantFrom(...RESPONDER_ACTION_NAMES), payload);
     let applied = 0;
@@ -220,7 +235,9 @@ describe('incident reducers (no server)', () => {
           }
           const next = result.record;
           assert.ok(next.alertCount >= record.alertCount);
-          assert.ok(next.timeline.length > record.timeline.length || name === 'confirmReceipt');
+          // A repeated reclassification (or one to the pattern it has) changes nothing at all.
+          const unchanged = name === 'reclassify' && next === record;
+          assert.ok(next.timeline.length > record.timeline.length || name === 'confirmReceipt' || unchanged);
           for (const [i, c] of record.clocks.entries())
             if (c.metAt) assert.equal(next.clocks[i]!.metAt, c.metAt);
           for (const [i, a] of record.approvals.entries())

@@ -220,6 +220,19 @@ describe('reclassify a running incident (dev server, real worker, CLI subprocess
         await handle.executeUpdate(m.setAwarenessUpdate, {
           args: [{ at: new Date(Date.now() - 60_000).toISOString(), by: 'dana', reason: 'EU contacts' }],
         });
+        // The unclassified incident's first message asks operations to choose, with the choices.
+        const [first] = await mail.waitFor(
+          (x) => x.headers.get('x-lockout-step') === 'notify-ops' && x.text.includes(incidentId),
+        );
+        assert.ok(
+          first!.text.includes(
+            `lockout reclassify ${incidentId} --pattern <pattern> --by <your-name> --reason "<why>"`,
+          ),
+          first!.text,
+        );
+        assert.match(first!.text, /token-expiry: OAuth token, session or credential expired or revoked/);
+        assert.match(first!.text, /send the signal "reclassify" with \{"pattern": "<pattern>"/);
+        assert.match(first!.html, /<code>certificate-chain<\/code>: TLS certificate chain invalid/);
         const before = await incidentStatus(env.client, incidentId);
         const opsMails = () => mail.messages.filter((x) => x.to.includes('ana@test.example')).length;
         const opsMailsBefore = opsMails();

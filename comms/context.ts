@@ -68,9 +68,7 @@ export const MessageContext = z.object({
     choices: z.array(z.object({ pattern: text, description: text })),
   }),
   /** Every alert resolved at its source: when, what the runbook does, how to resolve (null otherwise). */
-  alertsResolved: z
-    .object({ at: text, policy: text, resolvesAt: maybe, resolveCommand: text })
-    .nullable(),
+  alertsResolved: z.object({ at: text, policy: text, resolvesAt: maybe, resolveCommand: text }).nullable(),
   resolution: z.object({ by: text, at: text, reason: text, duration: text }).nullable(),
   alerts: z.array(
     z.object({ source: text, title: text, status: text, count: z.number(), firstAt: text, lastAt: text }),

@@ -20,7 +20,10 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   const incident = new IncidentState(input);
   handleResponders(incident);
   if (input.carried && input.carried.status.runbook.id !== input.runbook.id) {
-    incident.record('step', `continued in a new run with runbook ${input.runbook.id} v${input.runbook.version}`);
+    incident.record(
+      'step',
+      `continued in a new run with runbook ${input.runbook.id} v${input.runbook.version}`,
+    );
   } else if (input.carried) {
     incident.record('step', `continued in a new run (history handed over)`);
   } else {

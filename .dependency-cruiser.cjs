@@ -10,7 +10,7 @@ const LAYERS = [
   { rank: 1, folders: ['lib', 'config'], says: 'generic helpers; the environment schema' },
   {
     rank: 2,
-    folders: ['comms', 'intake', 'links', 'journeys', 'hooks', 'expiry', 'temporal', 'store'],
+    folders: ['comms', 'intake', 'links', 'journeys', 'hooks', 'expiry', 'temporal', 'store', 'evidence'],
     says: 'libraries by concern',
   },
   { rank: 3, folders: ['salesforce'], says: 'the Salesforce library (plugs an expiry source in)' },

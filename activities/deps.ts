@@ -30,6 +30,8 @@ export interface ActivityDeps {
   salesforce?: SalesforceDeps;
   /** The runbooks a reclassified incident may move to (read at each request); absent: none. */
   runbooks?(): readonly Runbook[];
+  /** The evidence store closing incidents archive their packs into (docs/evidence.md); absent: none. */
+  evidence?: EvidenceDeps;
   /** Signing one-click links in messages; undefined when LOCKOUT_LINK_SECRET is not set. */
   signedLinks?: LinkSettings;
 }
@@ -60,4 +62,14 @@ export interface TwilioConfig {
   apiUrl?: string;
   /** Extra CA certificates (PEM) to trust for apiUrl. */
   ca?: string;
+}
+
+export interface EvidenceDeps {
+  /** Builds the incident's pack from its status and history and writes it to the store once. */
+  archive(incidentId: string): Promise<{
+    outcome: 'archived' | 'already-archived';
+    location: string;
+    seal: string;
+    notes: string[];
+  }>;
 }

@@ -6,6 +6,7 @@ import { approverActivities } from './approvers';
 import { audienceActivities } from './audience';
 import type { ActivityDeps } from './deps';
 import { emailActivities } from './email';
+import { evidenceActivities } from './evidence';
 import { httpCheckActivities } from './http-check';
 import { twilioActivities } from './twilio';
 import { webhookActivities } from './webhook';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
     ...runbookActivities(deps),
+    ...evidenceActivities(deps),
   };
 }
 

@@ -12,8 +12,9 @@ import type { Runbook, Step } from '../domain/runbook';
 function resolveSteps(steps: Step[]): Step[] {
   return steps.map((step) => {
     if (step.kind === 'parallel') return { ...step, branches: step.branches.map(resolveSteps) };
-    if (step.kind === 'activity' && step.regional === undefined) {
-      return { ...step, regional: RUNBOOK_ACTIVITIES[step.activity]?.regional ?? false };
+    if (step.kind === 'activity') {
+      const entry = RUNBOOK_ACTIVITIES[step.activity];
+      return { ...step, regional: step.regional ?? entry?.regional ?? false, risky: entry?.risky ?? false };
     }
     return step;
   });
@@ -21,7 +22,8 @@ function resolveSteps(steps: Step[]): Step[] {
 
 /**
  * A runbook as an incident carries it: the definition from disk, with what the catalog knows
- * about each activity step (whether it runs on the data's regional queue) filled in.
+ * about each activity step (whether it runs on the data's regional queue, whether it is a
+ * remediation that changes things outside) filled in.
  */
 export function resolveRunbook(runbook: Runbook): Runbook {
   return { ...runbook, steps: resolveSteps(runbook.steps) };

@@ -1,6 +1,7 @@
 /** Builds what the activities need from configuration: directory, templates, channels. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities';
 import { loadDirectory } from '../comms/directory';
 import { createMailTransport } from '../comms/mail-transport';
@@ -14,6 +15,10 @@ import { intakeFromConfig } from './gateway';
 import { raiseWatchAlert } from '../client/watch-alerts';
 import { lazyClient } from '../client/connection';
 import { queryStatus } from '../client/status';
+import { readEvidenceSource } from '../client/evidence-source';
+import { buildPack } from '../evidence/build';
+import { directoryStore } from '../evidence/store';
+import { TOOL } from '../evidence/tool';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
 
@@ -77,6 +82,24 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     salesforce,
     runbooks: intakeFromConfig(config, client, logger).runbooks,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
+    evidence: evidenceDeps(config.evidence, client),
   };
   return { deps, close: () => client.connection.close() };
+}
+
+/** Closing incidents archive their packs into LOCKOUT_EVIDENCE_DIR (docs/evidence.md). */
+export function evidenceDeps(
+  settings: Config['evidence'],
+  client: Client,
+): NonNullable<ActivityDeps['evidence']> {
+  const store = directoryStore(settings.dir);
+  return {
+    archive: (incidentId) =>
+      store.archive(incidentId, async () =>
+        buildPack(await readEvidenceSource(client, incidentId), {
+          chromium: settings.chromium,
+          meta: { generatedAt: new Date().toISOString(), tool: TOOL },
+        }),
+      ),
+  };
 }

@@ -17,6 +17,7 @@ import { live, mtimeStamp } from '../lib/live';
 import type { Logger } from '../lib/logger';
 import type { LinkDesk } from '../gateway/link-redeem';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
+import { directoryStore } from '../evidence/store';
 import type { Database } from '../store/database';
 
 export interface StatusPageExtras {
@@ -91,5 +92,6 @@ export function statusPageFromConfig(
       knownPerson: (id) => Object.hasOwn(directory().people, id),
     },
     loginLimits: config.statusPage.loginLimits,
+    evidence: directoryStore(config.evidence.dir),
   };
 }

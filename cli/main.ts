@@ -6,6 +6,8 @@ import { responderTokenCommand } from './commands/responder-token';
 import { responderCommands } from './commands/respond';
 import { validateCommand } from './commands/validate';
 import { classifyCommand } from './commands/classify';
+import { evidenceCommand } from './commands/evidence';
+import { reviewCommand } from './commands/review';
 import { simulateCommand } from './commands/simulate';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
@@ -38,6 +40,8 @@ export function buildProgram(services: CliServices): Command {
     classifyCommand(),
     simulateCommand(),
     syncCommand(),
+    evidenceCommand(),
+    reviewCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

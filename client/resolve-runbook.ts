@@ -1,6 +1,7 @@
 /**
- * A runbook as an incident carries it (resolveRunbook lives in activities/runbooks.ts, where a
- * reclassified incident resolves its new runbook too), and the facts an alert gives an incident.
+ * A runbook as an incident carries it (resolveRunbook, in activities/runbooks.ts where a
+ * reclassified incident resolves its new runbook too: the definition from disk, with what the
+ * catalog knows about each activity step filled in), and the facts an alert gives an incident.
  */
 import { resolveRunbook } from '../activities/runbooks';
 import type { Alert } from '../domain/alert';

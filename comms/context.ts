@@ -70,6 +70,20 @@ export const MessageContext = z.object({
   /** Every alert resolved at its source: when, what the runbook does, how to resolve (null otherwise). */
   alertsResolved: z.object({ at: text, policy: text, resolvesAt: maybe, resolveCommand: text }).nullable(),
   resolution: z.object({ by: text, at: text, reason: text, duration: text }).nullable(),
+  /** The post-incident review (docs/evidence.md#post-incident-review); null until one is open. */
+  review: z
+    .object({
+      state: text,
+      due: text,
+      openItems: z.number(),
+      items: z.array(
+        z.object({ id: text, title: text, owner: maybe, due: maybe, state: text, closedBy: maybe }),
+      ),
+      addCommand: text,
+      recordCommand: text,
+      waiveCommand: text,
+    })
+    .nullable(),
   alerts: z.array(
     z.object({ source: text, title: text, status: text, count: z.number(), firstAt: text, lastAt: text }),
   ),
@@ -287,6 +301,24 @@ export function messageContext(
       ? {
           ...status.resolution,
           duration: formatDuration(Date.parse(status.resolution.at) - Date.parse(status.detectedAt)),
+        }
+      : null,
+    review: status.review
+      ? {
+          state: status.review.state,
+          due: status.review.due,
+          openItems: status.review.items.filter((i) => i.state === 'open').length,
+          items: status.review.items.map((i) => ({
+            id: i.id,
+            title: i.title,
+            owner: i.owner ?? null,
+            due: i.due ?? null,
+            state: i.state,
+            closedBy: i.closedBy ?? null,
+          })),
+          addCommand: `lockout review add ${status.incidentId} --title "…" --owner <person> --due <time> --by <your-name>`,
+          recordCommand: `lockout review record ${status.incidentId} --summary "…" --by <your-name>`,
+          waiveCommand: `lockout review waive ${status.incidentId} --reason "…" --by <your-name>`,
         }
       : null,
     alerts: status.alerts.map((a) => ({ ...a })),

@@ -48,6 +48,10 @@ const EnvSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
   LOCKOUT_TASK_QUEUE: z.string().min(1).default('lockout-runbook'),
   LOCKOUT_DATA_DIR: z.string().default(join(ROOT, '.data')),
+  /** Where closing incidents archive their evidence packs (docs/evidence.md). */
+  LOCKOUT_EVIDENCE_DIR: optionalText,
+  /** Chromium that prints report.pdf; `off`: packs without a PDF. */
+  LOCKOUT_CHROMIUM: z.string().min(1).default('/usr/bin/chromium'),
   /** Production: `npm start` makes no alert-source tokens on its own (docs/alerts.md). */
   LOCKOUT_PRODUCTION: z.enum(['true', 'false'], 'must be "true" or "false"').default('false'),
   LOCKOUT_RUNBOOKS_DIR: z.string().default(join(ROOT, 'runbooks')),
@@ -168,6 +172,8 @@ export interface Config {
     taskQueue: string;
   };
   dataDir: string;
+  /** Evidence packs (docs/evidence.md): the store closing incidents archive into; Chromium for the PDF. */
+  evidence: { dir: string; chromium: string | false };
   /** LOCKOUT_PRODUCTION: no first-run conveniences (source tokens made by `npm start`). */
   production: boolean;
   /** Shared state of the gateways (docs/storage.md): a PostgreSQL server, or embedded under dataDir. */
@@ -263,6 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.LOCKOUT_TASK_QUEUE,
     },
     dataDir: e.LOCKOUT_DATA_DIR,
+    evidence: {
+      dir: e.LOCKOUT_EVIDENCE_DIR ?? join(e.LOCKOUT_DATA_DIR, 'evidence'),
+      chromium: e.LOCKOUT_CHROMIUM === 'off' ? false : e.LOCKOUT_CHROMIUM,
+    },
     production: e.LOCKOUT_PRODUCTION === 'true',
     store: e.LOCKOUT_DATABASE_URL
       ? { kind: 'postgresql', url: e.LOCKOUT_DATABASE_URL }

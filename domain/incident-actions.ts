@@ -6,6 +6,7 @@
 import * as reduce from './incident-reducers';
 import { reclassify } from './reclassification';
 import * as input from './responder-input';
+import * as review from './review';
 
 export const RESPONDER_ACTIONS = {
   acknowledge: { check: input.checkAcknowledge, reduce: reduce.acknowledge },
@@ -20,6 +21,12 @@ export const RESPONDER_ACTIONS = {
   setPhase: { check: input.checkPhase, reduce: reduce.setPhase },
   resolve: { check: input.checkResolve, reduce: reduce.resolve },
   reclassify: { check: input.checkReclassify, reduce: reclassify },
+  // The post-incident review (domain/review.ts).
+  addReviewItem: { check: review.checkAddReviewItem, reduce: review.addReviewItem },
+  assignReviewItem: { check: review.checkAssignReviewItem, reduce: review.assignReviewItem },
+  closeReviewItem: { check: review.checkCloseReviewItem, reduce: review.closeReviewItem },
+  recordReview: { check: review.checkRecordReview, reduce: review.recordReview },
+  waiveReview: { check: review.checkWaiveReview, reduce: review.waiveReview },
 } as const;
 
 export type ResponderActionName = keyof typeof RESPONDER_ACTIONS;

@@ -52,7 +52,9 @@ export type TimelineKind =
   /** The incident moved to another pattern's runbook (domain/reclassification.ts). */
   | 'reclassified'
   /** Something failed inside the incident itself: it keeps running, escalates, and says so. */
-  | 'attention';
+  | 'attention'
+  /** The post-incident review (domain/review.ts). */
+  | 'review';
 
 export interface TimelineEntry {
   at: string;
@@ -188,6 +190,8 @@ export interface IncidentStatus {
   awareness?: { at: string; by: string };
   /** What went wrong inside the incident and needs a person (absent when nothing did). */
   attention?: string[];
+  /** The post-incident review, once resolved, where the runbook asks for one (domain/review.ts). */
+  review?: ReviewState;
   timeline: TimelineEntry[];
   /** Every alert has resolved at its source (absent otherwise): domain/alerts-resolved.ts. */
   alertsResolved?: AlertsResolved;
@@ -210,6 +214,33 @@ export interface AlertsResolved {
   policy: 'propose' | 'resolve-after' | 'ignore';
   /** With `resolve-after`: when the incident resolves itself unless an alert fires again. */
   resolvesAt?: string;
+}
+
+export interface ReviewItem {
+  /** `A1`, `A2`, … in the order they were added. */
+  id: string;
+  title: string;
+  owner?: string;
+  due?: string;
+  state: 'open' | 'closed';
+  addedBy: string;
+  addedAt: string;
+  closedBy?: string;
+  closedAt?: string;
+  note?: string;
+  /** When the owner was reminded of this item's due date. */
+  remindedAt?: string;
+}
+
+export interface ReviewState {
+  state: 'open' | 'recorded' | 'waived';
+  openedAt: string;
+  due: string;
+  items: ReviewItem[];
+  /** When the commander was reminded of the review's due date. */
+  remindedAt?: string;
+  recorded?: { by: string; at: string; summary: string };
+  waived?: { by: string; at: string; reason: string };
 }
 
 /** Progress of the interpreter itself, carried across continue-as-new. */
@@ -262,6 +293,7 @@ export type IncidentRecord = Pick<
   | 'clocks'
   | 'approvals'
   | 'awareness'
+  | 'review'
   | 'timeline'
   | 'alertsResolved'
 > & { attention: string[]; engine: EngineState };

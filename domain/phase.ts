@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** An incident's phases, in the order it moves through them. */
-export const PHASES = ['detected', 'acknowledged', 'contained', 'recovered', 'resolved'] as const;
+export const PHASES = ['detected', 'acknowledged', 'contained', 'recovered', 'resolved', 'review'] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 

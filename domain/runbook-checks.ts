@@ -197,6 +197,10 @@ export function checkRunbook(runbook: Runbook, known: KnownThings): RunbookProbl
   });
   checkTargets(runbook.onResolve.notify, ['onResolve', 'notify']);
   checkTemplate(runbook.onResolve.template, ['onResolve', 'template']);
+  if (runbook.review) {
+    checkTargets(runbook.review.notify, ['review', 'notify']);
+    checkTemplate(runbook.review.template, ['review', 'template']);
+  }
   for (const [name, decl] of Object.entries(runbook.facts)) {
     if (name === 'euPersonalData') {
       if (decl.type !== 'boolean')

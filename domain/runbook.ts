@@ -71,6 +71,8 @@ export const ActivityStep = z
     timeout: Duration.default('10m'),
     /** Filled in from the catalog when the incident starts: run on the data's region queue. */
     regional: z.boolean().optional(),
+    /** Filled in from the catalog when the incident starts: changes things outside (remediation). */
+    risky: z.boolean().optional(),
     onFailure: z.enum(['continue', 'end']).default('continue'),
   })
   .strict();
@@ -226,6 +228,19 @@ export const OnAlertsResolved = z.union([
   z.object({ 'resolve-after': Duration }).strict(),
 ]);
 export type OnAlertsResolved = z.infer<typeof OnAlertsResolved>;
+/** The runbook's `review` setting, with its defaults. */
+export const ReviewSettings = z
+  .object({
+    /** Business days (Monday to Friday, UTC) from resolution to the review's due date. */
+    dueBusinessDays: z.number().int().min(1).max(60).default(5),
+    /** Who gets the review template. */
+    notify: Targets.default(['incident-commander']),
+    template: Id.default('post-incident-review'),
+    /** Reminders: this long before the review's and each action item's due date. */
+    remindBefore: Duration.default('1d'),
+  })
+  .strict();
+export type ReviewSettings = z.infer<typeof ReviewSettings>;
 
 export const Runbook = z
   .object({
@@ -246,6 +261,8 @@ export const Runbook = z
     escalation: z.object({ levels: z.array(EscalationLevel).default([]) }).strict(),
     steps: z.array(Step).min(1),
     onAlertsResolved: OnAlertsResolved.optional(),
+    /** After resolution, stay open for a post-incident review (absent: no review). */
+    review: ReviewSettings.optional(),
     onResolve: z
       .object({
         notify: Targets,

@@ -56,6 +56,12 @@ export interface IncidentView {
   alertsResolved: { at: string; policy: string; resolvesAt: string | null } | null;
   /** Latest refused actions (forged or expired links, refused decisions): a compliance lead wants to see them. */
   refusals: { at: string; summary: string }[];
+  /** The post-incident review while the incident is in it (docs/evidence.md#post-incident-review). */
+  review: {
+    state: string;
+    due: string;
+    items: { id: string; title: string; owner: string | null; due: string | null; state: string }[];
+  } | null;
 }
 
 /** An open incident whose status could not be read just now: what visibility knows of it. */
@@ -150,6 +156,19 @@ export function incidentView(s: IncidentStatus, person: string, webUi: string): 
       .filter((e) => e.kind === 'refused')
       .slice(-5)
       .map((e) => ({ at: e.at, summary: e.summary })),
+    review: s.review
+      ? {
+          state: s.review.state,
+          due: s.review.due,
+          items: s.review.items.map((i) => ({
+            id: i.id,
+            title: i.title,
+            owner: i.owner ?? null,
+            due: i.due ?? null,
+            state: i.state,
+          })),
+        }
+      : null,
   };
 }
 

@@ -30,6 +30,7 @@ const pages = {
   login: hbs.compile(read('login.hbs')),
   unauthenticated: hbs.compile(read('unauthenticated.hbs')),
   status: hbs.compile(read('status.hbs')),
+  evidence: hbs.compile(read('evidence.hbs')),
 };
 export type PageName = keyof typeof pages;
 

@@ -40,7 +40,12 @@ export const SHARED_DOMAIN_MODULES = [
  * validates each buffered write (crm-write); every signal and update is parsed at the incident's
  * boundary (responder-input, and the action table that names its checks).
  */
-export const NOT_SHARED_DOMAIN_MODULES = ['crm-write', 'incident-actions', 'responder-input'] as const;
+export const NOT_SHARED_DOMAIN_MODULES = [
+  'crm-write',
+  'incident-actions',
+  'responder-input',
+  'review',
+] as const;
 
 export const WORKFLOW_BUNDLER_OPTIONS = {
   // zod comes with them (listing it alone does nothing: webpack drops an unused side-effect-free require).

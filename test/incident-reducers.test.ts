@@ -198,6 +198,11 @@ describe('incident reducers (no server)', () => {
         via: fc.constant('fuzz'),
         acknowledge: fc.boolean(),
         link: fc.constantFrom('l1', 'l2'),
+        // The post-incident review's actions (domain/review.ts).
+        title: fc.constant('t'),
+        item: fc.constantFrom('A1', 'A2'),
+        owner: person,
+        summary: fc.constant('s'),
       },
       {
         requiredKeys: [
@@ -212,6 +217,9 @@ describe('incident reducers (no server)', () => {
           'phase',
           'pattern',
           'via',
+          'title',
+          'item',
+          'summary',
         ],
       },
     );

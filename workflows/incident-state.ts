@@ -22,6 +22,7 @@ import type {
   IncidentStatus,
   Receipt,
   Resolution,
+  ReviewState,
   StepRecord,
   StepResult,
   TimelineEntry,
@@ -51,6 +52,8 @@ export class IncidentState {
   clocks: ClockStatus[];
   approvals: ApprovalStatus[] = [];
   awareness?: { at: string; by: string };
+  /** The post-incident review, once open (workflows/review.ts). */
+  review?: ReviewState;
   /** Failures inside the incident that need a person; see needsAttention(). */
   attention: string[] = [];
   resolution?: Resolution;
@@ -214,6 +217,7 @@ export class IncidentState {
       clocks: this.clocks,
       approvals: this.approvals,
       awareness: this.awareness,
+      ...(this.review ? { review: this.review } : {}),
       attention: this.attention,
       timeline: this.timeline,
       ...(this.alertsResolved ? { alertsResolved: this.alertsResolved } : {}),
@@ -241,6 +245,7 @@ export class IncidentState {
     this.receipts = next.receipts;
     this.resolution = next.resolution;
     this.awareness = next.awareness;
+    this.review = next.review;
     this.attention = next.attention;
     this.timeline = next.timeline;
     this.alertsResolved = next.alertsResolved;

@@ -10,6 +10,8 @@ import { allSteps } from '../domain/runbook';
 import { watchAlertsResolved } from './alerts-resolved';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
+import { archiveOnClose } from './evidence';
+import { reviewAfterResolution } from './review';
 import { IncidentState } from './incident-state';
 import { notify } from './notify';
 import { moveWhenReclassified } from './reclassify';
@@ -68,6 +70,7 @@ async function respond(
     });
     incident.apply(progressed, { closingSent: true });
   }
+  await reviewAfterResolution(incident, () => continueAsNewIfLong(incident));
 
   // Legal deadlines outlive the incident: stay until each is met or missed.
   const legalOpen = () =>
@@ -75,6 +78,7 @@ async function respond(
   if (legalOpen())
     incident.record('clock', 'resolved; staying open until the legal deadlines are met or missed');
   await waitUntil(incident, () => !legalOpen());
+  await archiveOnClose(incident);
 
   incident.finished = true;
   await Promise.all(background);

@@ -20,6 +20,13 @@ import type {
   ResolveInput,
 } from '../domain/responder-input';
 import type { LinkRefusalInput } from '../domain/responder-input';
+import type {
+  AddReviewItemInput,
+  AssignReviewItemInput,
+  CloseReviewItemInput,
+  RecordReviewInput,
+  WaiveReviewInput,
+} from '../domain/review';
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -66,6 +73,17 @@ export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 /** Moves the incident to another pattern's runbook, keeping everything it has lived through. */
 export const reclassifySignal = defineSignal<[ReclassifyInput]>('reclassify');
 export const reclassifyUpdate = defineUpdate<string, [ReclassifyInput]>('reclassify');
+/** The post-incident review: action items, and recording or waiving the review (domain/review.ts). */
+export const addReviewItemSignal = defineSignal<[AddReviewItemInput]>('addReviewItem');
+export const addReviewItemUpdate = defineUpdate<string, [AddReviewItemInput]>('addReviewItem');
+export const assignReviewItemSignal = defineSignal<[AssignReviewItemInput]>('assignReviewItem');
+export const assignReviewItemUpdate = defineUpdate<string, [AssignReviewItemInput]>('assignReviewItem');
+export const closeReviewItemSignal = defineSignal<[CloseReviewItemInput]>('closeReviewItem');
+export const closeReviewItemUpdate = defineUpdate<string, [CloseReviewItemInput]>('closeReviewItem');
+export const recordReviewSignal = defineSignal<[RecordReviewInput]>('recordReview');
+export const recordReviewUpdate = defineUpdate<string, [RecordReviewInput]>('recordReview');
+export const waiveReviewSignal = defineSignal<[WaiveReviewInput]>('waiveReview');
+export const waiveReviewUpdate = defineUpdate<string, [WaiveReviewInput]>('waiveReview');
 
 export const statusQuery = defineQuery<IncidentStatus>('status');
 
@@ -86,4 +104,9 @@ export const responderActions = {
   setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
   resolve: { signal: resolveSignal, update: resolveUpdate },
   reclassify: { signal: reclassifySignal, update: reclassifyUpdate },
+  addReviewItem: { signal: addReviewItemSignal, update: addReviewItemUpdate },
+  assignReviewItem: { signal: assignReviewItemSignal, update: assignReviewItemUpdate },
+  closeReviewItem: { signal: closeReviewItemSignal, update: closeReviewItemUpdate },
+  recordReview: { signal: recordReviewSignal, update: recordReviewUpdate },
+  waiveReview: { signal: waiveReviewSignal, update: waiveReviewUpdate },
 } as const;

@@ -18,6 +18,18 @@ import { waitWithHandOver, type HandOver } from './wait';
 /** Parallel branches keep their positions and may hand over too (incidents started before wait for the end). */
 const PARALLEL_HAND_OVER_PATCH = 'hand-over-inside-parallel';
 
+/**
+ * An activity step that failed for good (Temporal gave up: refused, out of retries or time) needs
+ * a person: it asks the next escalation level, acknowledged or not, instead of only noting it.
+ */
+const FAILED_STEP_ATTENTION_PATCH = 'runbooks-e2e-failed-step-attention';
+
+/** A remediation (a risky activity) that reports it did not work needs attention and escalates too. */
+const REMEDIATION_NOT_DONE_PATCH = 'runbooks-e2e-remediation-not-done-attention';
+
+/** A notify step's outcome counts its own deliveries only, not a parallel branch's. */
+const OWN_DELIVERIES_PATCH = 'runbooks-e2e-notify-own-deliveries';
+
 /** Where to go after a step: the next one, a jump target, or the end of the list. */
 type Next = { jump?: string };
 
@@ -87,11 +99,14 @@ async function runStep(
         const result = await runActivity(incident, step);
         incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
         done(result);
+        if (!result.ok && step.risky && patched(REMEDIATION_NOT_DONE_PATCH))
+          incident.needsAttention(`${step.id} did not work: ${result.summary}`);
         return {};
       } catch (err) {
         const summary = `failed: ${failureMessage(err)}`;
         incident.record('step', `${step.id}: ${summary}`, { step: step.id });
         done({ ok: false, summary }, 'failed');
+        if (patched(FAILED_STEP_ATTENTION_PATCH)) incident.needsAttention(`${step.id} ${summary}`);
         return step.onFailure === 'end' ? { jump: 'end' } : {};
       } finally {
         incident.working--;
@@ -177,13 +192,16 @@ async function runStep(
 
 async function sendNotifyStep(incident: IncidentState, step: NotifyStep, round = 0): Promise<StepResult> {
   const deliveriesBefore = incident.deliveries.length;
+  const name = round ? `${step.id}-${round}` : step.id;
   await notify(incident, {
-    step: round ? `${step.id}-${round}` : step.id,
+    step: name,
     targets: Array.isArray(step.audience) ? step.audience : [step.audience],
     template: step.template,
     channels: step.channels,
   });
-  return notifyOutcome(incident.deliveries.slice(deliveriesBefore));
+  const since = incident.deliveries.slice(deliveriesBefore);
+  // Parallel branches deliver meanwhile: only this step's deliveries say whether it reached everyone.
+  return notifyOutcome(patched(OWN_DELIVERIES_PATCH) ? since.filter((d) => d.step === name) : since);
 }
 
 /** A notify step with a cadence (`every`) goes out again until the incident is resolved. */

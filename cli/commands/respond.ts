@@ -40,7 +40,7 @@ async function send<N extends ActionName>(
 /** Commander's options; required ones are guaranteed present by requiredOption. */
 type Opts = Record<string, string | undefined> & { json?: boolean };
 
-function responderCommand<N extends ActionName>(spec: {
+export function responderCommand<N extends ActionName>(spec: {
   name: string;
   description: string;
   args?: [string, string][];

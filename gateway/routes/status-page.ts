@@ -30,6 +30,8 @@ import { identify, signIn, signOut, type ResponderAuthOptions } from '../respond
 import { DEFAULT_LOGIN_LIMITS, loginLimiter, type LoginCheck, type LoginLimits } from '../login-limits';
 import { pruneExpired } from '../../store/prune';
 import type { Database } from '../../store/database';
+import type { EvidenceStore } from '../../evidence/store';
+import { evidencePages } from './evidence-pages';
 
 export interface StatusPageOptions {
   client: Client;
@@ -45,6 +47,8 @@ export interface StatusPageOptions {
   loginLimits?: LoginLimits;
   /** How often expired revocations and closed counters are deleted (default 10 min). */
   pruneEveryMs?: number;
+  /** The evidence store closed incidents archive into: listed and served at /status/evidence. */
+  evidence?: EvidenceStore;
 }
 
 export const VIA_STATUS_PAGE = 'status page';
@@ -78,6 +82,35 @@ const RECLASSIFY_STATUS: Record<ReclassifyOutcome['outcome'], number> = {
   refused: 409,
   busy: 429,
 };
+/** What the page sends for the review's action items; the incident checks the values again. */
+const ReviewRequest = z.discriminatedUnion('action', [
+  z
+    .object({
+      incidentId: z.string().min(1).max(300),
+      action: z.literal('add'),
+      title: z.string().trim().min(1).max(500),
+      owner: z.string().trim().min(1).max(100).optional(),
+      due: z.string().max(40).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      incidentId: z.string().min(1).max(300),
+      action: z.literal('assign'),
+      item: z.string().min(1).max(10),
+      owner: z.string().trim().min(1).max(100),
+      due: z.string().max(40).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      incidentId: z.string().min(1).max(300),
+      action: z.literal('close'),
+      item: z.string().min(1).max(10),
+      note: z.string().trim().max(2000).optional(),
+    })
+    .strict(),
+]);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -214,6 +247,8 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     return reply.redirect(tokensMode ? '/login' : '/status', 303);
   });
 
+  if (options.evidence) evidencePages(app, options.evidence, requirePerson('html'), tokensMode);
+
   app.get('/status', { preHandler: requirePerson('html') }, async (request, reply) =>
     html(reply).send(
       renderPage(
@@ -257,6 +292,48 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
         .send({ error: 'Temporal is unreachable: incidents cannot be listed right now' });
     }
   });
+
+  /** The post-incident review's action items, as the signed-in person (docs/evidence.md). */
+  app.post(
+    '/status/review',
+    { preHandler: [requirePerson('json'), app.csrfProtection] },
+    async (request, reply) => {
+      const parsed = ReviewRequest.safeParse(request.body);
+      if (!parsed.success)
+        return reply.status(400).send({
+          error: 'invalid review action',
+          problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+        });
+      const { incidentId, ...body } = parsed.data;
+      const who = { by: request.person!, via: VIA_STATUS_PAGE };
+      const result =
+        body.action === 'add'
+          ? await sendAction(options.client, incidentId, 'addReviewItem', {
+              ...who,
+              title: body.title,
+              ...(body.owner ? { owner: body.owner } : {}),
+              ...(body.due ? { due: body.due } : {}),
+            })
+          : body.action === 'assign'
+            ? await sendAction(options.client, incidentId, 'assignReviewItem', {
+                ...who,
+                item: body.item,
+                owner: body.owner,
+                ...(body.due ? { due: body.due } : {}),
+              })
+            : await sendAction(options.client, incidentId, 'closeReviewItem', {
+                ...who,
+                item: body.item,
+                ...(body.note ? { note: body.note } : {}),
+              });
+      request.log.info(
+        { incidentId, action: body.action, outcome: result.outcome },
+        'status page review action',
+      );
+      incidents.refresh();
+      return replyWithOutcome(reply, result).send(result);
+    },
+  );
 
   app.post(
     '/status/decide',

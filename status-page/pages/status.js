@@ -97,6 +97,101 @@ async function decide(incident, approval, decision, reasonInput) {
   await refresh();
 }
 
+/** The post-incident review's action items: add, assign, close, as the signed-in person. */
+async function reviewAction(incident, body) {
+  const response = await fetch('/status/review', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    credentials: 'same-origin',
+    body: JSON.stringify({ incidentId: incident.id, ...body }),
+  });
+  const answer = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
+  const text = answer.message ?? answer.error ?? `HTTP ${response.status}`;
+  flash(
+    `${incident.id} / review: ${answer.outcome === 'refused' ? 'refused: ' : ''}${text}`,
+    response.ok ? 'good' : 'bad',
+  );
+  await refresh();
+}
+
+function reviewSection(incident) {
+  const review = incident.review;
+  const input = (name, placeholder) =>
+    el('input', {
+      type: 'text',
+      name,
+      placeholder,
+      'aria-label': placeholder,
+      'data-testid': `review-${name}`,
+    });
+  const title = input('title', 'action item');
+  const owner = input('owner', 'owner (person id)');
+  const due = input('due', 'due, e.g. 2026-12-07T09:00:00Z');
+  const value = (node) => node.value.trim() || undefined;
+  return el(
+    'div',
+    { class: 'card review', 'data-testid': `review-${incident.id}` },
+    el('h4', {}, `Post-incident review (${review.state}), due ${utc(review.due)}`),
+    review.items.length
+      ? el(
+          'ul',
+          {},
+          review.items.map((i) =>
+            el(
+              'li',
+              { 'data-testid': `review-item-${i.id}` },
+              `${i.id} [${i.state}] ${i.title}${i.owner ? ` (owner ${i.owner}${i.due ? `, due ${utc(i.due)}` : ''})` : ''} `,
+              i.state === 'open'
+                ? el(
+                    'button',
+                    {
+                      type: 'button',
+                      onclick: () => reviewAction(incident, { action: 'close', item: i.id }),
+                    },
+                    'close',
+                  )
+                : '',
+              i.state === 'open' && value(owner)
+                ? el(
+                    'button',
+                    {
+                      type: 'button',
+                      onclick: () =>
+                        reviewAction(incident, {
+                          action: 'assign',
+                          item: i.id,
+                          owner: value(owner),
+                          due: value(due),
+                        }),
+                    },
+                    'assign to the owner below',
+                  )
+                : '',
+            ),
+          ),
+        )
+      : el('p', { class: 'muted' }, 'No action items yet.'),
+    title,
+    owner,
+    due,
+    el(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'review-add',
+        onclick: () =>
+          reviewAction(incident, {
+            action: 'add',
+            title: value(title),
+            owner: value(owner),
+            due: value(due),
+          }),
+      },
+      'add action item',
+    ),
+  );
+}
+
 function approvalRow(incident, approval) {
   const reasonInput = el('input', {
     type: 'text',
@@ -296,6 +391,7 @@ function incidentCard(incident) {
     incident.approvals.length
       ? [el('h4', {}, 'Waiting for approval'), incident.approvals.map((a) => approvalRow(incident, a))]
       : '',
+    incident.review ? reviewSection(incident) : '',
     incident.refusals.length
       ? el(
           'details',

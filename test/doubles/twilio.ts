@@ -45,6 +45,8 @@ export interface TwilioDouble {
   unsubscribed: Set<string>;
   /** The next `times` create requests get this answer instead. */
   failNext(times: number, fault: Fault): void;
+  /** Every message to `to` gets this answer (an outage on one route) until cleared with undefined. */
+  faultFor(to: string, fault: Fault | undefined): void;
   /** Accept an API key (SK…) and its secret as credentials for this account. */
   addApiKey(sid: string, secret: string): void;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
   const requests: TwilioRequest[] = [];
   const faults: Fault[] = [];
   const apiKeys = new Map<string, string>();
+  const routeFaults = new Map<string, Fault>();
   const double: Omit<TwilioDouble, 'url' | 'close'> = {
     ca: loopbackTls().ca,
     accountSid,
@@ -77,6 +80,10 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     unsubscribed: new Set(),
     failNext(times, fault) {
       for (let i = 0; i < times; i++) faults.push(fault);
+    },
+    faultFor(to, fault) {
+      if (fault) routeFaults.set(to, fault);
+      else routeFaults.delete(to);
     },
     addApiKey(sid, secret) {
       apiKeys.set(sid, secret);
@@ -110,7 +117,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     if (!route || req.method !== 'POST') {
       return error(res, 404, 20404, `The requested resource ${path} was not found`);
     }
-    const fault = faults.shift();
+    const fault = faults.shift() ?? routeFaults.get(form.To ?? '');
     if (fault) {
       return error(
         res,

@@ -27,6 +27,8 @@ interface IssueOptions {
   issuer?: Issued;
   ca?: boolean;
   dnsNames?: string[];
+  /** IP addresses in the subjectAltName (a client connecting by IP checks these). */
+  ipAddresses?: string[];
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -47,8 +49,16 @@ export function issue(options: IssueOptions): Issued {
       ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }
       : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     ...(options.ca ? [] : [{ name: 'extKeyUsage', serverAuth: true }]),
-    ...(options.dnsNames
-      ? [{ name: 'subjectAltName', altNames: options.dnsNames.map((value) => ({ type: 2, value })) }]
+    ...(options.dnsNames || options.ipAddresses
+      ? [
+          {
+            name: 'subjectAltName',
+            altNames: [
+              ...(options.dnsNames ?? []).map((value) => ({ type: 2, value })),
+              ...(options.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
+            ],
+          },
+        ]
       : []),
     { name: 'subjectKeyIdentifier' },
   ]);
@@ -61,7 +71,7 @@ export interface TestPki {
   root: Issued;
   intermediate: Issued;
   /** A leaf for `dnsNames`, signed by the intermediate. */
-  leaf(options: { dnsNames: string[]; notAfter?: Date; notBefore?: Date }): Issued;
+  leaf(options: { dnsNames: string[]; ipAddresses?: string[]; notAfter?: Date; notBefore?: Date }): Issued;
 }
 
 export function createTestPki(): TestPki {
@@ -79,8 +89,15 @@ export function createTestPki(): TestPki {
   return {
     root,
     intermediate,
-    leaf: ({ dnsNames, notAfter, notBefore }) =>
-      issue({ commonName: dnsNames[0] ?? 'leaf', dnsNames, issuer: intermediate, notAfter, notBefore }),
+    leaf: ({ dnsNames, ipAddresses, notAfter, notBefore }) =>
+      issue({
+        commonName: dnsNames[0] ?? ipAddresses?.[0] ?? 'leaf',
+        dnsNames,
+        ipAddresses,
+        issuer: intermediate,
+        notAfter,
+        notBefore,
+      }),
   };
 }
 

@@ -18,9 +18,16 @@ import { loadConfig } from '../../config/env';
 import { parseGenericAlert } from '../../intake/alerts';
 import { runSimulation } from '../../simulation/run';
 import type { Response } from '../../simulation/script';
-import { acknowledgeUpdate, alertSignal, reclassifyUpdate, resolveUpdate } from '../../workflows/messages';
+import {
+  acknowledgeUpdate,
+  alertSignal,
+  approveUpdate,
+  reclassifyUpdate,
+  resolveUpdate,
+} from '../../workflows/messages';
 import { createIncidentWorker } from '../../workers/worker';
-import { testDeps } from '../helpers/deps';
+import { HooksConfig } from '../../hooks/hooks-config';
+import { testDeps, type TestDepsOverrides } from '../helpers/deps';
 import { sendAlert, shippedRunbooks } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -148,9 +155,75 @@ export const SCENARIOS: Record<string, Scenario> = {
       await new Promise((r) => setTimeout(r, 100));
     return { incidentId, runId };
   },
+  /**
+   * ACL drift whose restore fails for good (Salesforce is not configured for this worker, so
+   * assignPermissionSet refuses without retries): acknowledged, approved, the remediation fails,
+   * verified still drifting, resolved by hand. Recorded before and after the patch
+   * `runbooks-e2e-failed-step-attention` (a failed activity step needs attention and escalates).
+   */
+  'runbooks-e2e-acl-restore-failed': recordAclRestoreFailed,
+  'runbooks-e2e-acl-restore-failed-attention': recordAclRestoreFailed,
+  /** The same once a notify step counts only its own deliveries (patch runbooks-e2e-notify-own-deliveries). */
+  'runbooks-e2e-acl-restore-failed-own-deliveries': recordAclRestoreFailed,
+  /**
+   * Audit-log failure whose pipeline restart reports failure (the hook script exits 1: a result
+   * with ok: false, not an exception): acknowledged, approved, not contained, resolved by hand.
+   * Recorded before and after the patch `runbooks-e2e-remediation-not-done-attention`.
+   */
+  'runbooks-e2e-audit-restart-not-done': recordAuditRestartNotDone,
+  'runbooks-e2e-audit-restart-not-done-attention': recordAuditRestartNotDone,
   /** CRM sync buffer: writes held during a lockout, a duplicate, a rejected write, drained, idle end. */
   'crm-sync-lockout-drained': recordCrmSyncHistory,
 };
+
+async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {
+  const alert = { title: 'Order sync denied', pattern: 'acl-misconfiguration' as const, fingerprint: 'replay-acl-failed' };
+  const { incidentId } = await sendAlert(client, taskQueue, alert);
+  const handle = client.workflow.getHandle(incidentId);
+  await env.sleep('1m');
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ana' }] });
+  await env.sleep('2m');
+  for (const by of ['ben', 'dev']) {
+    await handle.executeUpdate(approveUpdate, { args: [{ step: 'approve-restore-permissions', by }] });
+  }
+  await env.sleep('30m');
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored by hand' }] });
+  await handle.result();
+  return incidentId;
+}
+
+async function recordAuditRestartNotDone(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {
+  const alert = { title: 'Audit log shipping stopped', pattern: 'audit-log-failure' as const, fingerprint: 'replay-audit-1' };
+  const { incidentId } = await sendAlert(client, taskQueue, alert);
+  const handle = client.workflow.getHandle(incidentId);
+  await env.sleep('1m');
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ana' }] });
+  await env.sleep('2m');
+  await handle.executeUpdate(approveUpdate, { args: [{ step: 'approve-pipeline-restart', by: 'ben' }] });
+  await env.sleep('30m');
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'pipeline restarted by hand' }] });
+  await handle.result();
+  return incidentId;
+}
+
+/** What some scenarios need beyond testDeps(mail): a pipeline-restart hook whose script exits 1. */
+const SCENARIO_DEPS: Record<string, TestDepsOverrides> = {
+  'runbooks-e2e-audit-restart-not-done': failingRestartHook(),
+  'runbooks-e2e-audit-restart-not-done-attention': failingRestartHook(),
+};
+
+function failingRestartHook(): TestDepsOverrides {
+  const hooks = HooksConfig.parse({
+    hooks: {
+      'restart-audit-pipeline': {
+        description: 'Restart the audit-log pipeline (a hook script that fails)',
+        kind: 'command',
+        argv: [process.execPath, join(__dirname, '..', 'helpers', 'hook-command.js'), 'fail', '1'],
+      },
+    },
+  });
+  return { continuity: { hooks: () => hooks, allowedCommands: [process.execPath] } };
+}
 
 async function main(): Promise<void> {
   const opts = new Command('record-histories')
@@ -190,7 +263,7 @@ async function main(): Promise<void> {
         connection: env.nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: { ...testDeps(mail.url), runbooks: () => shippedRunbooks() },
+        deps: { ...testDeps(mail.url, SCENARIO_DEPS[name]), runbooks: () => shippedRunbooks() },
         workflowBundle: await workflowBundle(),
       });
       const recorded = await worker.runUntil(scenario(env, env.client, taskQueue));

@@ -1,0 +1,32 @@
+/**
+ * On close, the incident archives its evidence pack into the evidence store before it returns,
+ * so the pack exists before the closed history can expire (docs/evidence.md). The archive is
+ * retried until it succeeds: after a few failures the incident says so where everyone looks
+ * (needs attention) and keeps trying, staying open meanwhile.
+ */
+import { patched, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { IncidentState } from './incident-state';
+
+/** Incidents started before archiving existed close as they did (replay). */
+export const EVIDENCE_ARCHIVE_PATCH = 'evidence-archive-on-close';
+
+const retry = { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m' } as const;
+const options = { startToCloseTimeout: '10m', heartbeatTimeout: '1m' } as const;
+const firstTries = proxyActivities<Activities>({ ...options, retry: { ...retry, maximumAttempts: 5 } });
+const untilDone = proxyActivities<Activities>({ ...options, retry });
+
+export async function archiveOnClose(incident: IncidentState): Promise<void> {
+  if (!patched(EVIDENCE_ARCHIVE_PATCH)) return;
+  const input = { incidentId: incident.id };
+  let result;
+  try {
+    result = await firstTries.archiveEvidence(input);
+  } catch (err) {
+    incident.needsAttention(
+      `the evidence pack could not be archived (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); still trying, the incident stays open until it is`,
+    );
+    result = await untilDone.archiveEvidence(input);
+  }
+  incident.record('step', result.summary);
+}

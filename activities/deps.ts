@@ -6,6 +6,7 @@ import type { Directory } from '../comms/directory';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
+import type { Runbook } from '../domain/runbook';
 import type { ContinuityDeps } from './continuity-deps';
 import type { SalesforceDeps } from '../salesforce/deps';
 import type { CrisisBudgetConfig } from '../domain/crisis-budget';
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   continuity: ContinuityDeps;
   /** Salesforce activities, CRM sync and procurement; absent: every Salesforce step says "not configured". */
   salesforce?: SalesforceDeps;
+  /** The runbooks a reclassified incident may move to (read at each request); absent: none. */
+  runbooks?(): readonly Runbook[];
   /** The evidence store closing incidents archive their packs into (docs/evidence.md); absent: none. */
   evidence?: EvidenceDeps;
   /** The crisis budget watch (config/crisis-budget.yaml and the open incidents); absent: not configured. */

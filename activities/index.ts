@@ -17,6 +17,7 @@ import { tlsActivities } from './tls';
 import { salesforceActivities } from './salesforce';
 import { readinessActivities } from './readiness';
 import { crisisBudgetActivities } from './crisis-budget';
+import { runbookActivities } from './runbooks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...remediationHookActivities(deps),
     ...journeyActivities(deps),
     ...salesforceActivities(deps),
+    ...runbookActivities(deps),
     ...evidenceActivities(deps),
     ...readinessActivities(deps),
     ...crisisBudgetActivities(deps),

@@ -93,6 +93,7 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
           openIncidents: () => openIncidentStatuses(client),
         }
       : undefined,
+    runbooks: intakeFromConfig(config, client, logger).runbooks,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
     evidence: evidenceDeps(config.evidence, client),
   };

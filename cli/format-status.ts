@@ -19,6 +19,16 @@ function clockLine(c: ClockStatus, now: number): string {
   }
 }
 
+function alertsResolvedLine(a: NonNullable<IncidentStatus['alertsResolved']>): string {
+  const next =
+    a.policy === 'propose'
+      ? 'resolution proposed'
+      : a.policy === 'resolve-after'
+        ? `resolves by itself at ${a.resolvesAt} unless an alert fires again`
+        : 'nothing more (the runbook says ignore)';
+  return `All alerts resolved at the source since ${a.at}: ${next}`;
+}
+
 /** Every field one line: a title or reason cannot draw a fake line of its own. */
 export function formatStatus(untrusted: IncidentStatus, now = Date.now()): string {
   const s = printableDeep(untrusted);
@@ -38,6 +48,7 @@ export function formatStatus(untrusted: IncidentStatus, now = Date.now()): strin
     `  facts        EU personal data: ${f.euPersonalData ? 'yes' : 'no'}${custom.length ? `; ${custom.join('; ')}` : ''}`,
   ];
   if (s.awareness) lines.push(`  aware        ${s.awareness.at} (set by ${s.awareness.by})`);
+  if (s.alertsResolved) lines.push(`  ${alertsResolvedLine(s.alertsResolved)}`);
   if (s.resolution)
     lines.push(`  resolved     by ${s.resolution.by} at ${s.resolution.at}: ${s.resolution.reason}`);
   if (s.clocks.length) {

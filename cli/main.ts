@@ -11,6 +11,7 @@ import { reviewCommand } from './commands/review';
 import { simulateCommand } from './commands/simulate';
 import { listCommand } from './commands/list';
 import { previewCommand } from './commands/preview';
+import { reclassifyCommand } from './commands/reclassify';
 import { statusCommand } from './commands/status';
 import { syncCommand } from './commands/sync';
 import { triggerCommand } from './commands/trigger';
@@ -33,6 +34,7 @@ export function buildProgram(services: CliServices): Command {
     listCommand(),
     statusCommand(),
     ...responderCommands(),
+    reclassifyCommand(),
     approvalsCommand(),
     responderTokenCommand(),
     validateCommand(),

@@ -1,28 +1,15 @@
 /**
- * A runbook as an incident carries it: the definition from disk, with what the catalog knows
- * about each activity step (whether it runs on the data's regional queue, whether it is a
- * remediation that changes things outside) filled in.
+ * A runbook as an incident carries it (resolveRunbook, in activities/runbooks.ts where a
+ * reclassified incident resolves its new runbook too: the definition from disk, with what the
+ * catalog knows about each activity step filled in), and the facts an alert gives an incident.
  */
-import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
+import { resolveRunbook } from '../activities/runbooks';
 import type { Alert } from '../domain/alert';
 import { declaredFacts } from '../domain/facts';
 import type { IncidentFacts } from '../domain/incident';
-import type { Runbook, Step } from '../domain/runbook';
+import type { Runbook } from '../domain/runbook';
 
-function resolveSteps(steps: Step[]): Step[] {
-  return steps.map((step) => {
-    if (step.kind === 'parallel') return { ...step, branches: step.branches.map(resolveSteps) };
-    if (step.kind === 'activity') {
-      const entry = RUNBOOK_ACTIVITIES[step.activity];
-      return { ...step, regional: step.regional ?? entry?.regional ?? false, risky: entry?.risky ?? false };
-    }
-    return step;
-  });
-}
-
-export function resolveRunbook(runbook: Runbook): Runbook {
-  return { ...runbook, steps: resolveSteps(runbook.steps) };
-}
+export { resolveRunbook };
 
 export function factsFrom(alert: Alert, runbook: Runbook): IncidentFacts {
   return {

@@ -4,7 +4,9 @@
  * reads the schema to refuse variables an incident does not have, or may not have.
  */
 import { z } from 'zod';
+import { resolveCommand } from '../domain/alerts-resolved';
 import { formatDuration } from '../domain/duration';
+import { PATTERN_CHOICES, reclassifyCommand } from '../domain/reclassification';
 import type { IncidentStatus } from '../domain/incident';
 import { annexAEvidence, controlsAffected, gdprFacts, openRisks, remediationSteps } from './compliance';
 import { personWithRole, type Directory, type Recipient } from './directory';
@@ -58,6 +60,15 @@ export const MessageContext = z.object({
     owner: z.object({ by: text, at: text }).nullable(),
   }),
   ack: z.object({ command: text, signal: text, signalPayload: text }),
+  /** How to move the incident to another pattern's runbook, and the patterns to choose from. */
+  reclassify: z.object({
+    command: text,
+    signal: text,
+    signalPayload: text,
+    choices: z.array(z.object({ pattern: text, description: text })),
+  }),
+  /** Every alert resolved at its source: when, what the runbook does, how to resolve (null otherwise). */
+  alertsResolved: z.object({ at: text, policy: text, resolvesAt: maybe, resolveCommand: text }).nullable(),
   resolution: z.object({ by: text, at: text, reason: text, duration: text }).nullable(),
   /** The post-incident review (docs/evidence.md#post-incident-review); null until one is open. */
   review: z
@@ -272,6 +283,20 @@ export function messageContext(
       signal: 'acknowledge',
       signalPayload: '{"by": "<your-name>"}',
     },
+    reclassify: {
+      command: reclassifyCommand(status.incidentId),
+      signal: 'reclassify',
+      signalPayload: '{"pattern": "<pattern>", "by": "<your-name>", "reason": "<why>"}',
+      choices: PATTERN_CHOICES.map((c) => ({ ...c })),
+    },
+    alertsResolved: status.alertsResolved
+      ? {
+          at: status.alertsResolved.at,
+          policy: status.alertsResolved.policy,
+          resolvesAt: status.alertsResolved.resolvesAt ?? null,
+          resolveCommand: resolveCommand(status.incidentId),
+        }
+      : null,
     resolution: status.resolution
       ? {
           ...status.resolution,

@@ -29,7 +29,9 @@ export const TemplateFile = z
      * Facts this template can only be sent with, e.g. `resolution` for a resolution notice:
      * the checker lets the template use them freely, and rendering refuses without them.
      */
-    requires: z.array(z.enum(['resolution', 'gdpr.window', 'about.approval', 'about.clock'])).default([]),
+    requires: z
+      .array(z.enum(['resolution', 'gdpr.window', 'about.approval', 'about.clock', 'alertsResolved']))
+      .default([]),
   })
   .strict();
 export type TemplateFile = z.infer<typeof TemplateFile>;

@@ -11,7 +11,8 @@ export const StepState = z.enum(['running', 'done', 'failed', 'skipped']);
 export type StepState = z.infer<typeof StepState>;
 export const ClockState = z.enum(['waiting', 'running', 'met', 'missed', 'not-applicable']);
 export type ClockState = z.infer<typeof ClockState>;
-export const ApprovalState = z.enum(['pending', 'approved', 'rejected', 'timed-out']);
+/** `withdrawn`: the incident moved to another runbook while the approval was pending. */
+export const ApprovalState = z.enum(['pending', 'approved', 'rejected', 'timed-out', 'withdrawn']);
 export type ApprovalState = z.infer<typeof ApprovalState>;
 
 export type FactValue = string | number | boolean | string[];

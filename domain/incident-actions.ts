@@ -4,6 +4,7 @@
  * (workflows/responders.ts); the client sends them by the same names (client/actions.ts).
  */
 import * as reduce from './incident-reducers';
+import { reclassify } from './reclassification';
 import * as input from './responder-input';
 import * as review from './review';
 import * as spend from './spend-reducers';
@@ -21,6 +22,7 @@ export const RESPONDER_ACTIONS = {
   confirmReceipt: { check: input.checkReceipt, reduce: reduce.confirmReceipt },
   setPhase: { check: input.checkPhase, reduce: reduce.setPhase },
   resolve: { check: input.checkResolve, reduce: reduce.resolve },
+  reclassify: { check: input.checkReclassify, reduce: reclassify },
   // The post-incident review (domain/review.ts).
   addReviewItem: { check: review.checkAddReviewItem, reduce: review.addReviewItem },
   assignReviewItem: { check: review.checkAssignReviewItem, reduce: review.assignReviewItem },

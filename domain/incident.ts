@@ -50,6 +50,8 @@ export type TimelineKind =
   | 'fact'
   | 'resolution'
   | 'refused'
+  /** The incident moved to another pattern's runbook (domain/reclassification.ts). */
+  | 'reclassified'
   /** Something failed inside the incident itself: it keeps running, escalates, and says so. */
   | 'attention'
   /** The post-incident review (domain/review.ts). */
@@ -194,6 +196,27 @@ export interface IncidentStatus {
   /** Emergency spend requested through the runbook (absent when none was); see domain/crisis-budget.ts. */
   spend?: SpendRequest[];
   timeline: TimelineEntry[];
+  /** Every alert has resolved at its source (absent otherwise): domain/alerts-resolved.ts. */
+  alertsResolved?: AlertsResolved;
+}
+
+/** A reclassification a responder asked for, until the workflow has fetched its runbook and moved. */
+export interface ReclassificationRequest {
+  pattern: Pattern;
+  /** A runbook named explicitly (else the pattern's runbook, as for a new alert). */
+  runbook?: string;
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** Every alert of the incident has resolved at its source, and what the runbook does about it. */
+export interface AlertsResolved {
+  at: string;
+  /** The runbook's `onAlertsResolved`: propose resolution, resolve after a quiet period, or only record. */
+  policy: 'propose' | 'resolve-after' | 'ignore';
+  /** With `resolve-after`: when the incident resolves itself unless an alert fires again. */
+  resolvesAt?: string;
 }
 
 export interface ReviewItem {
@@ -250,6 +273,8 @@ export interface EngineState {
   appliedActions?: string[];
   /** Per parallel step, the next step of each branch, so a fresh run resumes each branch there. */
   branchCursors?: Record<string, number[]>;
+  /** A reclassification accepted and not yet carried out (domain/reclassification.ts). */
+  reclassification?: ReclassificationRequest;
 }
 
 /**
@@ -274,6 +299,7 @@ export type IncidentRecord = Pick<
   | 'review'
   | 'spend'
   | 'timeline'
+  | 'alertsResolved'
 > & { attention: string[]; engine: EngineState };
 
 export interface CarriedIncident {

@@ -148,6 +148,21 @@ export const AlertInput = z.object({
   receivedAt: isoTime,
 }) satisfies z.ZodType<Alert, unknown>;
 
+/**
+ * `reclassify`: move the incident to another pattern's runbook (or a named one). The runbook is
+ * fetched by the worker afterwards: a runbook that does not exist is refused then, in the timeline.
+ */
+export const ReclassifyInput = z.object({
+  pattern: oneOf(PATTERNS),
+  runbook: text(63)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a runbook id: lower-case letters, digits and "-"')
+    .optional(),
+  by: text(100),
+  reason: text(2000),
+  ...actionId,
+});
+export type ReclassifyInput = z.output<typeof ReclassifyInput>;
+
 /** Parses a payload; the first problem, as `field: reason`, becomes the refusal. */
 function checker<S extends z.ZodType>(
   schema: S,
@@ -184,6 +199,10 @@ export const checkClockMet = checker(
 export const checkReceipt = checker(
   ReceiptInput,
   '{"step": "notify-ops", "recipient": "ana", "via": "email link", "acknowledge": true}',
+);
+export const checkReclassify = checker(
+  ReclassifyInput,
+  '{"pattern": "token-expiry", "by": "ana", "reason": "…"}',
 );
 export const checkPhase = checker(PhaseInput, '{"phase": "contained", "by": "ana"}');
 export const checkLinkRefusal = checker(

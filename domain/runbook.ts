@@ -218,6 +218,16 @@ export const FactDeclaration = z
   .strict();
 export type FactDeclaration = z.infer<typeof FactDeclaration>;
 
+/**
+ * What an incident does once every alert has resolved at its source: tell its owner and propose
+ * resolution (`propose`, the default), also resolve itself after a quiet period unless an alert
+ * fires again (`{ resolve-after: 30m }`), or only record it (`ignore`). domain/alerts-resolved.ts.
+ */
+export const OnAlertsResolved = z.union([
+  z.enum(['propose', 'ignore'], { error: 'must be propose, ignore or { resolve-after: <duration> }' }),
+  z.object({ 'resolve-after': Duration }).strict(),
+]);
+export type OnAlertsResolved = z.infer<typeof OnAlertsResolved>;
 /** The runbook's `review` setting, with its defaults. */
 export const ReviewSettings = z
   .object({
@@ -250,6 +260,7 @@ export const Runbook = z
     clocks: z.array(Clock).default([]),
     escalation: z.object({ levels: z.array(EscalationLevel).default([]) }).strict(),
     steps: z.array(Step).min(1),
+    onAlertsResolved: OnAlertsResolved.optional(),
     /** After resolution, stay open for a post-incident review (absent: no review). */
     review: ReviewSettings.optional(),
     onResolve: z

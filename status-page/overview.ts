@@ -51,6 +51,10 @@ export interface IncidentView {
     lateByMs: number | null;
   }[];
   approvals: ApprovalView[];
+  /** The runbook it follows (a reclassification changes it). */
+  runbook: string;
+  /** Every alert resolved at its source: since when, and what the runbook does (null otherwise). */
+  alertsResolved: { at: string; policy: string; resolvesAt: string | null } | null;
   /** Latest refused actions (forged or expired links, refused decisions): a compliance lead wants to see them. */
   refusals: { at: string; summary: string }[];
   /** The post-incident review while the incident is in it (docs/evidence.md#post-incident-review). */
@@ -143,6 +147,14 @@ export function incidentView(s: IncidentStatus, person: string, webUi: string): 
         lateByMs: c.lateByMs ?? null,
       })),
     approvals: s.approvals.filter((a) => a.state === 'pending').map((a) => approvalView(a, person)),
+    runbook: s.runbook.id,
+    alertsResolved: s.alertsResolved
+      ? {
+          at: s.alertsResolved.at,
+          policy: s.alertsResolved.policy,
+          resolvesAt: s.alertsResolved.resolvesAt ?? null,
+        }
+      : null,
     refusals: s.timeline
       .filter((e) => e.kind === 'refused')
       .slice(-5)

@@ -14,6 +14,7 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
  */
 export const SHARED_DOMAIN_MODULES = [
   'alert',
+  'alerts-resolved',
   'approvals',
   'clocks',
   'conditions',
@@ -27,6 +28,7 @@ export const SHARED_DOMAIN_MODULES = [
   'incident-progress',
   'incident-reducers',
   'phase',
+  'reclassification',
   'regions',
   'runbook',
   'search-attributes',

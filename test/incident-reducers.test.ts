@@ -194,6 +194,7 @@ describe('incident reducers (no server)', () => {
         value: fc.oneof(fc.boolean(), fc.string({ maxLength: 5 }), fc.integer()),
         clock: fc.constantFrom('ops', 'nope'),
         phase: fc.constantFrom('contained', 'recovered'),
+        pattern: fc.constantFrom('token-expiry', 'certificate-chain', 'unclassified'),
         via: fc.constant('fuzz'),
         acknowledge: fc.boolean(),
         link: fc.constantFrom('l1', 'l2'),
@@ -219,6 +220,7 @@ describe('incident reducers (no server)', () => {
           'value',
           'clock',
           'phase',
+          'pattern',
           'via',
           'title',
           'item',
@@ -246,7 +248,9 @@ describe('incident reducers (no server)', () => {
           }
           const next = result.record;
           assert.ok(next.alertCount >= record.alertCount);
-          assert.ok(next.timeline.length > record.timeline.length || name === 'confirmReceipt');
+          // A repeated reclassification (or one to the pattern it has) changes nothing at all.
+          const unchanged = name === 'reclassify' && next === record;
+          assert.ok(next.timeline.length > record.timeline.length || name === 'confirmReceipt' || unchanged);
           for (const [i, c] of record.clocks.entries())
             if (c.metAt) assert.equal(next.clocks[i]!.metAt, c.metAt);
           for (const [i, a] of record.approvals.entries())

@@ -9,6 +9,7 @@ import type { ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
 import type {
   Acknowledgement,
+  AlertsResolved,
   ApprovalStatus,
   CarriedIncident,
   EngineState,
@@ -58,6 +59,8 @@ export class IncidentState {
   resolution?: Resolution;
   /** Emergency spend requests (domain/spend-reducers.ts); absent until the first one. */
   spend?: IncidentRecord['spend'];
+  /** Every alert resolved at its source (workflows/alerts-resolved.ts). */
+  alertsResolved?: AlertsResolved;
   engine: EngineState;
   /** Background notifications in flight: continue-as-new waits for none. */
   busy = 0;
@@ -220,6 +223,7 @@ export class IncidentState {
       attention: this.attention,
       ...(this.spend ? { spend: this.spend } : {}),
       timeline: this.timeline,
+      ...(this.alertsResolved ? { alertsResolved: this.alertsResolved } : {}),
       engine: this.engine,
     };
   }
@@ -248,6 +252,7 @@ export class IncidentState {
     this.attention = next.attention;
     this.spend = next.spend;
     this.timeline = next.timeline;
+    this.alertsResolved = next.alertsResolved;
   }
 
   /** The step's record, started now. */

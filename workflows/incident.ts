@@ -7,27 +7,48 @@ import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workf
 import type { IncidentInput, IncidentStatus } from '../domain/incident';
 import { progressed } from '../domain/incident-progress';
 import { allSteps } from '../domain/runbook';
+import { watchAlertsResolved } from './alerts-resolved';
 import { watchClocks } from './clocks';
 import { escalate } from './escalation';
 import { archiveOnClose } from './evidence';
 import { reviewAfterResolution } from './review';
 import { IncidentState } from './incident-state';
 import { notify } from './notify';
+import { moveWhenReclassified } from './reclassify';
 import { handleResponders } from './responders';
 import { repeatNotifyStep, runSteps } from './steps';
 
 export async function lockoutIncident(input: IncidentInput): Promise<IncidentStatus> {
   const incident = new IncidentState(input);
   handleResponders(incident);
-  if (input.carried) {
+  if (input.carried && input.carried.status.runbook.id !== input.runbook.id) {
+    incident.record(
+      'step',
+      `continued in a new run with runbook ${input.runbook.id} v${input.runbook.version}`,
+    );
+  } else if (input.carried) {
     incident.record('step', `continued in a new run (history handed over)`);
   } else {
     incident.record('step', `incident opened with runbook ${input.runbook.id} v${input.runbook.version}`);
   }
   incident.publish();
 
-  const background = [escalate(incident), watchClocks(incident), ...resumeRepeaters(incident)];
+  const background = [
+    escalate(incident),
+    watchClocks(incident),
+    watchAlertsResolved(incident),
+    ...resumeRepeaters(incident),
+  ];
+  // A reclassification ends this run with a continue-as-new onto the new runbook.
+  return Promise.race([moveWhenReclassified(incident), respond(incident, input, background)]);
+}
 
+/** The runbook's steps, then the closing summary, then the legal deadlines. */
+async function respond(
+  incident: IncidentState,
+  input: IncidentInput,
+  background: Promise<unknown>[],
+): Promise<IncidentStatus> {
   if (!incident.engine.stepsDone) {
     await runSteps(incident, input.runbook.steps, {
       startAt: incident.engine.cursor,

@@ -15,6 +15,7 @@ import type {
   FactInput,
   PhaseInput,
   ReceiptInput,
+  ReclassifyInput,
   ReopenInput,
   ResolveInput,
 } from '../domain/responder-input';
@@ -70,6 +71,9 @@ export const setPhaseUpdate = defineUpdate<string, [PhaseInput]>('setPhase');
 export const resolveSignal = defineSignal<[ResolveInput]>('resolve');
 export const resolveUpdate = defineUpdate<string, [ResolveInput]>('resolve');
 
+/** Moves the incident to another pattern's runbook, keeping everything it has lived through. */
+export const reclassifySignal = defineSignal<[ReclassifyInput]>('reclassify');
+export const reclassifyUpdate = defineUpdate<string, [ReclassifyInput]>('reclassify');
 /** The post-incident review: action items, and recording or waiving the review (domain/review.ts). */
 export const addReviewItemSignal = defineSignal<[AddReviewItemInput]>('addReviewItem');
 export const addReviewItemUpdate = defineUpdate<string, [AddReviewItemInput]>('addReviewItem');
@@ -106,6 +110,7 @@ export const responderActions = {
   confirmReceipt: { signal: confirmReceiptSignal, update: confirmReceiptUpdate },
   setPhase: { signal: setPhaseSignal, update: setPhaseUpdate },
   resolve: { signal: resolveSignal, update: resolveUpdate },
+  reclassify: { signal: reclassifySignal, update: reclassifyUpdate },
   addReviewItem: { signal: addReviewItemSignal, update: addReviewItemUpdate },
   assignReviewItem: { signal: assignReviewItemSignal, update: assignReviewItemUpdate },
   closeReviewItem: { signal: closeReviewItemSignal, update: closeReviewItemUpdate },

@@ -1,7 +1,8 @@
 /**
  * The compliance status page: `GET /status` (the page), `GET /status/data` (one page of the open
  * incidents with counts, as JSON, polled by the page; query in gateway/status-list-query.ts),
- * `POST /status/decide` (approve or reject as the signed-in person), and the sign-in routes for token mode (`/login`, `/logout`). Without an identity every one of
+ * `POST /status/decide` (approve or reject as the signed-in person), `POST /status/reclassify`
+ * (move an incident to another pattern's runbook, as the signed-in person), and the sign-in routes for token mode (`/login`, `/logout`). Without an identity every one of
  * them answers 401 and reveals nothing; the POSTs also need the page's CSRF token.
  */
 import cookie from '@fastify/cookie';
@@ -21,6 +22,9 @@ import type { DecisionInput } from '../../domain/responder-input';
 import type { CrisisLedger } from '../../domain/crisis-budget';
 import type { IncidentStatus } from '../../domain/incident';
 import { actionHash } from '../../links/token';
+import { PATTERNS } from '../../domain/alert';
+import { PATTERN_CHOICES } from '../../domain/reclassification';
+import { reclassifyIncident, type ReclassifyOutcome } from '../../client/reclassify';
 import { replyWithOutcome } from '../action-status';
 import { printableDeep } from '../../lib/printable';
 import { pageBasics } from '../page-basics';
@@ -64,6 +68,24 @@ const Decision = z
   })
   .strict();
 
+const Reclassification = z
+  .object({
+    incidentId: z.string().min(1).max(300),
+    pattern: z.enum(PATTERNS, { error: `must be one of ${PATTERNS.join(', ')}` }),
+    reason: z.string().trim().min(1, 'say why (it goes into the timeline)').max(2000),
+  })
+  .strict();
+
+/** HTTP status of a reclassification's outcome: as for any action, plus moved/unchanged/pending. */
+const RECLASSIFY_STATUS: Record<ReclassifyOutcome['outcome'], number> = {
+  accepted: 200,
+  moved: 200,
+  unchanged: 200,
+  pending: 202,
+  queued: 202,
+  refused: 409,
+  busy: 429,
+};
 /** What the page sends for the review's action items; the incident checks the values again. */
 const ReviewRequest = z.discriminatedUnion('action', [
   z
@@ -242,7 +264,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
           csrf: reply.generateCsrf(),
           script: '/assets/status.js',
         },
-        { refreshMs: options.refreshMs ?? 5_000, filters: FILTER_CHOICES },
+        { refreshMs: options.refreshMs ?? 5_000, filters: FILTER_CHOICES, patterns: PATTERN_CHOICES },
       ),
     ),
   );
@@ -354,6 +376,33 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       request.log.info({ incidentId, step, decision, outcome: result.outcome }, 'status page decision');
       incidents.refresh();
       return replyWithOutcome(reply, result).send(result);
+    },
+  );
+
+  app.post(
+    '/status/reclassify',
+    { preHandler: [requirePerson('json'), app.csrfProtection] },
+    async (request, reply) => {
+      const parsed = Reclassification.safeParse(request.body);
+      if (!parsed.success)
+        return reply.status(400).send({
+          error: 'invalid reclassification',
+          problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+        });
+      const { incidentId, pattern, reason } = parsed.data;
+      const read = await readIncident(options.client, incidentId);
+      if (!read.ok) return reply.status(read.httpStatus).send({ error: read.reason });
+      // A page waits less than a terminal: what is not done in 10 s shows up in the timeline.
+      const result = await reclassifyIncident(
+        options.client,
+        incidentId,
+        { pattern, by: request.person!, reason },
+        { followForMs: 10_000 },
+      );
+      request.log.info({ incidentId, pattern, outcome: result.outcome }, 'status page reclassification');
+      incidents.refresh();
+      if (result.outcome === 'busy') void reply.header('retry-after', String(result.retryAfterSeconds));
+      return reply.status(RECLASSIFY_STATUS[result.outcome]).send(result);
     },
   );
 };

@@ -1,6 +1,7 @@
 // The compliance status page: polls one page of /status/data, renders with DOM calls only (text
 // is never parsed as HTML, so alert titles cannot inject markup), counts clocks down every second
-// against the gateway's clock, and sends approve/reject as the signed-in person. The filters and
+// against the gateway's clock, and sends approve/reject and reclassifications as the signed-in
+// person. The filters and
 // the page number live in the URL's query, so a link shows the same selection to someone else.
 const root = document.getElementById('cockpit');
 const csrf = root.dataset.csrf;
@@ -269,6 +270,101 @@ function budgetLine(b) {
   );
 }
 
+// The patterns a person may choose (from the page itself), and what each card's choice is, so a
+// refresh while someone is choosing keeps the choice.
+const patternChoices = [...document.getElementById('pattern-choices').options].map((o) => ({
+  value: o.value,
+  label: o.textContent,
+}));
+const chosenPattern = new Map();
+
+async function reclassify(incident, select, reasonInput) {
+  const reason = reasonInput.value.trim();
+  if (!select.value) {
+    flash('Choose the pattern it really is.', 'bad');
+    select.focus();
+    return;
+  }
+  if (!reason) {
+    flash('Say why you reclassify (the reason goes into the timeline).', 'bad');
+    reasonInput.focus();
+    return;
+  }
+  flash(`${incident.id}: moving to ${select.value}…`, '');
+  const response = await fetch('/status/reclassify', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    credentials: 'same-origin',
+    body: JSON.stringify({ incidentId: incident.id, pattern: select.value, reason }),
+  });
+  const answer = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
+  const text = answer.message ?? answer.error ?? `HTTP ${response.status}`;
+  const problems = answer.problems ? `: ${answer.problems.join('; ')}` : '';
+  flash(
+    `${incident.id}: ${answer.outcome === 'refused' ? 'refused: ' : ''}${text}${problems}`,
+    response.ok ? 'good' : 'bad',
+  );
+  chosenPattern.delete(incident.id);
+  await refresh();
+}
+
+function reclassifyRow(incident) {
+  const select = el(
+    'select',
+    {
+      'aria-label': 'pattern',
+      'data-testid': `reclassify-pattern-${incident.id}`,
+      onchange: (event) => chosenPattern.set(incident.id, event.target.value),
+    },
+    el('option', { value: '' }, 'choose…'),
+    patternChoices
+      .filter((c) => c.value !== incident.pattern)
+      .map((c) => el('option', { value: c.value }, c.label)),
+  );
+  select.value = chosenPattern.get(incident.id) ?? '';
+  const reasonInput = el('input', {
+    type: 'text',
+    placeholder: 'why (required)',
+    maxlength: 2000,
+    'aria-label': 'reason',
+    'data-testid': `reclassify-reason-${incident.id}`,
+  });
+  return el(
+    'div',
+    { class: 'decide reclassify' },
+    incident.pattern === 'unclassified'
+      ? el('strong', { class: 'warn' }, 'Unclassified: what is it? ')
+      : 'Reclassify: ',
+    select,
+    reasonInput,
+    el(
+      'button',
+      {
+        type: 'button',
+        'data-testid': `reclassify-${incident.id}`,
+        onclick: () => reclassify(incident, select, reasonInput),
+      },
+      'Move to its runbook',
+    ),
+  );
+}
+
+function alertsResolvedLine(incident) {
+  const a = incident.alertsResolved;
+  if (!a) return '';
+  const next =
+    a.policy === 'resolve-after'
+      ? `resolves by itself at ${utc(a.resolvesAt)} unless an alert fires again`
+      : a.policy === 'propose'
+        ? 'resolve it if the lockout is over'
+        : 'the runbook does nothing more';
+  return el(
+    'p',
+    { class: 'good', 'data-testid': 'alerts-resolved' },
+    `All alerts resolved at the source since ${utc(a.at)}: ${next}.`,
+  );
+}
+
 function incidentCard(incident) {
   return el(
     'article',
@@ -285,7 +381,9 @@ function incidentCard(incident) {
       el('strong', { 'data-testid': 'phase' }, incident.phase),
       ` · escalation level ${incident.escalationLevel} of ${incident.escalationLevels}`,
       incident.acknowledgedBy ? ` · owned by ${incident.acknowledgedBy}` : ' · not acknowledged',
-      ` · ${incident.alertCount} alert(s) since ${utc(incident.detectedAt)} · `,
+      ` · ${incident.alertCount} alert(s) since ${utc(incident.detectedAt)} · runbook `,
+      el('code', { 'data-testid': 'runbook' }, incident.runbook),
+      ' · ',
       el(
         'a',
         { href: incident.webUi, target: '_blank', rel: 'noreferrer' },
@@ -309,6 +407,8 @@ function incidentCard(incident) {
           ),
         )
       : el('p', { class: 'muted' }, 'No clocks in this runbook.'),
+    alertsResolvedLine(incident),
+    reclassifyRow(incident),
     incident.approvals.length
       ? [el('h4', {}, 'Waiting for approval'), incident.approvals.map((a) => approvalRow(incident, a))]
       : '',
@@ -370,7 +470,7 @@ function render() {
   document.getElementById('page-next').disabled = overview.page >= overview.pages;
   const incidents = document.getElementById('incidents');
   // Keep what the person is typing in a reason box across refreshes.
-  const typing = document.activeElement?.getAttribute('aria-label') === 'reason';
+  const typing = ['reason', 'pattern'].includes(document.activeElement?.getAttribute('aria-label'));
   if (!typing) {
     const empty = overview.totalOpen ? 'No open incident matches the filters.' : 'No open incidents.';
     incidents.replaceChildren(

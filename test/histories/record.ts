@@ -18,7 +18,13 @@ import { loadConfig } from '../../config/env';
 import { parseGenericAlert } from '../../intake/alerts';
 import { runSimulation } from '../../simulation/run';
 import type { Response } from '../../simulation/script';
-import { acknowledgeUpdate, alertSignal, approveUpdate, resolveUpdate } from '../../workflows/messages';
+import {
+  acknowledgeUpdate,
+  alertSignal,
+  approveUpdate,
+  reclassifyUpdate,
+  resolveUpdate,
+} from '../../workflows/messages';
 import { createIncidentWorker } from '../../workers/worker';
 import { HooksConfig } from '../../hooks/hooks-config';
 import { testDeps, type TestDepsOverrides } from '../helpers/deps';
@@ -28,7 +34,12 @@ import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../h
 import { recordCrmSyncHistory } from './record-crm-sync';
 import { recordReadinessHistory } from './record-readiness';
 
-type Scenario = (env: TestWorkflowEnvironment, client: Client, taskQueue: string) => Promise<string>;
+/** The incident id, or the id and the run whose history to keep (a run that continued as new). */
+type Scenario = (
+  env: TestWorkflowEnvironment,
+  client: Client,
+  taskQueue: string,
+) => Promise<string | { incidentId: string; runId: string }>;
 
 const MIN = 60_000;
 
@@ -124,6 +135,26 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ben', reason: 'permission set restored' }] });
     await handle.result();
     return incidentId;
+  },
+  /**
+   * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
+   * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then
+   * reclassified to token-expiry: the first run, which ends in the continue-as-new onto the new runbook.
+   */
+  'reclassify-unclassified-to-token-expiry': async (env, client, taskQueue) => {
+    const alert = { title: 'Salesforce API calls failing', fingerprint: 'replay-reclassify-1' };
+    const { incidentId, runId } = await sendAlert(client, taskQueue, alert);
+    const handle = client.workflow.getHandle(incidentId);
+    await env.sleep('3m');
+    await handle.signal(alertSignal, parseGenericAlert({ ...alert, status: 'resolved' }));
+    await env.sleep('2m');
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ana' }] });
+    await handle.executeUpdate(reclassifyUpdate, {
+      args: [{ pattern: 'token-expiry', by: 'ana', reason: 'INVALID_SESSION_ID in custom_details.error' }],
+    });
+    for (let i = 0; i < 200 && (await handle.describe()).runId === runId; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    return { incidentId, runId };
   },
   /**
    * ACL drift whose restore fails for good (Salesforce is not configured for this worker, so
@@ -235,11 +266,12 @@ async function main(): Promise<void> {
         connection: env.nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: testDeps(mail.url, SCENARIO_DEPS[name]),
+        deps: { ...testDeps(mail.url, SCENARIO_DEPS[name]), runbooks: () => shippedRunbooks() },
         workflowBundle: await workflowBundle(),
       });
-      const incidentId = await worker.runUntil(scenario(env, env.client, taskQueue));
-      const history = await env.client.workflow.getHandle(incidentId).fetchHistory();
+      const recorded = await worker.runUntil(scenario(env, env.client, taskQueue));
+      const { incidentId, runId } = typeof recorded === 'string' ? { incidentId: recorded, runId: undefined } : recorded;
+      const history = await env.client.workflow.getHandle(incidentId, runId).fetchHistory();
       writeFileSync(file, `${historyToJSON(history)}\n`);
       console.log(`${name}: recorded ${history.events?.length} events`);
     }

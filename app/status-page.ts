@@ -18,6 +18,7 @@ import type { Logger } from '../lib/logger';
 import type { LinkDesk } from '../gateway/link-redeem';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
 import type { Database } from '../store/database';
+import { storeJourneyModes } from '../store/journey-modes';
 
 export interface StatusPageExtras {
   /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
@@ -64,7 +65,9 @@ export function statusPageFromConfig(
     temporalHealth(client),
     workerHealth(client, config.temporal.namespace, config.temporal.taskQueue),
     expiryWatchHealth(client),
-    journeysHealth(config.continuity.journeysFile),
+    journeysHealth(
+      config.store.kind === 'postgresql' ? storeJourneyModes(store) : config.continuity.journeysFile,
+    ),
     extras.salesforce ?? SALESFORCE_HEALTH_SLOT,
     ...(extras.more ?? []),
   ];

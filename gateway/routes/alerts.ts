@@ -93,7 +93,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       return refuse(401, 'unauthenticated', { error: 'not authenticated', reason: auth.message });
     }
     const { signed } = auth;
-    let first = true;
+    let first: boolean;
     try {
       first = !signed || (await replays.claim(signed.signature, signed.timestampMs, signed.windowMs));
     } catch (err) {

@@ -68,6 +68,13 @@ export function gatewayOptionsFromConfig(
     // With a PostgreSQL server the workers switch modes in the store: serve them from there.
     journeyModes: config.store.kind === 'postgresql' ? storeJourneyModes(store) : undefined,
     replays: new SharedReplayGuard(store),
+    readiness: [
+      {
+        name: 'temporal',
+        check: async () => void (await client.workflowService.getSystemInfo({})),
+      },
+      { name: 'store', check: async () => void (await store.query('SELECT 1')) },
+    ],
     crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
     links: linkDeskFromConfig(config, client),
     metricsToken: config.gateway.metricsToken,

@@ -24,7 +24,7 @@ import type { SourceKind } from '../intake/source-alert';
 import type { SourceAuth } from './auth';
 import { GatewayMetrics, type RejectionReason } from './metrics';
 import { alertRoutes } from './routes/alerts';
-import { healthRoutes } from './routes/health';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 import { linkRoutes } from './routes/links';
@@ -44,6 +44,8 @@ export interface GatewayOptions {
   journeyModes?: JourneyModes;
   /** Signatures of signed alerts already recorded; per process by default. */
   replays?: Replays;
+  /** What GET /healthz checks (Temporal, the shared store); none: it only says the process answers. */
+  readiness?: ReadinessCheck[];
   /** How each alert source proves itself; a source not listed here is refused (401). */
   sources?: Partial<Record<SourceKind, SourceAuth>>;
   /** The current classification rules (config/classification.yaml); none by default. */
@@ -127,7 +129,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     );
   });
 
-  void app.register(healthRoutes);
+  void app.register(healthRoutes, { checks: options.readiness });
   void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
   if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   if (options.smsReplies) void app.register(smsRepliesRoutes, { ...options.smsReplies, metrics });

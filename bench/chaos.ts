@@ -203,6 +203,13 @@ async function main(): Promise<void> {
     stopping = true;
     for (const child of children) child.kill('SIGKILL');
   });
+  const cleanUp = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Ctrl-C (or the test's timeout) still stops the workers, the servers and the database.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void cleanUp().then(() => process.exit(130)));
 
   try {
     // --- the stack ---------------------------------------------------------------------------
@@ -326,6 +333,8 @@ async function main(): Promise<void> {
     const fingerprints = Array.from({ length: plan.fingerprints }, (_, k) => `chaos-${run}-${k}`);
     const accepted = new Map<string, number>(fingerprints.map((f) => [f, 0]));
     let refusedAlerts = 0;
+    /** Answers other than 202 by status (502: the round-robin lost the connection to a closing gateway). */
+    const notAccepted: Record<string, number> = {};
     let sent = 0;
     const stormStarted = Date.now();
     const gatewayRestart = (async () => {
@@ -356,7 +365,11 @@ async function main(): Promise<void> {
             }),
           }).catch(() => undefined);
           if (response?.status === 202) accepted.set(fingerprint, accepted.get(fingerprint)! + 1);
-          else refusedAlerts++;
+          else {
+            refusedAlerts++;
+            const key = String(response?.status ?? 'no answer');
+            notAccepted[key] = (notAccepted[key] ?? 0) + 1;
+          }
           await response?.arrayBuffer().catch(() => undefined);
         }
       }),
@@ -364,7 +377,7 @@ async function main(): Promise<void> {
     const stormSeconds = (Date.now() - stormStarted) / 1000;
     await Promise.all([gatewayRestart, smtpPause]);
     say(
-      `chaos: storm of ${plan.alerts} alerts in ${stormSeconds.toFixed(1)} s (${refusedAlerts} not accepted)`,
+      `chaos: storm of ${plan.alerts} alerts in ${stormSeconds.toFixed(1)} s (${refusedAlerts} not accepted: ${JSON.stringify(notAccepted)}; only accepted ones count)`,
     );
 
     // --- responder actions: approve each incident once (and a duplicate click, and a retry) ----
@@ -479,6 +492,7 @@ async function main(): Promise<void> {
       storm: {
         alerts: plan.alerts,
         accepted: plan.alerts - refusedAlerts,
+        notAccepted,
         seconds: Math.round(stormSeconds * 10) / 10,
       },
       chaos: {
@@ -526,8 +540,7 @@ async function main(): Promise<void> {
     if (opts.json) say(JSON.stringify(figures));
     process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

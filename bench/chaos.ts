@@ -139,8 +139,8 @@ function roundRobin(targets: () => string[]): Promise<{ url: string; close(): Pr
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
+    req.on('end', () => void forward(Buffer.concat(chunks)));
+    async function forward(body: Buffer) {
       const all = targets();
       for (let tried = 0; tried < all.length; tried++) {
         const target = all[next++ % all.length]!;
@@ -164,7 +164,7 @@ function roundRobin(targets: () => string[]): Promise<{ url: string; close(): Pr
         }
       }
       res.writeHead(502).end('no gateway answered');
-    });
+    }
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
@@ -316,16 +316,27 @@ async function main(): Promise<void> {
     say(`chaos: ${plan.gateways} gateways behind ${front.url}`);
 
     // --- the chaos: kill a random worker every few seconds, restart it ------------------------
+    // A worker takes seconds to start; the next kill does not wait for it (several may be down).
+    const starting = new Set<number>();
+    const restarting: Array<Promise<void>> = [];
     const chaos = (async () => {
       while (!stopping) {
         await sleep(plan.killEveryMs);
         if (stopping) break;
-        const slot = Math.floor(Math.random() * plan.workers);
+        const up = Array.from({ length: plan.workers }, (_, i) => i).filter((i) => !starting.has(i));
+        if (!up.length) continue;
+        const slot = up[Math.floor(Math.random() * up.length)]!;
         workers[slot]?.kill('SIGKILL');
         kills++;
-        await startWorker(slot);
-        restarts++;
+        starting.add(slot);
+        restarting.push(
+          startWorker(slot).then(() => {
+            starting.delete(slot);
+            restarts++;
+          }),
+        );
       }
+      await Promise.all(restarting);
     })();
 
     // --- the storm -----------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+/* global fetch, AbortSignal -- Node 20 globals */
 // The gateway's container healthcheck: GET /healthz, which answers 200 only when Temporal and
 // the shared store answer (gateway/routes/health.ts).
 const port = process.env.LOCKOUT_GATEWAY_PORT || '8080';

@@ -1,3 +1,4 @@
+/* global fetch, AbortSignal -- Node 20 globals */
 // The worker's container healthcheck: healthy while it polls Temporal for tasks. Reads the SDK's
 // own gauge `temporal_num_pollers` from the worker's Prometheus endpoint (LOCKOUT_WORKER_METRICS);
 // a worker that runs but polls nothing (lost connection, shutting down) is unhealthy.

@@ -397,6 +397,23 @@ async function main(): Promise<void> {
     const ids = fingerprints.map((f) => incidentIdFor(f));
     const status = (id: string) => queryStatus(client, id);
     const approvalOutcomes: string[] = [];
+    /**
+     * A responder's client sends again (same action id: applied once) when the call itself fails,
+     * e.g. the update was aborted because the worker running its workflow task was killed.
+     */
+    const actionErrors: string[] = [];
+    const act = async (...args: Parameters<typeof sendAction>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await sendAction(...args);
+        } catch (err) {
+          const cause = (err as { cause?: Error }).cause?.message;
+          actionErrors.push(`${(err as Error).message}${cause ? `: ${cause}` : ''}`);
+          if (attempt >= 10 || left() <= 0) throw err;
+          await sleep(2_000);
+        }
+      }
+    };
     await Promise.all(
       ids.map(async (id) => {
         while (left() > 0) {
@@ -405,22 +422,16 @@ async function main(): Promise<void> {
           await sleep(1_000);
         }
         const actionId = randomUUID();
-        const first = await sendAction(
-          client,
-          id,
-          'approve',
-          { step: STEP_APPROVAL, by: 'dev' },
-          { actionId },
-        );
+        const first = await act(client, id, 'approve', { step: STEP_APPROVAL, by: 'dev' }, { actionId });
         // The same action again (a retried request) and a second click with a new id.
-        const retried = await sendAction(
+        const retried = await act(client, id, 'approve', { step: STEP_APPROVAL, by: 'dev' }, { actionId });
+        const second = await act(
           client,
           id,
           'approve',
           { step: STEP_APPROVAL, by: 'dev' },
-          { actionId },
+          { actionId: randomUUID() },
         );
-        const second = await sendAction(client, id, 'approve', { step: STEP_APPROVAL, by: 'dev' });
         approvalOutcomes.push(`${first.outcome}/${retried.outcome}/${second.outcome}`);
       }),
     );
@@ -438,7 +449,13 @@ async function main(): Promise<void> {
           if (left() <= 0) return void stuck.push(`${id}: no notification after approval`);
           await sleep(1_000);
         }
-        await sendAction(client, id, 'resolve', { by: 'dev', reason: 'chaos drill over' });
+        await act(
+          client,
+          id,
+          'resolve',
+          { by: 'dev', reason: 'chaos drill over' },
+          { actionId: randomUUID() },
+        );
         const done = await Promise.race([
           client.workflow
             .getHandle(id)
@@ -520,6 +537,7 @@ async function main(): Promise<void> {
       workflowTaskFailures: taskFailures,
       workflowTaskTimeouts: taskTimeouts,
       stuck,
+      actionErrorsRetried: { count: actionErrors.length, kinds: [...new Set(actionErrors)] },
       approvals: {
         applied: statuses.length - approvalsWrong.length,
         wrong: approvalsWrong,
@@ -547,6 +565,10 @@ async function main(): Promise<void> {
     say(
       `  storm: ${plan.alerts} alerts over ${plan.fingerprints} fingerprints in ${stormSeconds.toFixed(1)} s through ${plan.gateways} gateways`,
     );
+    if (actionErrors.length)
+      say(
+        `  responder actions: ${actionErrors.length} calls failed and were sent again with the same id (${[...new Set(actionErrors)].join('; ')})`,
+      );
     for (const [what, ok] of checks) say(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
     for (const line of [...wrongCounts, ...notOnce, ...stuck, ...approvalsWrong].slice(0, 20))
       say(`       ${line}`);

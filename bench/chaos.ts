@@ -23,7 +23,7 @@ import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { sendAction } from '../client/actions';
+import { sendAction, type ActionOutcome } from '../client/actions';
 import { incidentIdFor } from '../client/ids';
 import { queryStatus } from '../client/status';
 import { StartOutcomes } from '../client/start-outcomes';
@@ -409,7 +409,9 @@ async function main(): Promise<void> {
         } catch (err) {
           const cause = (err as { cause?: Error }).cause?.message;
           actionErrors.push(`${(err as Error).message}${cause ? `: ${cause}` : ''}`);
-          if (attempt >= 10 || left() <= 0) throw err;
+          // Given up: the checks below say what this left undone (an approval not applied).
+          if (attempt >= 10 || left() <= 0)
+            return { outcome: 'error', message: actionErrors.at(-1)! } as unknown as ActionOutcome;
           await sleep(2_000);
         }
       }

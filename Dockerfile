@@ -5,7 +5,10 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 COPY . .
-# The journeys volume (docker-compose.yml) takes its owner from this directory.
-RUN mkdir -p /var/lib/lockout/journeys && chown node:node /var/lib/lockout/journeys
+# The code stays root's and read-only to the app; what it writes goes to the data directory,
+# owned by the unprivileged `node` user. A named volume mounted there (docker-compose.yml) takes
+# its owner from this directory when first created.
+ENV LOCKOUT_DATA_DIR=/var/lib/lockout/data
+RUN mkdir -p /var/lib/lockout/data && chown -R node:node /var/lib/lockout
 USER node
-CMD ["npm", "run", "worker"]
+CMD ["node", "--import", "tsx", "scripts/worker.ts"]

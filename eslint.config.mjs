@@ -34,7 +34,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.mjs', '.dependency-cruiser.cjs', 'bin/*.js', 'test/helpers/*.js'],
+          allowDefaultProject: [
+            '*.mjs',
+            '.dependency-cruiser.cjs',
+            'bin/*.js',
+            'docker/*.cjs',
+            'test/helpers/*.js',
+          ],
         },
       },
     },

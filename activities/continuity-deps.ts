@@ -1,4 +1,5 @@
 /** What the continuity activities (TLS, expiry watch, hooks, journeys) need from outside. */
+import type { JourneyModes } from '../domain/journeys';
 import type { RaisedAlert, WatchAlert } from '../domain/expiry-watch';
 import type { ExpirySource } from '../expiry/expiry-sources';
 import type { HooksConfig } from '../hooks/hooks-config';
@@ -18,4 +19,6 @@ export interface ContinuityDeps {
   secrets: NodeJS.ProcessEnv;
   /** The published journey modes (LOCKOUT_JOURNEYS_FILE). */
   journeysFile: string;
+  /** Where modes are switched when not in that file: the shared store of several workers. */
+  journeyModes?: JourneyModes;
 }

@@ -36,7 +36,7 @@ export function crisisBudgetActivities(deps: ActivityDeps) {
   async function once(status: IncidentStatus, what: string, to: Recipient, subject: string, text: string) {
     if (!to.email) return false;
     const key = idempotencyKey(status.incidentId, what, to.id, 'email', status.detectedAt);
-    if (deps.messaging.sent.get(key)) return true;
+    if (await deps.messaging.sent.get(key)) return true;
     const messageId = `<${key}@lockout-runbook>`;
     await deps.email.transport.sendMail({
       from: deps.email.from,
@@ -46,7 +46,7 @@ export function crisisBudgetActivities(deps: ActivityDeps) {
       messageId,
       headers: { 'X-Lockout-Incident': status.incidentId, 'X-Lockout-Step': what },
     });
-    deps.messaging.sent.put(key, { messageId, detail: 'accepted', at: new Date().toISOString() });
+    await deps.messaging.sent.put(key, { messageId, detail: 'accepted' });
     return true;
   }
 

@@ -64,7 +64,7 @@ export function crmSyncActivities(deps: ActivityDeps) {
           nextRetryDelay: NOT_CONFIGURED_RETRY,
         });
       }
-      const usage = sf.session.apiUsage;
+      const usage = await sf.session.currentApiUsage();
       if (usage && usage.limit > 0 && Date.now() - Date.parse(usage.at) < USAGE_FRESH_MS) {
         const remainingPercent = ((usage.limit - usage.used) / usage.limit) * 100;
         if (remainingPercent < sf.apiReservePercent) {

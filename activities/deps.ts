@@ -3,6 +3,7 @@ import type { Transporter } from 'nodemailer';
 import type { LinkSettings } from '../links/issue';
 import type { MessageLinks } from '../comms/context';
 import type { Directory } from '../comms/directory';
+import type { OutboxRecord } from '../comms/outbox';
 import type { SentLedger } from '../comms/sent-ledger';
 import type { Template } from '../comms/templates';
 import type { IncidentStatus } from '../domain/incident';
@@ -45,6 +46,8 @@ export interface MessagingDeps {
   outboxDir: string;
   /** Provider acceptances by idempotency key: a retry never sends twice. */
   sent: SentLedger;
+  /** The shared store's outbox (several workers); unset: files under outboxDir. */
+  sharedOutbox?: (key: string, record: OutboxRecord) => Promise<unknown>;
   /** Twilio for SMS and voice calls; undefined → outbox. */
   twilio?: TwilioConfig;
   /** SMS end with "Reply ACK <code>…" (LOCKOUT_SMS_REPLIES=on: the gateway takes the replies). */

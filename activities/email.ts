@@ -64,7 +64,7 @@ export function emailActivities(deps: ActivityDeps) {
           detail: 'not delivered: channel not configured (no SMTP_URL; stored in outbox/email/)',
         };
       }
-      return accepted(deps, prepared, messageId, String(info.response ?? 'accepted'));
+      return await accepted(deps, prepared, messageId, String(info.response ?? 'accepted'));
     },
   };
 }

@@ -1,7 +1,7 @@
 /** `setJourneyMode`: switches a customer journey to its fallback mode and back, for the storefront. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { StepResult } from '../domain/incident';
-import { switchJourney } from '../journeys/journeys-file';
+import { fileJourneyModes } from '../journeys/journeys-file';
 import { parseArgs, type RunbookActivityInput } from './runbook-activity';
 import { SetJourneyModeArgs } from './continuity-catalog';
 import type { ActivityDeps } from './deps';
@@ -12,7 +12,8 @@ export function journeyActivities(deps: ActivityDeps) {
       const args = parseArgs('setJourneyMode', SetJourneyModeArgs, input.args);
       let outcome;
       try {
-        outcome = await switchJourney(deps.continuity.journeysFile, {
+        const modes = deps.continuity.journeyModes ?? fileJourneyModes(deps.continuity.journeysFile);
+        outcome = await modes.switch({
           ...args,
           incidentId: input.incidentId,
           step: input.step,

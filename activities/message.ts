@@ -2,12 +2,13 @@
  * What every channel does before sending: check the input, render the template for the
  * recipient, derive the idempotency key, and look for an earlier acceptance of the same message.
  */
-import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { z } from 'zod';
 import { MessageAbout, messageContext } from '../comms/context';
 import type { Recipient } from '../comms/directory';
 import { idempotencyKey } from '../comms/idempotency';
 import { writeOutbox } from '../comms/outbox';
+import type { SendHolder, SentEntry } from '../comms/sent-ledger';
 import { renderTemplate, type RenderedMessage } from '../comms/templates';
 import type { Delivery, IncidentStatus } from '../domain/incident';
 import type { Channel } from '../domain/runbook';
@@ -128,11 +129,11 @@ export async function prepareMessage(
   const instance = input.status.detectedAt;
   const key = idempotencyKey(input.incidentId, input.step, input.recipient.id, channel, instance);
   // Keys of sends from before keys named the instance: theirs only if sent during this incident.
-  const legacy = deps.messaging.sent.get(
+  const legacy = await deps.messaging.sent.get(
     idempotencyKey(input.incidentId, input.step, input.recipient.id, channel),
   );
   const sent =
-    deps.messaging.sent.get(key) ?? (legacy && instance && legacy.at >= instance ? legacy : undefined);
+    legacy && instance && legacy.at >= instance ? legacy : await claimOrEarlier(deps, key, channel);
   const earlier = sent && {
     outcome: 'delivered' as const,
     messageId: sent.messageId,
@@ -141,15 +142,52 @@ export async function prepareMessage(
   return { input, channel, key, message, earlier };
 }
 
+/**
+ * Claims the message for this attempt, or returns the acceptance an earlier attempt recorded.
+ * Another execution sending it right now (a second worker racing this one): wait for it.
+ */
+async function claimOrEarlier(
+  deps: ActivityDeps,
+  key: string,
+  channel: Channel,
+): Promise<SentEntry | undefined> {
+  const claim = await deps.messaging.sent.claim(key, thisAttempt());
+  if (claim.kind === 'accepted') return claim.sent;
+  if (claim.kind === 'busy')
+    throw ApplicationFailure.create({
+      message: `${channel}: another worker is sending this message (${claim.holder}); waiting for its outcome`,
+      type: 'SendInProgress',
+      nextRetryDelay: Math.min(Math.max(claim.msLeft, 1_000), 30_000),
+    });
+  return undefined;
+}
+
+/** This activity execution and attempt; its claim lasts as long as Temporal lets the attempt run. */
+function thisAttempt(): SendHolder {
+  try {
+    const info = Context.current().info;
+    const run = info.workflowExecution;
+    return {
+      holder: `${run?.workflowId ?? info.activityType}/${run?.runId ?? ''}/${info.activityId}`,
+      attempt: info.attempt,
+      leaseMs: info.startToCloseTimeoutMs || DEFAULT_CLAIM_MS,
+    };
+  } catch {
+    return { holder: 'outside-a-worker', attempt: 1, leaseMs: DEFAULT_CLAIM_MS };
+  }
+}
+
+const DEFAULT_CLAIM_MS = 60_000;
+
 /** Records an acceptance so that no retry of the same step sends it again. */
-export function accepted(
+export async function accepted(
   deps: ActivityDeps,
   prepared: PreparedMessage,
   messageId: string,
   detail: string,
-): DeliveryReceipt {
+): Promise<DeliveryReceipt> {
   try {
-    deps.messaging.sent.put(prepared.key, { messageId, detail, at: new Date().toISOString() });
+    await deps.messaging.sent.put(prepared.key, { messageId, detail });
   } catch (err) {
     // The provider has it: failing now would send it again. Only a retry of this very attempt
     // (a worker lost before it reports) could miss the ledger.
@@ -164,16 +202,17 @@ export function accepted(
 }
 
 /** The channel has no credentials: the message waits in the outbox, and the incident says so. */
-export function outboxed(
+export async function outboxed(
   deps: ActivityDeps,
   prepared: PreparedMessage,
   address: string | undefined,
   why: string,
   payload?: unknown,
-): DeliveryReceipt {
+): Promise<DeliveryReceipt> {
   const { input, message, channel, key } = prepared;
   countThisDelivery('outboxed');
-  writeOutbox(deps.messaging.outboxDir, key, {
+  const write = deps.messaging.sharedOutbox ?? ((k, r) => writeOutbox(deps.messaging.outboxDir, k, r));
+  await write(key, {
     channel,
     incidentId: input.incidentId,
     step: input.step,
@@ -186,6 +225,6 @@ export function outboxed(
   return {
     outcome: 'outboxed',
     messageId: key,
-    detail: `${NOT_CONFIGURED} (${why}; stored in outbox/${channel}/)`,
+    detail: `${NOT_CONFIGURED} (${why}; stored in ${deps.messaging.sharedOutbox ? 'the shared outbox' : `outbox/${channel}/`})`,
   };
 }

@@ -80,7 +80,7 @@ export function readinessActivities(deps: ActivityDeps) {
         const step = `coverage-${input.ahead}`;
         const key = idempotencyKey(`period-${input.periodId}`, step, owner, 'email', input.instance);
         const messageId = `<${key}@lockout-runbook>`;
-        const earlier = deps.messaging.sent.get(key);
+        const earlier = await deps.messaging.sent.get(key);
         if (earlier) {
           notices.push({ owner, outcome: 'delivered', messageId: earlier.messageId });
           continue;
@@ -99,7 +99,7 @@ export function readinessActivities(deps: ActivityDeps) {
           headers: { 'X-Lockout-Period': input.periodId, 'X-Lockout-Step': step },
         });
         const outcome = deps.email.mode === 'local-sink' ? 'outboxed' : 'delivered';
-        deps.messaging.sent.put(key, { messageId, detail: outcome, at: new Date().toISOString() });
+        await deps.messaging.sent.put(key, { messageId, detail: outcome });
         log.info('rota gaps told', { periodId: input.periodId, ahead: input.ahead, gaps: theirs.length });
         notices.push({ owner, outcome, messageId });
       }

@@ -105,7 +105,7 @@ export function twilioActivities(deps: ActivityDeps) {
         ? `${text} ${replyHint(replyCode(input.incidentId, input.step))}`
         : text;
       const config = deps.messaging.twilio;
-      if (!config) return outboxed(deps, prepared, to, 'no Twilio credentials');
+      if (!config) return await outboxed(deps, prepared, to, 'no Twilio credentials');
       const client = clientFor(config);
       const sender = config.from.startsWith('MG')
         ? { messagingServiceSid: config.from }
@@ -114,7 +114,7 @@ export function twilioActivities(deps: ActivityDeps) {
       log.info('sms accepted', { incidentId: input.incidentId, step: input.step, messageId: message.sid });
       // Segments (and the price, once Twilio reports one) are what the crisis budget counts.
       const cost = `${message.numSegments ?? '1'} segment(s)${message.price ? `, price ${message.price} ${message.priceUnit}` : ''}`;
-      return accepted(deps, prepared, message.sid, `Twilio ${message.status}, ${cost}`);
+      return await accepted(deps, prepared, message.sid, `Twilio ${message.status}, ${cost}`);
     },
 
     async placeVoiceCall(input: SendInput): Promise<DeliveryReceipt> {
@@ -123,14 +123,14 @@ export function twilioActivities(deps: ActivityDeps) {
       if (prepared.earlier) return prepared.earlier;
       const twiml = voiceTwiml(prepared.message.sms!);
       const config = deps.messaging.twilio;
-      if (!config) return outboxed(deps, prepared, to, 'no Twilio credentials', { twiml });
+      if (!config) return await outboxed(deps, prepared, to, 'no Twilio credentials', { twiml });
       const from = config.voiceFrom ?? config.from;
       if (from.startsWith('MG'))
         throw permanent('voice needs a caller number: set TWILIO_VOICE_FROM', 'ChannelMisconfigured');
       const client = clientFor(config);
       const call = await callTwilio(client, 'voice call', () => client.calls.create({ to, from, twiml }));
       log.info('voice call placed', { incidentId: input.incidentId, step: input.step, messageId: call.sid });
-      return accepted(deps, prepared, call.sid, `Twilio call ${call.status}`);
+      return await accepted(deps, prepared, call.sid, `Twilio call ${call.status}`);
     },
   };
 }

@@ -21,7 +21,7 @@ export function webhookActivities(deps: ActivityDeps) {
       if (prepared.earlier) return prepared.earlier;
       const payload = webhookPayload(hook.format, prepared.message, input.status.facts.severity);
       const url = hook.url ?? (hook.urlEnv ? deps.messaging.secret(hook.urlEnv) : undefined);
-      if (!url) return outboxed(deps, prepared, undefined, `${hook.urlEnv} is not set`, payload);
+      if (!url) return await outboxed(deps, prepared, undefined, `${hook.urlEnv} is not set`, payload);
 
       let response: Response;
       try {
@@ -45,7 +45,12 @@ export function webhookActivities(deps: ActivityDeps) {
       if (response.status >= 400 || response.status < 200) throw permanent(reason);
       log.info('webhook accepted', { incidentId: input.incidentId, step: input.step, format: hook.format });
       // Incoming webhooks return no message id; the idempotency key identifies the post.
-      return accepted(deps, prepared, `webhook:${prepared.key}`, `HTTP ${response.status} ${body}`.trim());
+      return await accepted(
+        deps,
+        prepared,
+        `webhook:${prepared.key}`,
+        `HTTP ${response.status} ${body}`.trim(),
+      );
     },
   };
 }

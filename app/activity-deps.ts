@@ -12,6 +12,7 @@ import { ConfigError, webUiLink, type Config } from '../config/env';
 import { dirStamp, live, mtimeStamp } from '../lib/live';
 import type { Logger } from '../lib/logger';
 import { continuityDeps } from './continuity';
+import type { SharedState } from './shared-state';
 import { intakeFromConfig } from './gateway';
 import { raiseWatchAlert } from '../client/watch-alerts';
 import { lazyClient } from '../client/connection';
@@ -46,12 +47,19 @@ export interface ConfiguredActivityDeps {
   close(): Promise<void>;
 }
 
-export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ConfiguredActivityDeps {
+/** `shared`: the shared store's state (several workers); unset: files under the data directory. */
+export function activityDeps(
+  config: Config,
+  email: EmailSetup,
+  logger: Logger,
+  shared?: SharedState,
+): ConfiguredActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
   // One client for everything activities ask of Temporal (opening watch incidents, reading status).
   const client = lazyClient(config);
   const salesforce = salesforceDepsFromConfig(config, logger);
+  if (salesforce.session && shared) salesforce.session.limits = shared.orgLimits;
   const deps: ActivityDeps = {
     directory: live(
       () => mtimeStamp(config.directoryFile),
@@ -72,12 +80,14 @@ export function activityDeps(config: Config, email: EmailSetup, logger: Logger):
     incidentStatus: (incidentId) => queryStatus(client, incidentId),
     messaging: {
       outboxDir: join(config.dataDir, 'outbox'),
-      sent: fileLedger(join(config.dataDir, 'sent')),
+      sent: shared?.sent ?? fileLedger(join(config.dataDir, 'sent')),
+      sharedOutbox: shared?.outbox,
       twilio: config.twilio,
       smsReplies: config.smsReplies !== undefined,
       secret: (name) => process.env[name],
     },
     continuity: continuityDeps(config, {
+      journeyModes: shared?.journeyModes,
       logger,
       raiseAlert: (alert, at) => raiseWatchAlert(intakeFromConfig(config, client, logger), alert, at),
       extraSources: [salesforceExpirySource(salesforce.session)],

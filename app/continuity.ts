@@ -9,7 +9,12 @@ import { loadWatchConfig } from '../expiry/watch-config';
 
 export function continuityDeps(
   config: Config,
-  options: { logger?: Logger; raiseAlert?: ContinuityDeps['raiseAlert']; extraSources?: ExpirySource[] } = {},
+  options: {
+    logger?: Logger;
+    raiseAlert?: ContinuityDeps['raiseAlert'];
+    extraSources?: ExpirySource[];
+    journeyModes?: ContinuityDeps['journeyModes'];
+  } = {},
 ): ContinuityDeps {
   const report = (what: string) => (err: Error) =>
     options.logger?.error({ err: err.message }, `${what} has errors; still using the last good version`);
@@ -31,5 +36,6 @@ export function continuityDeps(
     allowedCommands: config.continuity.hookCommands,
     secrets: process.env,
     journeysFile: config.continuity.journeysFile,
+    journeyModes: options.journeyModes,
   };
 }

@@ -12,6 +12,8 @@ import { SalesforceSession } from '../salesforce/session';
 import type { StartOutcomes } from '../client/start-outcomes';
 import type { GatewayOptions } from '../gateway/server';
 import type { Database } from '../store/database';
+import { storeJourneyModes } from '../store/journey-modes';
+import { SharedReplayGuard } from '../gateway/replay-guard';
 import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
 import { controlVerificationSource } from '../client/control-verification';
 import { activePeriodsSource } from '../client/periods';
@@ -79,6 +81,16 @@ export function gatewayOptionsFromConfig(
     classification,
     sourceSummary: sources.summary,
     journeysFile: config.continuity.journeysFile,
+    // With a PostgreSQL server the workers switch modes in the store: serve them from there.
+    journeyModes: config.store.kind === 'postgresql' ? storeJourneyModes(store) : undefined,
+    replays: new SharedReplayGuard(store),
+    readiness: [
+      {
+        name: 'temporal',
+        check: async () => void (await client.workflowService.getSystemInfo({})),
+      },
+      { name: 'store', check: async () => void (await store.query('SELECT 1')) },
+    ],
     crmWrites: { taskQueue: config.crmSync.taskQueue, token: config.crmSync.writesToken },
     links: linkDeskFromConfig(config, client),
     metricsToken: config.gateway.metricsToken,

@@ -23,6 +23,7 @@ import type { Database } from '../store/database';
 import { incidentLedger, loadCrisisBudget } from '../client/crisis-budget';
 import type { CrisisLedger } from '../domain/crisis-budget';
 import type { IncidentStatus } from '../domain/incident';
+import { storeJourneyModes } from '../store/journey-modes';
 
 export interface StatusPageExtras {
   /** Salesforce reachability and API limits (from salesforce/); a "not set up" row until then. */
@@ -69,7 +70,9 @@ export function statusPageFromConfig(
     temporalHealth(client),
     workerHealth(client, config.temporal.namespace, config.temporal.taskQueue),
     expiryWatchHealth(client),
-    journeysHealth(config.continuity.journeysFile),
+    journeysHealth(
+      config.store.kind === 'postgresql' ? storeJourneyModes(store) : config.continuity.journeysFile,
+    ),
     extras.salesforce ?? SALESFORCE_HEALTH_SLOT,
     ...(extras.more ?? []),
   ];

@@ -35,6 +35,7 @@ export async function createConfiguredWorkers(
         namespace,
         taskQueue,
         deps,
+        shutdownGraceTime: config.workerShutdownGraceMs,
         workflowBundle: await workflowBundle(),
       }),
     );
@@ -46,6 +47,7 @@ export async function createConfiguredWorkers(
         namespace,
         taskQueue: sync.taskQueue,
         deps,
+        shutdownGraceTime: config.workerShutdownGraceMs,
         maxPerSecond: sync.maxPerSecond,
         workflowBundle: await workflowBundle(),
       }),
@@ -63,6 +65,7 @@ export async function createConfiguredWorkers(
         namespace,
         taskQueue: syncQueue,
         deps,
+        shutdownGraceTime: config.workerShutdownGraceMs,
         maxPerSecond: config.crmSync.maxPerSecond,
         workflowBundle: await workflowBundle(),
       }),
@@ -78,6 +81,7 @@ export async function createConfiguredWorkers(
       baseTaskQueue: taskQueue,
       region,
       deps,
+      shutdownGraceTime: config.workerShutdownGraceMs,
     });
     if (worker) {
       result.workers.push(worker);

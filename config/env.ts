@@ -69,6 +69,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or "off"')
     .default('127.0.0.1:9464'),
+  /** On SIGTERM, how long running activities may finish before they are cancelled (docker-compose: below stop_grace_period). */
+  LOCKOUT_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   LOCKOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: optionalText.pipe(
     z
@@ -198,6 +200,8 @@ export interface Config {
   };
   /** Where the worker serves Prometheus metrics (host:port), or undefined when off. */
   workerMetricsAddress?: string;
+  /** On SIGTERM, running activities get this long to finish (ms). */
+  workerShutdownGraceMs: number;
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
   smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
   /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
@@ -296,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsToken: e.LOCKOUT_METRICS_TOKEN,
     },
     workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
+    workerShutdownGraceMs: e.LOCKOUT_WORKER_SHUTDOWN_GRACE_MS,
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),

@@ -32,6 +32,8 @@ export const SALESFORCE_ENV = {
   LOCKOUT_CRM_SYNC_TASK_QUEUE: optionalTrimmedText,
   LOCKOUT_CRM_SYNC_RATE: z.coerce.number().positive().max(1000).default(10),
   LOCKOUT_CRM_SYNC_API_RESERVE: z.coerce.number().min(0).max(90).default(10),
+  /** Salesforce requests in flight per org across all workers (shared store only; Salesforce allows 25 long ones). */
+  LOCKOUT_SALESFORCE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(25).default(25),
   LOCKOUT_CRM_WRITES_TOKEN: optionalTrimmedText.pipe(
     z.string().min(16, 'must be at least 16 characters (a shared secret)').optional(),
   ),
@@ -73,6 +75,8 @@ export interface CrmSyncSettings {
   maxPerSecond: number;
   /** Share of the org's daily API requests (%) the sync leaves for everything else. */
   apiReservePercent: number;
+  /** Salesforce requests in flight per org across all workers (with LOCKOUT_DATABASE_URL). */
+  maxConcurrentPerOrg: number;
   /** Bearer token the storefront sends to POST /crm/writes; unset: the endpoint refuses. */
   writesToken?: string;
 }
@@ -165,6 +169,7 @@ export function crmSyncSettings(e: SalesforceEnv, mainTaskQueue: string): CrmSyn
     taskQueue: e.LOCKOUT_CRM_SYNC_TASK_QUEUE ?? `${mainTaskQueue}-crm-sync`,
     maxPerSecond: e.LOCKOUT_CRM_SYNC_RATE,
     apiReservePercent: e.LOCKOUT_CRM_SYNC_API_RESERVE,
+    maxConcurrentPerOrg: e.LOCKOUT_SALESFORCE_MAX_CONCURRENT,
     writesToken: e.LOCKOUT_CRM_WRITES_TOKEN,
   };
 }

@@ -41,3 +41,50 @@ export function initialJourneys(at: string): JourneysDocument {
     },
   };
 }
+
+export interface JourneySwitch {
+  journey: Journey;
+  mode: JourneyMode;
+  incidentId: string;
+  step: string;
+  reason?: string;
+}
+
+export interface JourneySwitchOutcome {
+  journey: Journey;
+  from: JourneyMode;
+  to: JourneyMode;
+  /** false: already in that mode by the same incident step (a retried activity), nothing written. */
+  changed: boolean;
+  state: JourneyState;
+}
+
+/** What a switch does to a journey's current state (the file and the shared store both apply it). */
+export function decideJourneySwitch(
+  current: JourneyState,
+  change: JourneySwitch,
+  now: Date,
+): JourneySwitchOutcome {
+  if (
+    current.mode === change.mode &&
+    current.incidentId === change.incidentId &&
+    current.step === change.step
+  )
+    return { journey: change.journey, from: current.mode, to: change.mode, changed: false, state: current };
+  const state: JourneyState = {
+    mode: change.mode,
+    since: now.toISOString(),
+    by: `incident ${change.incidentId} step ${change.step}`,
+    incidentId: change.incidentId,
+    step: change.step,
+    ...(change.reason ? { reason: change.reason } : {}),
+  };
+  return { journey: change.journey, from: current.mode, to: change.mode, changed: true, state };
+}
+
+/** Where the modes are published: a file on one host, or the shared store for many (docs/storage.md). */
+export interface JourneyModes {
+  readonly describe: string;
+  read(now?: Date): Promise<JourneysDocument>;
+  switch(change: JourneySwitch, at?: Date): Promise<JourneySwitchOutcome>;
+}

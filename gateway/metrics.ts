@@ -13,7 +13,8 @@ export type RejectionReason =
   | 'body_too_large'
   | 'invalid_json'
   | 'invalid_alert'
-  | 'temporal_unavailable';
+  | 'temporal_unavailable'
+  | 'store_unavailable';
 
 export class GatewayMetrics {
   readonly registry = new Registry();

@@ -2,9 +2,18 @@
  * An HMAC signature covers one body at one timestamp. Inside the replay window the same signed
  * request could be sent again (a captured request, or a sender retrying without re-signing);
  * this remembers each signature until its timestamp leaves the window, so the second copy is
- * refused instead of counted twice. Per gateway process: replicas do not share it.
+ * refused instead of counted twice. `ReplayGuard` is per gateway process (tests, one host);
+ * `SharedReplayGuard` keeps the signatures in the shared store, so replicas share them.
  */
-export class ReplayGuard {
+import type { Database } from '../store/database';
+import { claimSignature, releaseSignature } from '../store/alert-signatures';
+
+export interface Replays {
+  claim(signature: string, timestampMs: number, windowMs: number): boolean | Promise<boolean>;
+  release(signature: string): void | Promise<void>;
+}
+
+export class ReplayGuard implements Replays {
   /** Signature → when it may be forgotten (ms). Insertion order is arrival order. */
   private readonly seen = new Map<string, number>();
 
@@ -37,5 +46,18 @@ export class ReplayGuard {
       if (until > now) break;
       this.seen.delete(signature);
     }
+  }
+}
+
+/** The replay guard of every gateway replica at once: one row per signature in the shared store. */
+export class SharedReplayGuard implements Replays {
+  constructor(private readonly db: Database) {}
+
+  claim(signature: string, timestampMs: number, windowMs: number): Promise<boolean> {
+    return claimSignature(this.db, signature, new Date(timestampMs + windowMs));
+  }
+
+  release(signature: string): Promise<void> {
+    return releaseSignature(this.db, signature);
   }
 }

@@ -15,13 +15,16 @@ import Fastify, {
 import { parseJsonText } from '../lib/json-text';
 import type { Logger } from '../lib/logger';
 import { journeysRoutes } from './routes/journeys';
+import type { JourneyModes } from '../domain/journeys';
+import { fileJourneyModes } from '../journeys/journeys-file';
+import type { Replays } from './replay-guard';
 import { NO_RULES, type ClassificationRules } from '../intake/classify';
 import type { IntakeOptions } from '../client/open-incident';
 import type { SourceKind } from '../intake/source-alert';
 import type { SourceAuth } from './auth';
 import { GatewayMetrics, type RejectionReason } from './metrics';
 import { alertRoutes } from './routes/alerts';
-import { healthRoutes } from './routes/health';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { crmWritesRoutes, type CrmWritesOptions } from './routes/crm-writes';
 import { linkRoutes } from './routes/links';
@@ -37,6 +40,12 @@ export interface GatewayOptions {
   bodyLimit?: number;
   /** The published journey modes (LOCKOUT_JOURNEYS_FILE), served at GET /journeys. */
   journeysFile?: string;
+  /** The modes in the shared store instead of that file (several workers and gateways). */
+  journeyModes?: JourneyModes;
+  /** Signatures of signed alerts already recorded; per process by default. */
+  replays?: Replays;
+  /** What GET /healthz checks (Temporal, the shared store); none: it only says the process answers. */
+  readiness?: ReadinessCheck[];
   /** How each alert source proves itself; a source not listed here is refused (401). */
   sources?: Partial<Record<SourceKind, SourceAuth>>;
   /** The current classification rules (config/classification.yaml); none by default. */
@@ -101,7 +110,9 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     void reply.status(status).send({ error: message });
   });
 
-  if (options.journeysFile) void app.register(journeysRoutes, { file: options.journeysFile });
+  const journeyModes =
+    options.journeyModes ?? (options.journeysFile ? fileJourneyModes(options.journeysFile) : undefined);
+  if (journeyModes) void app.register(journeysRoutes, { modes: journeyModes });
   if (options.crmWrites)
     void app.register(crmWritesRoutes, { client: options.intake.client, ...options.crmWrites });
   app.setNotFoundHandler((request, reply) => {
@@ -118,7 +129,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     );
   });
 
-  void app.register(healthRoutes);
+  void app.register(healthRoutes, { checks: options.readiness });
   void app.register(linkRoutes, { desk: options.links, webUiLink: options.webUiLink });
   if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   if (options.smsReplies) void app.register(smsRepliesRoutes, { ...options.smsReplies, metrics });
@@ -129,6 +140,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     sources: options.sources ?? {},
     classification: options.classification ?? (() => NO_RULES),
     metrics,
+    replays: options.replays,
   });
 
   return app;

@@ -10,11 +10,14 @@ import { lock } from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import {
+  decideJourneySwitch,
   initialJourneys,
   Journey,
   JourneyState,
-  type JourneyMode,
+  type JourneyModes,
   type JourneysDocument,
+  type JourneySwitch as DomainSwitch,
+  type JourneySwitchOutcome,
 } from '../domain/journeys';
 
 const StoredJourneys = z.object({
@@ -45,22 +48,8 @@ export async function readJourneys(file: string, now = new Date()): Promise<Jour
   return { updatedAt: parsed.data.updatedAt, journeys: { ...initial.journeys, ...parsed.data.journeys } };
 }
 
-export interface JourneySwitch {
-  journey: Journey;
-  mode: JourneyMode;
-  incidentId: string;
-  step: string;
-  reason?: string;
-}
-
-export interface SwitchOutcome {
-  journey: Journey;
-  from: JourneyMode;
-  to: JourneyMode;
-  /** false: already in that mode by the same incident step (a retried activity), nothing written. */
-  changed: boolean;
-  state: JourneyState;
-}
+export type JourneySwitch = DomainSwitch;
+export type SwitchOutcome = JourneySwitchOutcome;
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -94,26 +83,22 @@ export function switchJourney(file: string, change: JourneySwitch, at?: Date): P
   return serialized(file, async () => {
     const now = at ?? new Date();
     const doc = await readJourneys(file, now);
-    const current = doc.journeys[change.journey];
-    if (
-      current.mode === change.mode &&
-      current.incidentId === change.incidentId &&
-      current.step === change.step
-    )
-      return { journey: change.journey, from: current.mode, to: change.mode, changed: false, state: current };
-    const state: JourneyState = {
-      mode: change.mode,
-      since: now.toISOString(),
-      by: `incident ${change.incidentId} step ${change.step}`,
-      incidentId: change.incidentId,
-      step: change.step,
-      ...(change.reason ? { reason: change.reason } : {}),
-    };
+    const outcome = decideJourneySwitch(doc.journeys[change.journey], change, now);
+    if (!outcome.changed) return outcome;
     const next: JourneysDocument = {
       updatedAt: now.toISOString(),
-      journeys: { ...doc.journeys, [change.journey]: state },
+      journeys: { ...doc.journeys, [change.journey]: outcome.state },
     };
     await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
-    return { journey: change.journey, from: current.mode, to: change.mode, changed: true, state };
+    return outcome;
   });
+}
+
+/** The modes in one JSON file (one host, or a volume shared through the lock file). */
+export function fileJourneyModes(file: string): JourneyModes {
+  return {
+    describe: file,
+    read: (now) => readJourneys(file, now),
+    switch: (change, at) => switchJourney(file, change, at),
+  };
 }

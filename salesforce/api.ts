@@ -9,6 +9,7 @@ import type { HttpResponse } from 'jsforce';
 import { HttpApi } from 'jsforce/lib/http-api';
 import Transport from 'jsforce/lib/transport';
 import type { SalesforceSession } from './session';
+import { OrgConcurrencyExhausted } from './org-limits';
 import { TokenRefused } from './token';
 
 export interface SalesforceCall {
@@ -44,6 +45,8 @@ function recordUsage(session: SalesforceSession, response: HttpResponse): void {
   const match = /api-usage=(\d+)\/(\d+)/.exec(response.headers['sforce-limit-info'] ?? '');
   if (match) {
     session.apiUsage = { used: Number(match[1]), limit: Number(match[2]), at: new Date().toISOString() };
+    // Shared for the other workers' reserve checks; a lost report is replaced by the next one.
+    session.limits?.recordUsage(session.orgKey(), session.apiUsage).catch(() => undefined);
   }
 }
 
@@ -69,11 +72,14 @@ function classify(err: unknown, last: HttpResponse | undefined): Error {
 /** One REST call; resolves with the parsed JSON body (null for 204), throws SalesforceApiError. */
 export async function callSalesforce<T>(session: SalesforceSession, call: SalesforceCall): Promise<T> {
   let last: HttpResponse | undefined;
+  let release: (() => Promise<void>) | undefined;
   try {
     // Refused a token a moment ago: every call would be a 401 and a refused refresh.
     const refused = session.recentRefusal();
     if (refused) throw refused;
     const conn = await session.connection();
+    // One of the org's concurrent-request slots, shared by every worker, held until the answer.
+    release = await session.limits?.acquire(session.orgKey());
     const api = new HttpApi(conn, { retry: { maxRetries: 0 }, noContentResponse: null });
     api.on('response', (response: HttpResponse) => {
       last = response;
@@ -89,7 +95,11 @@ export async function callSalesforce<T>(session: SalesforceSession, call: Salesf
         : {}),
     });
   } catch (err) {
+    if (err instanceof OrgConcurrencyExhausted)
+      throw new SalesforceApiError(err.message, undefined, 'ORG_CONCURRENCY_EXHAUSTED');
     throw classify(err, last);
+  } finally {
+    await release?.().catch(() => undefined); // else it runs out with its lease
   }
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Connection, type OAuth2 } from 'jsforce';
 import type { SalesforceSettings } from '../config/salesforce-env';
+import type { OrgLimits } from './org-limits';
 import { createOAuth2, identityOf, requestToken, TokenRefused, type TokenResponse } from './token';
 
 export interface TokenState {
@@ -45,7 +46,10 @@ export const TOKEN_REFUSAL_COOLDOWN_MS = 30_000;
 
 export class SalesforceSession {
   readonly oauth2: OAuth2;
+  /** As this process last saw it; `currentApiUsage()` prefers the org-wide figure. */
   apiUsage?: ApiUsage;
+  /** The org's limits shared by every worker (app/shared-state.ts); unset: this process only. */
+  limits?: OrgLimits;
   private opening?: Promise<Connection>;
   private token?: TokenState;
   private currentRefreshToken?: string;
@@ -65,6 +69,19 @@ export class SalesforceSession {
       throw err;
     });
     return this.opening;
+  }
+
+  /** The org the limits are counted for: its id once a token named it, else the configured login. */
+  orgKey(): string {
+    return this.token?.orgId || `${this.settings.loginUrl}#${this.settings.clientId}`;
+  }
+
+  /** The org's daily API usage: the newest report of any worker when shared, else this process's. */
+  async currentApiUsage(): Promise<ApiUsage | undefined> {
+    const shared = await this.limits?.usage(this.orgKey());
+    if (!shared) return this.apiUsage;
+    if (!this.apiUsage) return shared;
+    return shared.at >= this.apiUsage.at ? shared : this.apiUsage;
   }
 
   /** The token endpoint's last refusal while the cooldown lasts: calls fail fast meanwhile. */

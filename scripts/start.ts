@@ -26,6 +26,7 @@ import { loadWatchConfig } from '../expiry/watch-config';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
 import { storeFromConfig } from '../app/store';
+import { sharedState } from '../app/shared-state';
 import { ensureFirstRunTokens, firstRunHints } from '../app/first-run-tokens';
 
 function say(line = ''): void {
@@ -79,16 +80,18 @@ async function main(): Promise<void> {
     );
     const workerConnection = await connectWorker(config);
     stops.push(() => workerConnection.close());
-    const { deps, close: closeDeps } = activityDeps(config, email, logger);
+    const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
+    const store = await storeFromConfig(config, gatewayLogger);
+    stops.push(() => store.close());
+    // One process: files serve, unless a PostgreSQL server is configured (then it is shared).
+    const shared = config.store.kind === 'postgresql' ? sharedState(store, config) : undefined;
+    const { deps, close: closeDeps } = activityDeps(config, email, logger, shared);
     stops.push(closeDeps);
     const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
 
     const starts = new StartOutcomes();
     const client = await connectClient(config, { interceptors: [starts.interceptor] });
     stops.push(() => client.connection.close());
-    const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
-    const store = await storeFromConfig(config, gatewayLogger);
-    stops.push(() => store.close());
     const tokens = ensureFirstRunTokens({
       sourcesFile: config.gateway.sourcesFile,
       dataDir: config.dataDir,

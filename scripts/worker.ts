@@ -9,6 +9,8 @@ import { activityDeps } from '../app/activity-deps';
 import { setUpEmail, smsDescription } from '../app/email';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
+import { sharedState } from '../app/shared-state';
+import { storeFromConfig } from '../app/store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,12 +25,21 @@ async function main(): Promise<void> {
   logger.info({ email: email.mode }, email.description);
   logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
   const connection = await connectWorker(config);
-  const { deps, close: closeDeps } = activityDeps(config, email, logger);
+  // Several workers share the sent ledger, outbox, journey modes and Salesforce limits through
+  // PostgreSQL (docs/production.md); without LOCKOUT_DATABASE_URL they stay in the data directory.
+  const store = config.store.kind === 'postgresql' ? await storeFromConfig(config, logger) : undefined;
+  if (!store)
+    logger.warn(
+      {},
+      "sent ledger, outbox and journey modes are kept in this host's data directory: set LOCKOUT_DATABASE_URL before running more than one worker",
+    );
+  const { deps, close: closeDeps } = activityDeps(config, email, logger, store && sharedState(store, config));
   const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
   for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
   // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
   await Promise.all(workers.map((w) => w.run()));
   await closeDeps();
+  await store?.close();
   await connection.close();
   await email.close();
 }

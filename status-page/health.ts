@@ -6,10 +6,11 @@
  */
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { readJourneys } from '../journeys/journeys-file';
 import { EXPIRY_WATCH_SCHEDULE_ID } from '../client/expiry-watch-schedule';
 import { formatDuration } from '../domain/duration';
 import type { ExpiryWatchReport } from '../domain/expiry-watch';
+import type { JourneyModes } from '../domain/journeys';
+import { fileJourneyModes } from '../journeys/journeys-file';
 
 export interface HealthResult {
   ok: boolean;
@@ -150,11 +151,12 @@ export function expiryWatchHealth(client: Client, scheduleId = EXPIRY_WATCH_SCHE
   };
 }
 
-export function journeysHealth(file: string): HealthCheck {
+export function journeysHealth(where: JourneyModes | string): HealthCheck {
+  const modes = typeof where === 'string' ? fileJourneyModes(where) : where;
   return {
     name: 'Customer journeys',
     async check() {
-      const { journeys } = await readJourneys(file);
+      const { journeys } = await modes.read();
       const fallback = Object.entries(journeys).filter(([, j]) => j.mode === 'fallback');
       return fallback.length
         ? {

@@ -203,8 +203,10 @@ describe('email channel (real SMTP server over TLS, dev server)', function () {
     await withSmtp({ secure: true }, async (smtp) => {
       const deps = testDeps(`smtps://lockout:s3cret@localhost:${smtp.port}`, { smtpCa: ca });
       deps.messaging.sent = {
-        get: () => undefined,
-        put: () => {
+        describe: 'a read-only ledger',
+        get: async () => undefined,
+        claim: async () => ({ kind: 'claimed' }),
+        put: async () => {
           throw new Error('EROFS: read-only file system');
         },
       };

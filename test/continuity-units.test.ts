@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { captured } from '../hooks/captured-output';
-import { readJourneys, switchJourney } from '../journeys/journeys-file';
+import { fileJourneyModes, readJourneys, switchJourney } from '../journeys/journeys-file';
 import { WatchConfig } from '../expiry/watch-config';
 import { ConfigError, loadConfig } from '../config/env';
 import {
@@ -169,7 +169,7 @@ describe('journeys file and GET /journeys', () => {
   it('serves all-normal before any switch, and 503 (never a guess) when the file is corrupt', async () => {
     const file = join(dir, 'journeys.json');
     const app = Fastify();
-    await app.register(journeysRoutes, { file });
+    await app.register(journeysRoutes, { modes: fileJourneyModes(file) });
     const fresh = await app.inject({ method: 'GET', url: '/journeys' });
     assert.equal(fresh.statusCode, 200);
     assert.deepEqual(

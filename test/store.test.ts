@@ -81,28 +81,50 @@ for (const backend of [postgresBackend(), embeddedBackend()]) {
 
     describe('migrations', () => {
       it('are applied once: opening again applies nothing', async () => {
-        assert.deepEqual(await tables(db), ['rate_limits', 'revoked_sessions', 'schema_migrations']);
+        assert.deepEqual(await tables(db), [
+          'alert_signatures',
+          'journey_modes',
+          'outbox',
+          'rate_limits',
+          'revoked_sessions',
+          'salesforce_api_usage',
+          'salesforce_slots',
+          'schema_migrations',
+          'sent_messages',
+        ]);
         assert.deepEqual(await migrate(db), []);
-        const rows = await db.query<{ id: number; name: string }>('SELECT id, name FROM schema_migrations');
-        assert.deepEqual(rows, [{ id: 1, name: 'sessions-and-login-limits' }]);
+        const rows = await db.query<{ id: number; name: string }>(
+          'SELECT id, name FROM schema_migrations ORDER BY id',
+        );
+        assert.deepEqual(rows, [
+          { id: 1, name: 'sessions-and-login-limits' },
+          { id: 2, name: 'shared-worker-state' },
+        ]);
       });
 
       it('applied by several replicas at once run exactly once', async function () {
         const fresh = await backend.open();
         const more = backend.second ? await Promise.all([1, 2, 3].map(() => backend.second!(fresh))) : [];
-        await fresh.exec('DROP TABLE rate_limits, revoked_sessions, schema_migrations');
+        await fresh.exec(`DROP TABLE ${(await tables(fresh)).join(', ')}`);
         const applied = await Promise.all([fresh, ...more, fresh].map((d) => migrate(d)));
-        assert.deepEqual(applied.flat(), [1], 'one replica applied migration 1; the others found it done');
+        assert.deepEqual(
+          applied.flat(),
+          [1, 2],
+          'one replica applied the migrations; the others found them done',
+        );
       });
 
       it('roll back entirely when one fails, naming nothing applied', async () => {
         const fresh = await backend.open();
         const dir = mkdtempSync(join(tmpdir(), 'lockout-migrations-'));
-        writeFileSync(join(dir, '001-good.sql'), 'CREATE TABLE first_one (x int);');
-        writeFileSync(join(dir, '002-bad.sql'), 'CREATE TABLE second_one (x no_such_type);');
+        // 1 and 2 are applied already (by opening): these two come after them.
+        writeFileSync(join(dir, '001-applied.sql'), 'SELECT 1;');
+        writeFileSync(join(dir, '002-applied.sql'), 'SELECT 1;');
+        writeFileSync(join(dir, '003-good.sql'), 'CREATE TABLE first_one (x int);');
+        writeFileSync(join(dir, '004-bad.sql'), 'CREATE TABLE second_one (x no_such_type);');
         await assert.rejects(migrate(fresh, loadMigrations(dir)), /no_such_type/);
         assert.ok(!(await tables(fresh)).includes('first_one'));
-        assert.deepEqual(await fresh.query('SELECT id FROM schema_migrations WHERE id > 1'), []);
+        assert.deepEqual(await fresh.query('SELECT id FROM schema_migrations WHERE id > 2'), []);
       });
 
       it('must be numbered 1, 2, 3 … without gaps', () => {

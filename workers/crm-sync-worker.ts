@@ -22,6 +22,8 @@ export interface CrmSyncWorkerOptions {
   maxConcurrentUpserts?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** On shutdown, running activities get this long (ms) before they are cancelled. */
+  shutdownGraceTime?: number;
 }
 
 export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Worker> {
@@ -37,5 +39,6 @@ export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Work
     maxTaskQueueActivitiesPerSecond: options.maxPerSecond,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentUpserts ?? 10,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 }

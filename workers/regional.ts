@@ -34,6 +34,8 @@ export interface RegionalWorkerOptions {
   /** Instead of the catalog's regional activities (tests). */
   activities?: object;
   identity?: string;
+  /** On shutdown, running activities get this long (ms) before they are cancelled. */
+  shutdownGraceTime?: number;
 }
 
 /** Undefined when the catalog has no regional activity yet: there is nothing to poll for. */
@@ -47,5 +49,6 @@ export async function createRegionalWorker(options: RegionalWorkerOptions): Prom
     interceptors: { activity: [heartbeatWhileRunning] },
     activities,
     identity: options.identity ?? `lockout-${options.region}@${hostname()}/${process.pid}`,
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 }

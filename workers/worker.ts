@@ -12,6 +12,8 @@ export interface IncidentWorkerOptions {
   /** A prebuilt bundle (tests, bench); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** On shutdown, running activities get this long (ms) before they are cancelled. */
+  shutdownGraceTime?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -27,5 +29,6 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 }

@@ -12,7 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { JsonRefused, parseJsonText } from '../../lib/json-text';
 import { isTemporalUnavailable } from '../../client/status';
 import { authenticate, type SourceAuth } from '../auth';
-import { ReplayGuard } from '../replay-guard';
+import { ReplayGuard, type Replays } from '../replay-guard';
 import type { GatewayMetrics, RejectionReason } from '../metrics';
 import { classify, type ClassificationRules, type Classified } from '../../intake/classify';
 import {
@@ -33,7 +33,7 @@ export interface AlertRoutesOptions {
   classification: () => ClassificationRules;
   metrics: GatewayMetrics;
   /** Signatures seen inside their replay window (one per gateway by default). */
-  replays?: ReplayGuard;
+  replays?: Replays;
 }
 
 /** What the sender hears about one alert. */
@@ -93,7 +93,18 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       return refuse(401, 'unauthenticated', { error: 'not authenticated', reason: auth.message });
     }
     const { signed } = auth;
-    if (signed && !replays.claim(signed.signature, signed.timestampMs, signed.windowMs))
+    let first: boolean;
+    try {
+      first = !signed || (await replays.claim(signed.signature, signed.timestampMs, signed.windowMs));
+    } catch (err) {
+      // Without the shared guard a replay cannot be told apart: refuse, the sender retries.
+      request.log.error({ err: (err as Error).message }, 'replay guard unavailable');
+      return refuse(503, 'store_unavailable', {
+        error: 'cannot check for replays right now',
+        reason: 'the shared store is unavailable; retry this request',
+      });
+    }
+    if (!first)
       return refuse(409, 'replayed', {
         error: 'replayed request',
         reason:
@@ -103,7 +114,13 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
       return await parseAndRecord(kind, raw, request, reply, refuse);
     } finally {
       // Anything but a 202 recorded nothing: the same signed request may then be retried.
-      if (signed && reply.statusCode !== 202) replays.release(signed.signature);
+      if (signed && reply.statusCode !== 202)
+        await Promise.resolve(replays.release(signed.signature)).catch((err: Error) =>
+          request.log.warn(
+            { err: err.message },
+            'replay guard entry not released; it expires with the window',
+          ),
+        );
     }
   }
 

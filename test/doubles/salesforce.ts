@@ -314,8 +314,25 @@ export class SalesforceDouble implements OrgView {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** REST calls (/services/data/…) answered this much later: long-running requests, as in a lockout. */
+  restDelayMs = 0;
+  /** REST calls being answered right now, and the most there ever were at once (the org's concurrency). */
+  restInFlight = 0;
+  restPeakInFlight = 0;
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
+    const rest = url.pathname.startsWith('/services/data/');
+    if (rest) this.restPeakInFlight = Math.max(this.restPeakInFlight, ++this.restInFlight);
+    try {
+      if (rest && this.restDelayMs) await new Promise((r) => setTimeout(r, this.restDelayMs));
+      await this.answer(req, res, url);
+    } finally {
+      if (rest) this.restInFlight--;
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     let status = 500;
     try {
       const body = await readBody(req);

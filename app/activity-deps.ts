@@ -16,6 +16,7 @@ import { lazyClient } from '../client/connection';
 import { queryStatus } from '../client/status';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
+import type { KeyRing } from '../temporal/key-ring';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -38,11 +39,17 @@ export interface ConfiguredActivityDeps {
   close(): Promise<void>;
 }
 
-export function activityDeps(config: Config, email: EmailSetup, logger: Logger): ConfiguredActivityDeps {
+/** `keys`: the key ring of the client activities use (temporal/codec-keys.ts). */
+export function activityDeps(
+  config: Config,
+  email: EmailSetup,
+  logger: Logger,
+  keys: KeyRing,
+): ConfiguredActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
   // One client for everything activities ask of Temporal (opening watch incidents, reading status).
-  const client = lazyClient(config);
+  const client = lazyClient(config, keys);
   const salesforce = salesforceDepsFromConfig(config, logger);
   const deps: ActivityDeps = {
     directory: live(

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { parseKeyRing, type KeyRingFile } from '../temporal/key-ring';
 import pino from 'pino';
 import { bundleWorkflows } from '../temporal/bundle';
 import type { FastifyInstance } from 'fastify';
@@ -130,7 +132,11 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       interceptors: [starts.interceptor],
     });
     closers.push(() => connection.close());
-    const client = new Client({ connection });
+    // A fresh key ring per run: the bench measures with payload encryption on, as deployed.
+    const keyRing = JSON.stringify({
+      keys: [{ id: 'bench', region: 'global', key: randomBytes(32).toString('base64') }],
+    } satisfies KeyRingFile);
+    const client = createClient({ connection }, parseKeyRing(keyRing, 'the bench key ring'));
     const { serverVersion } = await connection.workflowService.getSystemInfo({});
     const mail = await startMailClock();
     closers.push(async () => (await mail.sink).close());
@@ -210,6 +216,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
           taskQueue,
           bundlePath: bundles[kind],
           smtpUrl: mail.url,
+          keyRing,
         };
         const child = fork(join(__dirname, 'worker-process.ts'), [], {
           execArgv: ['--expose-gc', '--require', 'tsx/cjs'],

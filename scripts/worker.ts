@@ -9,6 +9,7 @@ import { activityDeps } from '../app/activity-deps';
 import { setUpEmail, smsDescription } from '../app/email';
 import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
+import { loadCodecKeys } from '../temporal/codec-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,8 +23,10 @@ async function main(): Promise<void> {
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
   logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
-  const connection = await connectWorker(config);
-  const { deps, close: closeDeps } = activityDeps(config, email, logger);
+  const keys = await loadCodecKeys(config);
+  logger.info({ keys: keys.describe() }, 'payload encryption keys');
+  const connection = await connectWorker(config, keys);
+  const { deps, close: closeDeps } = activityDeps(config, email, logger, keys);
   const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
   for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
   // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.

@@ -13,6 +13,8 @@ import type { StartOutcomes } from '../client/start-outcomes';
 import type { GatewayOptions } from '../gateway/server';
 import type { Database } from '../store/database';
 import { linkDeskFromConfig, liveDirectory, statusPageFromConfig } from './status-page';
+import { EncryptionCodec } from '../temporal/payload-codec';
+import type { KeyRing } from '../temporal/key-ring';
 
 export function intakeFromConfig(
   config: Config,
@@ -45,6 +47,8 @@ export function gatewayOptionsFromConfig(
   logger: Logger,
   store: Database,
   starts?: StartOutcomes,
+  /** The key ring: with it the gateway serves the codec server (docs/privacy.md). */
+  keys?: KeyRing,
 ): GatewayOptions & { sourceSummary: string[] } {
   const sources = loadSources(config.gateway.sourcesFile);
   const file = config.gateway.classificationFile;
@@ -55,6 +59,10 @@ export function gatewayOptionsFromConfig(
       logger.error({ err: err.message }, 'classification rules have errors; still using the last good rules'),
   );
   classification(); // fail at start, not at the first alert
+  const statusPage = statusPageFromConfig(config, client, logger, store, {
+    salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
+    more: [crmSyncHealth(client)],
+  });
   return {
     intake: intakeFromConfig(config, client, logger, starts),
     webUiLink: (id) => webUiLink(config, id),
@@ -72,9 +80,12 @@ export function gatewayOptionsFromConfig(
       publicUrl: config.gateway.publicUrl,
       directory: liveDirectory(config, logger),
     },
-    statusPage: statusPageFromConfig(config, client, logger, store, {
-      salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
-      more: [crmSyncHealth(client)],
-    }),
+    statusPage,
+    codec: keys && {
+      codec: new EncryptionCodec(keys),
+      token: config.codec.token,
+      origins: config.codec.uiOrigins,
+      session: { secret: statusPage.sessionSecret, auth: statusPage.auth },
+    },
   };
 }

@@ -30,10 +30,18 @@ export interface CodecSettings {
 
 type CodecEnv = { [K in keyof typeof CODEC_ENV]?: z.infer<(typeof CODEC_ENV)[K]> };
 
+/** The Web UI's origin, and its loopback twin (`npm start` prints the UI as 127.0.0.1). */
+function defaultOrigins(uiUrl: string): string[] {
+  const origin = new URL(uiUrl).origin;
+  const twin = origin.includes('//localhost:')
+    ? origin.replace('//localhost:', '//127.0.0.1:')
+    : origin.replace('//127.0.0.1:', '//localhost:');
+  return [...new Set([origin, twin])];
+}
+
 export function codecSettings(e: CodecEnv, uiUrl: string): CodecSettings {
-  const origins = e.LOCKOUT_CODEC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '')) ?? [
-    new URL(uiUrl).origin,
-  ];
+  const origins =
+    e.LOCKOUT_CODEC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '')) ?? defaultOrigins(uiUrl);
   return {
     keys: e.LOCKOUT_CODEC_KEYS,
     keysFile: e.LOCKOUT_CODEC_KEYS_FILE,

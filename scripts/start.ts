@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       production: config.production,
     });
-    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts);
+    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts, keys);
     const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());

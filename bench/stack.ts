@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Connection, type Client } from '@temporalio/client';
 import { createClient } from '../temporal/encrypted';
-import { parseKeyRing, type KeyRingFile } from '../temporal/key-ring';
+import { parseKeyRing, type KeyRing, type KeyRingFile } from '../temporal/key-ring';
 import pino from 'pino';
 import { bundleWorkflows } from '../temporal/bundle';
 import type { FastifyInstance } from 'fastify';
@@ -90,6 +90,8 @@ export interface BenchStack {
   address: string;
   serverVersion: string;
   client: Client;
+  /** The key ring every client and worker of the bench encrypts with. */
+  keys: KeyRing;
   mail: MailClock;
   runbook: Runbook;
   /**
@@ -136,7 +138,8 @@ export async function startStack(runbookId: string, say: (line: string) => void)
     const keyRing = JSON.stringify({
       keys: [{ id: 'bench', region: 'global', key: randomBytes(32).toString('base64') }],
     } satisfies KeyRingFile);
-    const client = createClient({ connection }, parseKeyRing(keyRing, 'the bench key ring'));
+    const keys = parseKeyRing(keyRing, 'the bench key ring');
+    const client = createClient({ connection }, keys);
     const { serverVersion } = await connection.workflowService.getSystemInfo({});
     const mail = await startMailClock();
     closers.push(async () => (await mail.sink).close());
@@ -167,6 +170,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       address: server.address,
       serverVersion: serverVersion ?? 'unknown',
       client,
+      keys,
       mail,
       runbook,
 

@@ -152,7 +152,9 @@ describe('npm start: the embedded stack, stopped and started again (real process
     assert.match(first.output(), /Payloads {10}encrypted \(AES-256-GCM\).*made now/);
     assert.equal(statSync(keyRing).mode & 0o777, 0o600, 'the development key ring is private');
     // The dev server's Web UI decodes through the gateway's codec server.
-    const settings = await fetch(`http://127.0.0.1:${new URL(env.TEMPORAL_UI_URL!).port}/api/v1/settings`).then((r) => r.text());
+    const settings = await fetch(
+      `http://127.0.0.1:${new URL(env.TEMPORAL_UI_URL!).port}/api/v1/settings`,
+    ).then((r) => r.text());
     assert.ok(
       settings.includes(`http://127.0.0.1:${env.LOCKOUT_GATEWAY_PORT}/codec`),
       `the Web UI's codec endpoint: ${settings}`,

@@ -26,6 +26,9 @@ const ioPackages = [
   'prom-client',
 ];
 
+/** The one module that builds Temporal clients, workers and test servers (with the payload codec). */
+export const TEMPORAL_FACTORY = 'temporal/encrypted.ts';
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'bench-results/'] },
   js.configs.recommended,
@@ -84,9 +87,32 @@ export default tseslint.config(
       },
     },
   },
+  // Clients, workers and test servers only from temporal/encrypted.ts: none without the codec.
+  { files: ['**/*.ts'], ignores: [TEMPORAL_FACTORY], rules: temporalFactoryRules() },
   { files: ['workflows/**/*.ts', 'domain/**/*.ts', 'bench/workflows.ts'], rules: workflowRules() },
   prettier,
 );
+
+/**
+ * Value imports of what builds a client, a worker or a test server are refused outside
+ * TEMPORAL_FACTORY, so every one of them encrypts payloads (docs/privacy.md). Types are fine.
+ * Exported so a test can prove the rule bites.
+ */
+export function temporalFactoryRules() {
+  const message = `build it with ${TEMPORAL_FACTORY} (createClient, connectWorkers/createWorker, startTestEnvironment, replayHistories), which adds the payload codec.`;
+  return {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        paths: [
+          { name: '@temporalio/client', importNames: ['Client', 'WorkflowClient', 'ScheduleClient'] },
+          { name: '@temporalio/worker', importNames: ['Worker', 'NativeConnection'] },
+          { name: '@temporalio/testing', importNames: ['TestWorkflowEnvironment'] },
+        ].map((path) => ({ ...path, message, allowTypeImports: true })),
+      },
+    ],
+  };
+}
 
 /** The determinism rules for workflow code; exported so a test can prove they bite. */
 export function workflowRules() {

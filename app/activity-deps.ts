@@ -25,6 +25,7 @@ import { loadCrisisBudget } from '../client/crisis-budget';
 import { listOpenIncidents, readStatuses } from '../client/open-incidents';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
+import type { KeyRing } from '../temporal/key-ring';
 
 export interface EmailSetup {
   /** SMTP URL to send through; the local sink's URL when no server is configured. */
@@ -47,17 +48,21 @@ export interface ConfiguredActivityDeps {
   close(): Promise<void>;
 }
 
-/** `shared`: the shared store's state (several workers); unset: files under the data directory. */
+/**
+ * `keys`: the key ring of the client activities use (temporal/codec-keys.ts).
+ * `shared`: the shared store's state (several workers); unset: files under the data directory.
+ */
 export function activityDeps(
   config: Config,
   email: EmailSetup,
   logger: Logger,
+  keys: KeyRing,
   shared?: SharedState,
 ): ConfiguredActivityDeps {
   const report = (what: string) => (err: Error) =>
     logger.error({ err: err.message }, `${what} has errors; still using the last good version`);
   // One client for everything activities ask of Temporal (opening watch incidents, reading status).
-  const client = lazyClient(config);
+  const client = lazyClient(config, keys);
   const salesforce = salesforceDepsFromConfig(config, logger);
   if (salesforce.session && shared) salesforce.session.limits = shared.orgLimits;
   const deps: ActivityDeps = {

@@ -20,6 +20,8 @@ import { activePeriodsSource } from '../client/periods';
 import { GatewayMetrics } from '../gateway/metrics';
 import { controlHealthChecks } from '../status-page/controls';
 import { CONTINUOUS_CHECKS } from '../domain/iso27001';
+import { EncryptionCodec } from '../temporal/payload-codec';
+import type { KeyRing } from '../temporal/key-ring';
 
 export function intakeFromConfig(
   config: Config,
@@ -53,6 +55,8 @@ export function gatewayOptionsFromConfig(
   logger: Logger,
   store: Database,
   starts?: StartOutcomes,
+  /** The key ring: with it the gateway serves the codec server (docs/privacy.md). */
+  keys?: KeyRing,
 ): GatewayOptions & { sourceSummary: string[] } {
   const sources = loadSources(config.gateway.sourcesFile);
   const file = config.gateway.classificationFile;
@@ -72,6 +76,13 @@ export function gatewayOptionsFromConfig(
   const controlTitles = Object.fromEntries(
     Object.values(CONTINUOUS_CHECKS).flatMap((c) => c.controls.map((x) => [x.id, x.title])),
   );
+  const statusPage = statusPageFromConfig(config, client, logger, store, {
+    salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
+    more: [
+      crmSyncHealth(client),
+      ...controlHealthChecks(controls, Object.keys(controlTitles), controlTitles),
+    ],
+  });
   return {
     metrics,
     intake: intakeFromConfig(config, client, logger, starts),
@@ -100,12 +111,12 @@ export function gatewayOptionsFromConfig(
       publicUrl: config.gateway.publicUrl,
       directory: liveDirectory(config, logger),
     },
-    statusPage: statusPageFromConfig(config, client, logger, store, {
-      salesforce: salesforceHealth(config.salesforce && new SalesforceSession(config.salesforce)),
-      more: [
-        crmSyncHealth(client),
-        ...controlHealthChecks(controls, Object.keys(controlTitles), controlTitles),
-      ],
-    }),
+    statusPage,
+    codec: keys && {
+      codec: new EncryptionCodec(keys),
+      token: config.codec.token,
+      origins: config.codec.uiOrigins,
+      session: { secret: statusPage.sessionSecret, auth: statusPage.auth },
+    },
   };
 }

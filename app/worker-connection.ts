@@ -1,8 +1,11 @@
-/** The workers' connection to the configured Temporal server. */
-import { NativeConnection } from '@temporalio/worker';
+/** The workers' connection to the configured Temporal server, with the configured key ring. */
+import type { NativeConnection } from '@temporalio/worker';
 import { serverOptions } from '../client/connection';
 import type { Config } from '../config/env';
+import { loadCodecKeys } from '../temporal/codec-keys';
+import { connectWorkers } from '../temporal/encrypted';
+import type { KeyRing } from '../temporal/key-ring';
 
-export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect(serverOptions(config));
+export async function connectWorker(config: Config, keys?: KeyRing): Promise<NativeConnection> {
+  return connectWorkers(serverOptions(config), keys ?? (await loadCodecKeys(config)));
 }

@@ -4,11 +4,12 @@
  * store at LOCKOUT_DATABASE_URL), except that it loads the workflow bundle the run wrote once.
  * Prints "polling" when it runs. CHAOS_BUNDLE: the bundle's path.
  */
-import { NativeConnection } from '@temporalio/worker';
 import { activityDeps } from '../app/activity-deps';
 import { installRuntime } from '../app/runtime';
 import { sharedState } from '../app/shared-state';
 import { storeFromConfig } from '../app/store';
+import { connectWorker } from '../app/worker-connection';
+import { loadCodecKeys } from '../temporal/codec-keys';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../lib/logger';
 import { createIncidentWorker } from '../workers/worker';
@@ -18,11 +19,13 @@ async function main(): Promise<void> {
   const logger = createLogger('error', `chaos-worker-${process.pid}`);
   installRuntime(logger, 'error');
   const store = await storeFromConfig(config, logger);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const keys = await loadCodecKeys(config);
+  const connection = await connectWorker(config, keys);
   const { deps } = activityDeps(
     config,
     { url: config.smtp.url!, mode: 'smtp' },
     logger,
+    keys,
     sharedState(store, config),
   );
   const worker = await createIncidentWorker({

@@ -17,7 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { FIXTURE_KEYS_FILE, TEST_KEYS } from '../test/helpers/codec-keys';
 import { temporal } from '@temporalio/proto';
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -243,7 +245,7 @@ async function main(): Promise<void> {
     });
     const connection = await Connection.connect({ address: server.address });
     closers.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = createClient({ connection }, TEST_KEYS);
     const bundle = join(dir, 'workflows.js');
     writeFileSync(bundle, (await bundleWorkflows(WORKFLOWS_PATH)).code);
     say(`chaos: dev server ${server.address}, SMTP ${smtp.url}, state in ${dir}`);
@@ -260,6 +262,8 @@ async function main(): Promise<void> {
       LOCKOUT_WORKER_METRICS: 'off',
       LOCKOUT_LOG_LEVEL: 'error',
       CHAOS_BUNDLE: bundle,
+      // The run's payloads are encrypted with the test fixture key ring, workers and client alike.
+      LOCKOUT_CODEC_KEYS_FILE: FIXTURE_KEYS_FILE,
     };
     const workers: ChildProcess[] = [];
     let kills = 0;

@@ -93,6 +93,12 @@ async function main(): Promise<void> {
       { count: plan.incidents, concurrency: opts.latencyConcurrency, run },
       (done) => done % step === 0 && say(`      ${done}/${plan.incidents} notified`),
     );
+    // Said at once: a later step failing on a loaded machine does not lose this figure.
+    say(
+      `      p50 ${latency.incidentMs.p50} ms (bare Temporal ${latency.baselineMs.p50} ms), p99 ${latency.incidentMs.p99} ms; ` +
+        `encryption ${latency.encryption.codecMs.p50} ms p50 per incident (${latency.encryption.payloads.p50} payloads, ` +
+        `${latency.encryption.shareOfP50}% of p50)`,
+    );
 
     say(
       `(2/5) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,

@@ -51,6 +51,12 @@ export function formatTable(r: BenchResult): string {
       `${storm.baseline.alertsPerSecond}`,
       x(storm.ratio),
     ],
+    [
+      `encryption per incident (AES-256-GCM, ${latency.encryption.payloads.p50} payloads) p50 (ms)`,
+      `${latency.encryption.codecMs.p50}`,
+      '',
+      `${latency.encryption.shareOfP50}% of p50`,
+    ],
     ['storm: workflows / fingerprints, counts', exact(storm.incident), exact(storm.baseline), ''],
     [
       `Temporal actions per incident (${actions.runbook})`,

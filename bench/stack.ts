@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { parseKeyRing, type KeyRing, type KeyRingFile } from '../temporal/key-ring';
 import pino from 'pino';
 import { bundleWorkflows } from '../temporal/bundle';
 import type { FastifyInstance } from 'fastify';
@@ -88,6 +90,8 @@ export interface BenchStack {
   address: string;
   serverVersion: string;
   client: Client;
+  /** The key ring every client and worker of the bench encrypts with. */
+  keys: KeyRing;
   mail: MailClock;
   runbook: Runbook;
   /**
@@ -130,7 +134,12 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       interceptors: [starts.interceptor],
     });
     closers.push(() => connection.close());
-    const client = new Client({ connection });
+    // A fresh key ring per run: the bench measures with payload encryption on, as deployed.
+    const keyRing = JSON.stringify({
+      keys: [{ id: 'bench', region: 'global', key: randomBytes(32).toString('base64') }],
+    } satisfies KeyRingFile);
+    const keys = parseKeyRing(keyRing, 'the bench key ring');
+    const client = createClient({ connection }, keys);
     const { serverVersion } = await connection.workflowService.getSystemInfo({});
     const mail = await startMailClock();
     closers.push(async () => (await mail.sink).close());
@@ -161,6 +170,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       address: server.address,
       serverVersion: serverVersion ?? 'unknown',
       client,
+      keys,
       mail,
       runbook,
 
@@ -210,6 +220,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
           taskQueue,
           bundlePath: bundles[kind],
           smtpUrl: mail.url,
+          keyRing,
         };
         const child = fork(join(__dirname, 'worker-process.ts'), [], {
           execArgv: ['--expose-gc', '--require', 'tsx/cjs'],

@@ -3,7 +3,9 @@
  * worker (the real activities, email to the bench's SMTP sink) or the baseline worker (bench
  * workflows, no activities). Driven by the bench over IPC.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { connectWorkers, createWorker } from '../temporal/encrypted';
+import { parseKeyRing } from '../temporal/key-ring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../lib/logger';
 import { activityDeps } from '../app/activity-deps';
@@ -17,6 +19,8 @@ export interface WorkerProcessOptions {
   /** A workflow bundle written by the bench (incident or bench workflows). */
   bundlePath: string;
   smtpUrl: string;
+  /** The bench's key ring (JSON): the same as the gateway's client. */
+  keyRing: string;
 }
 
 export type ToWorker = { type: 'measure' } | { type: 'stop' };
@@ -41,7 +45,8 @@ async function main(): Promise<void> {
   // Errors only: the baseline worker's "no activities registered" warning is expected.
   const logger = createLogger('error', `bench-${options.kind}-worker`);
   installRuntime(logger, 'error');
-  const connection = await NativeConnection.connect({ address: options.address });
+  const keys = parseKeyRing(options.keyRing, 'the bench key ring');
+  const connection = await connectWorkers({ address: options.address }, keys);
   const workflowBundle = { codePath: options.bundlePath };
   const worker: Worker =
     options.kind === 'incident'
@@ -54,9 +59,10 @@ async function main(): Promise<void> {
             loadConfig({ ...process.env, TEMPORAL_ADDRESS: options.address }),
             { url: options.smtpUrl, mode: 'smtp' },
             logger,
+            keys,
           ).deps,
         })
-      : await Worker.create({
+      : await createWorker({
           connection,
           namespace: 'default',
           taskQueue: options.taskQueue,

@@ -3,12 +3,20 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config/env';
 import { connectClient } from '../client/connection';
 import { CliError } from './output';
+import { loadCodecKeys } from '../temporal/codec-keys';
+import type { KeyRing } from '../temporal/key-ring';
 
 export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  let keys: KeyRing;
+  try {
+    keys = await loadCodecKeys(config);
+  } catch (err) {
+    throw new CliError(`payload encryption keys: ${(err as Error).message}`);
+  }
   let client: Client;
   try {
-    client = await connectClient(config);
+    client = await connectClient(config, { keys });
   } catch (err) {
     throw new CliError(
       `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message.split('\n')[0]}). ` +

@@ -16,6 +16,7 @@ import {
   type SalesforceFiles,
   type SalesforceSettings,
 } from './salesforce-env';
+import { CODEC_ENV, codecSettings, type CodecSettings } from './codec-env';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -162,6 +163,7 @@ const EnvSchema = z.object({
     .transform(splitList)
     .pipe(z.array(z.enum(DATA_REGIONS, `each region must be one of ${DATA_REGIONS.join(', ')}`))),
   ...SALESFORCE_ENV,
+  ...CODEC_ENV,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -223,6 +225,8 @@ export interface Config {
   salesforce?: SalesforceSettings;
   salesforceFiles: SalesforceFiles;
   crmSync: CrmSyncSettings;
+  /** Payload encryption keys and the codec server (docs/privacy.md). */
+  codec: CodecSettings;
   /** Signed one-click links in messages; undefined without LOCKOUT_LINK_SECRET (no links issued). */
   links?: { secrets: string[]; ttlMs: number };
   /** Who may see the compliance status page and act on it. */
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     salesforce: salesforce.settings,
     salesforceFiles: salesforceFiles(e),
     crmSync: crmSyncSettings(e, e.LOCKOUT_TASK_QUEUE),
+    codec: codecSettings(e, e.TEMPORAL_UI_URL),
     links: e.LOCKOUT_LINK_SECRET
       ? {
           secrets: [

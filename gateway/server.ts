@@ -31,6 +31,7 @@ import { linkRoutes } from './routes/links';
 import { smsRepliesRoutes, type SmsRepliesOptions } from './routes/sms-replies';
 import { statusPageRoutes, type StatusPageOptions } from './routes/status-page';
 import type { LinkDesk } from './link-redeem';
+import { codecRoutes, type CodecRoutesOptions } from './routes/codec';
 
 export interface GatewayOptions {
   intake: IntakeOptions;
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   statusPage?: StatusPageOptions;
   /** Replies to our SMS (POST /twilio/sms, LOCKOUT_SMS_REPLIES=on); not served without it. */
   smsReplies?: Omit<SmsRepliesOptions, 'metrics'>;
+  /** The codec server for the Web UI and CLI (POST /codec/encode|decode); not served without it. */
+  codec?: CodecRoutesOptions;
 }
 
 const CLIENT_ERRORS: Record<string, { reason: RejectionReason; message: (limit: number) => string }> = {
@@ -134,6 +137,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   if (options.statusPage) void app.register(statusPageRoutes, options.statusPage);
   if (options.smsReplies) void app.register(smsRepliesRoutes, { ...options.smsReplies, metrics });
   void app.register(metricsRoutes, { metrics, token: options.metricsToken });
+  if (options.codec) void app.register(codecRoutes, options.codec);
   void app.register(alertRoutes, {
     intake: options.intake,
     webUiLink: options.webUiLink,

@@ -6,6 +6,7 @@ import { StartOutcomes } from '../client/start-outcomes';
 import { gatewayOptionsFromConfig } from '../app/gateway';
 import { buildGateway } from '../gateway/server';
 import { storeFromConfig } from '../app/store';
+import { loadCodecKeys } from '../temporal/codec-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,8 +18,10 @@ async function main(): Promise<void> {
       'the shared store is embedded in this process: set LOCKOUT_DATABASE_URL before running more than one gateway replica',
     );
   const starts = new StartOutcomes();
-  const client = await connectClient(config, { interceptors: [starts.interceptor] });
-  const options = gatewayOptionsFromConfig(config, client, logger, store, starts);
+  const keys = await loadCodecKeys(config);
+  logger.info({ keys: keys.describe() }, 'payload encryption keys');
+  const client = await connectClient(config, { interceptors: [starts.interceptor], keys });
+  const options = gatewayOptionsFromConfig(config, client, logger, store, starts, keys);
   for (const line of options.sourceSummary) {
     const healthy = /: (bearer token|HMAC signature)$/.test(line);
     logger[healthy ? 'info' : 'warn']({}, `alert source ${line}`);

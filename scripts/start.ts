@@ -28,6 +28,8 @@ import { installRuntime } from '../app/runtime';
 import { storeFromConfig } from '../app/store';
 import { sharedState } from '../app/shared-state';
 import { ensureFirstRunTokens, firstRunHints } from '../app/first-run-tokens';
+import { ensureDevKeyRing } from '../app/first-run-codec-keys';
+import { devKeyRingPath, loadCodecKeys } from '../temporal/codec-keys';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -46,6 +48,8 @@ async function startTemporal(config: Config): Promise<DevServer | undefined> {
     ip: host === 'localhost' ? '127.0.0.1' : host,
     port: Number(port),
     uiPort: Number(new URL(config.temporal.uiUrl).port || 8233),
+    // The Web UI decodes payloads through the gateway's codec server (docs/privacy.md).
+    uiCodecEndpoint: `${config.gateway.publicUrl}/codec`,
     dbFile: join(config.dataDir, 'temporal.sqlite'),
     logFile: join(config.dataDir, 'temporal.log'),
   });
@@ -61,6 +65,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const logger = createLogger(config.logLevel, 'lockout');
+  // Keys first: production without keys stops here, before anything starts.
+  const madeKeyRing = ensureDevKeyRing(config);
+  const keys = await loadCodecKeys(config);
   const server = await startTemporal(config);
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -78,26 +85,26 @@ async function main(): Promise<void> {
       config.logLevel === 'info' ? 'warn' : config.logLevel,
       config.workerMetricsAddress,
     );
-    const workerConnection = await connectWorker(config);
+    const workerConnection = await connectWorker(config, keys);
     stops.push(() => workerConnection.close());
     const gatewayLogger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'gateway');
     const store = await storeFromConfig(config, gatewayLogger);
     stops.push(() => store.close());
     // One process: files serve, unless a PostgreSQL server is configured (then it is shared).
     const shared = config.store.kind === 'postgresql' ? sharedState(store, config) : undefined;
-    const { deps, close: closeDeps } = activityDeps(config, email, logger, shared);
+    const { deps, close: closeDeps } = activityDeps(config, email, logger, keys, shared);
     stops.push(closeDeps);
     const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
 
     const starts = new StartOutcomes();
-    const client = await connectClient(config, { interceptors: [starts.interceptor] });
+    const client = await connectClient(config, { interceptors: [starts.interceptor], keys });
     stops.push(() => client.connection.close());
     const tokens = ensureFirstRunTokens({
       sourcesFile: config.gateway.sourcesFile,
       dataDir: config.dataDir,
       production: config.production,
     });
-    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts);
+    const gatewayOptions = gatewayOptionsFromConfig(config, client, gatewayLogger, store, starts, keys);
     const gateway = buildGateway(gatewayOptions);
     await gateway.listen({ host: config.gateway.host, port: config.gateway.port });
     stops.push(() => gateway.close());
@@ -119,6 +126,12 @@ async function main(): Promise<void> {
       `  Temporal server   ${config.temporal.address}${server ? `  (state: ${data}/temporal.sqlite, log: ${data}/temporal.log)` : ''}`,
     );
     say(`  Temporal Web UI   ${server ? server.uiUrl : config.temporal.uiUrl}`);
+    say(
+      `  Payloads          encrypted (AES-256-GCM), keys ${keys.describe()}${madeKeyRing ? ` (made now: ${relative(process.cwd(), devKeyRingPath(config))}, mode 0600)` : ''}`,
+    );
+    say(
+      `  Codec server      POST ${config.gateway.publicUrl}/codec/{encode,decode} (the Web UI decodes through it: sign in to the status page first)`,
+    );
     for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
     say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
     say(`  High-risk periods ${periods.periods.length} configured (npx lockout period list)`);

@@ -11,6 +11,7 @@ import { createConfiguredWorkers } from '../app/workers';
 import { installRuntime } from '../app/runtime';
 import { sharedState } from '../app/shared-state';
 import { storeFromConfig } from '../app/store';
+import { loadCodecKeys } from '../temporal/codec-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,7 +25,9 @@ async function main(): Promise<void> {
   const email = await setUpEmail(config);
   logger.info({ email: email.mode }, email.description);
   logger.info({ twilio: Boolean(config.twilio) }, smsDescription(config));
-  const connection = await connectWorker(config);
+  const keys = await loadCodecKeys(config);
+  logger.info({ keys: keys.describe() }, 'payload encryption keys');
+  const connection = await connectWorker(config, keys);
   // Several workers share the sent ledger, outbox, journey modes and Salesforce limits through
   // PostgreSQL (docs/production.md); without LOCKOUT_DATABASE_URL they stay in the data directory.
   const store = config.store.kind === 'postgresql' ? await storeFromConfig(config, logger) : undefined;
@@ -33,7 +36,13 @@ async function main(): Promise<void> {
       {},
       "sent ledger, outbox and journey modes are kept in this host's data directory: set LOCKOUT_DATABASE_URL before running more than one worker",
     );
-  const { deps, close: closeDeps } = activityDeps(config, email, logger, store && sharedState(store, config));
+  const { deps, close: closeDeps } = activityDeps(
+    config,
+    email,
+    logger,
+    keys,
+    store && sharedState(store, config),
+  );
   const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
   for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
   // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.

@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
@@ -30,12 +30,19 @@ import { openOrJoinIncident } from '../client/open-incident';
 import { requireBinary, TEMPORAL_TEST_SERVER } from '../temporal/binaries';
 import { bundleWorkflows } from '../temporal/bundle';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { createWorker, startTestEnvironment } from '../temporal/encrypted';
+import { KEY_REGIONS, KeyRing } from '../temporal/key-ring';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import { continuityDefaults } from './continuity';
 import { formatOffset, type Response } from './script';
 
 export interface SimulationOptions {
   config: Config;
+  /**
+   * The key ring payloads are encrypted with. By default a fresh one for this run: the server
+   * lives in memory and nothing outlives the run (the recorder passes the fixture keys).
+   */
+  keys?: KeyRing;
   runbook: Runbook;
   facts: Record<string, string>;
   responses: Response[];
@@ -204,9 +211,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   quietRuntime();
   say('starting the time-skipping test server');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } },
-  });
+  const env = await startTestEnvironment(
+    'time-skipping',
+    { server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } } },
+    options.keys ??
+      new KeyRing(
+        KEY_REGIONS.map((region) => ({ id: `simulation-${region}`, region, key: randomBytes(32) })),
+      ),
+  );
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
     say('bundling the workflow');
@@ -217,7 +229,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       messages,
       options.failSteps ?? [],
     );
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
@@ -227,7 +239,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Regional steps (customer data) are routed to the region's queue: serve those too.
     const regional = await Promise.all(
       DATA_REGIONS.map((region) =>
-        Worker.create({
+        createWorker({
           connection: env.nativeConnection,
           namespace: env.namespace ?? 'default',
           taskQueue: regionalTaskQueue(taskQueue, region),

@@ -65,6 +65,16 @@ export const QUIET_BUNDLER_LOGGER = {
   error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
 };
 
+/**
+ * A bundle built ahead of its workers. It carries the failure converter that encrypts failure
+ * messages (temporal/failure-converter.ts); a worker that bundles at start gets it from its data
+ * converter instead (temporal/encrypted.ts).
+ */
 export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: QUIET_BUNDLER_LOGGER, ...WORKFLOW_BUNDLER_OPTIONS });
+  return bundleWorkflowCode({
+    workflowsPath,
+    logger: QUIET_BUNDLER_LOGGER,
+    failureConverterPath: require.resolve('./failure-converter'),
+    ...WORKFLOW_BUNDLER_OPTIONS,
+  });
 }

@@ -13,6 +13,8 @@ export interface DevServerOptions {
   ip?: string;
   port?: number;
   uiPort?: number;
+  /** Remote codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -79,6 +81,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--ui-port',
     String(uiPort),
     '--ui-disable-news-fetch',
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     '--log-level',
     'warn',
     ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),

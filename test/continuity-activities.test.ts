@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
@@ -134,7 +135,7 @@ describe('continuity activities through a real worker (dev server)', function ()
       },
     });
     env = await startLocalTemporal();
-    worker = await Worker.create({
+    worker = await createWorker({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await testWorkflowBundle(),

@@ -17,7 +17,8 @@ import { incidentStatus, sendAlert } from './helpers/incidents';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startTimeSkippingTemporal } from './helpers/temporal';
 import { withWorker } from './helpers/worker';
-import { Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { BudgetWatchReport } from '../activities/crisis-budget';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { buildOverview } from '../status-page/overview';
@@ -350,7 +351,10 @@ onResolve: { notify: [operations] }
             [runbook],
           ));
           // A plain client: env.client would skip time while it waits for the watch's result.
-          const plain = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+          const plain = createClient(
+            { connection: env.connection, namespace: env.namespace ?? 'default' },
+            TEST_KEYS,
+          );
           let runs = 0;
           const watch = async () =>
             (await plain.workflow.execute('crisisBudgetWatch', {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ContinuityDeps } from '../activities/continuity-deps';
 import { raiseWatchAlert } from '../client/watch-alerts';
@@ -91,7 +92,10 @@ describe('expiry watch: warning at 72 h, escalation at 24 h (time-skipping serve
     });
     // env.client skips time while it waits for a result, and would skip past the thresholds
     // while the watch's activities run; a plain client leaves time to env.sleep alone.
-    const plainClient = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+    const plainClient = createClient(
+      { connection: env.connection, namespace: env.namespace ?? 'default' },
+      TEST_KEYS,
+    );
     let runs = 0;
     const incidents = new Set<string>();
     const run = async () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -43,7 +45,12 @@ describe('alert storm through HTTP (dev server)', function () {
     connection = await Connection.connect({ address: env.address, interceptors: [starts.interceptor] });
     const runbooks = shippedRunbooks();
     gateway = buildGateway({
-      intake: { client: new Client({ connection }), taskQueue, runbooks: () => runbooks, starts },
+      intake: {
+        client: createClient({ connection }, TEST_KEYS),
+        taskQueue,
+        runbooks: () => runbooks,
+        starts,
+      },
       webUiLink: (id) => `http://ui.test/workflows/${id}`,
       sources: { alertmanager: { mode: 'bearer', tokens: [TOKEN] } },
     });

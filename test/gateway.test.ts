@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Connection, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -70,7 +72,7 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
     running = worker.run();
     const starts = new StartOutcomes();
     connection = await Connection.connect({ address: env.address, interceptors: [starts.interceptor] });
-    const options = gatewayOptions(new Client({ connection }));
+    const options = gatewayOptions(createClient({ connection }, TEST_KEYS));
     const logger = createLogger('info', 'gateway', { write: (line: string) => void logLines.push(line) });
     gateway = buildGateway({ ...options, intake: { ...options.intake, starts }, logger });
     await gateway.listen({ host: '127.0.0.1', port: 0 });
@@ -465,7 +467,7 @@ describe('alert gateway: every format, authentication, validation, metrics, logs
 
     it('answers 503 when Temporal is unreachable, recording nothing', async () => {
       const down = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
-      const options = gatewayOptions(new Client({ connection: down }));
+      const options = gatewayOptions(createClient({ connection: down }, TEST_KEYS));
       const unreachable = buildGateway({ ...options, intake: { ...options.intake, timeoutMs: 2_000 } });
       const body = JSON.stringify({ title: 'x', fingerprint: 'while-down' });
       const response = await unreachable.inject({

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncidentStatus } from '../domain/incident';
@@ -38,7 +38,14 @@ describe('npm start: the embedded stack, stopped and started again (real process
     ];
     temporalAddress = `localhost:${temporal}`;
     env = { ...process.env };
-    for (const name of ['TEMPORAL_ADDRESS', 'SMTP_URL', 'LOCKOUT_LINK_SECRET', 'LOCKOUT_GATEWAY_URL'])
+    for (const name of [
+      'TEMPORAL_ADDRESS',
+      'SMTP_URL',
+      'LOCKOUT_LINK_SECRET',
+      'LOCKOUT_GATEWAY_URL',
+      'LOCKOUT_CODEC_KEYS',
+      'LOCKOUT_CODEC_KEYS_FILE',
+    ])
       delete env[name];
     Object.assign(env, {
       LOCKOUT_DATA_DIR: dataDir,
@@ -97,7 +104,12 @@ describe('npm start: the embedded stack, stopped and started again (real process
   }
 
   const cli = (...args: string[]) =>
-    runCli(args, { TEMPORAL_ADDRESS: temporalAddress, LOCKOUT_DATA_DIR: dataDir });
+    // No key ring configured: the CLI uses the development one npm start made in the data directory.
+    runCli(args, {
+      TEMPORAL_ADDRESS: temporalAddress,
+      LOCKOUT_DATA_DIR: dataDir,
+      LOCKOUT_CODEC_KEYS_FILE: '',
+    });
   async function status(id: string): Promise<IncidentStatus> {
     const r = await cli('status', id, '--json');
     assert.equal(r.code, 0, r.stderr);
@@ -113,9 +125,40 @@ describe('npm start: the embedded stack, stopped and started again (real process
     assert.fail(`${what}; last timeline: ${JSON.stringify(last?.timeline.slice(-5))}`);
   }
 
+  it('refuses to start in production mode without configured keys, before starting anything', async () => {
+    const child = spawn(process.execPath, [TSX, join('scripts', 'start.ts')], {
+      cwd: ROOT,
+      env: {
+        ...env,
+        LOCKOUT_PRODUCTION: 'true',
+        LOCKOUT_DATA_DIR: mkdtempSync(join(tmpdir(), 'lockout-prod-')),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      /LOCKOUT_PRODUCTION=true and no payload encryption keys are configured: set LOCKOUT_CODEC_KEYS_FILE/,
+    );
+  });
+
   it('keeps an open incident across a restart on the same data directory, and carries it on', async () => {
     const first = await start();
     assert.match(first.output(), new RegExp(`Temporal server {3}${temporalAddress}`));
+    const keyRing = join(dataDir, 'codec-keys.json');
+    assert.match(first.output(), /Payloads {10}encrypted \(AES-256-GCM\).*made now/);
+    assert.equal(statSync(keyRing).mode & 0o777, 0o600, 'the development key ring is private');
+    // The dev server's Web UI decodes through the gateway's codec server.
+    const settings = await fetch(
+      `http://127.0.0.1:${new URL(env.TEMPORAL_UI_URL!).port}/api/v1/settings`,
+    ).then((r) => r.text());
+    assert.ok(
+      settings.includes(`http://127.0.0.1:${env.LOCKOUT_GATEWAY_PORT}/codec`),
+      `the Web UI's codec endpoint: ${settings}`,
+    );
     assert.ok(
       existsSync(join(dataDir, 'temporal.sqlite')),
       'the dev server keeps its state in the data directory',
@@ -147,6 +190,7 @@ describe('npm start: the embedded stack, stopped and started again (real process
     assert.equal(down.code, 1, 'nothing answers while the stack is stopped');
 
     const second = await start();
+    assert.doesNotMatch(second.output(), /made now/, 'the key ring of the first start is kept');
     try {
       const after = await status(incidentId);
       assert.equal(after.incidentId, incidentId);

@@ -3,7 +3,8 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { createActivities } from '../activities';
 import { assertRunsInRegion } from '../activities/region-guard';
@@ -59,7 +60,7 @@ describe('data residency: an EU worker and a US worker (dev server)', function (
     env = await startLocalTemporal();
     base = uniqueTaskQueue('regions');
     // Workflows only: the main queue has no customer-data activity to offer.
-    main = await Worker.create({
+    main = await createWorker({
       connection: env.nativeConnection,
       taskQueue: base,
       workflowBundle: await testWorkflowBundle(),

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -587,7 +587,7 @@ describe('shipped runbooks end to end: real activities and senders against the l
     // Customer-data activities run on their region's queue: serve those with the same activities.
     const regional = await Promise.all(
       DATA_REGIONS.map((region) =>
-        Worker.create({
+        createWorker({
           connection: env.nativeConnection,
           namespace: env.namespace ?? 'default',
           taskQueue: regionalTaskQueue(w.taskQueue, region),

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../gateway/server';
@@ -76,7 +78,7 @@ describe('gateway replicas sharing the store (real PostgreSQL, dev server)', fun
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { ok: true, checked: ['temporal', 'store'] });
 
-    const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const nowhere = createClient({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }, TEST_KEYS);
     const cut = await replica(nowhere);
     const down = await fetch(`${cut.base}/healthz`);
     assert.equal(down.status, 503);

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { sign } from '@fastify/cookie';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import { createClient } from '../temporal/encrypted';
+import { TEST_KEYS } from './helpers/codec-keys';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { hashToken } from '../links/responders-file';
@@ -32,7 +34,7 @@ describe('sessions and sign-in limits shared by gateway replicas (real PostgreSQ
   let pg: TestPostgres;
   const stores: Database[] = [];
   const gateways: FastifyInstance[] = [];
-  const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const nowhere = createClient({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }, TEST_KEYS);
 
   async function replica(store: Database, loginLimits: LoginLimits): Promise<Replica> {
     const logs: string[] = [];

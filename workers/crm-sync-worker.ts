@@ -5,7 +5,8 @@
  * limits however many workers run.
  */
 import { heartbeatWhileRunning } from '../activities/heartbeat';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import type { ActivityDeps } from '../activities';
 import { crmSyncActivities } from '../activities/crm-sync';
 import { WORKFLOWS_PATH } from './worker';
@@ -27,7 +28,7 @@ export interface CrmSyncWorkerOptions {
 }
 
 export function createCrmSyncWorker(options: CrmSyncWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  return createWorker({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

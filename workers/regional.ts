@@ -6,7 +6,8 @@
  */
 import { hostname } from 'node:os';
 import { heartbeatWhileRunning } from '../activities/heartbeat';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import { createActivities, type Activities, type ActivityDeps } from '../activities';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { regionalTaskQueue, type DataRegion } from '../domain/regions';
@@ -42,7 +43,7 @@ export interface RegionalWorkerOptions {
 export async function createRegionalWorker(options: RegionalWorkerOptions): Promise<Worker | undefined> {
   const activities = options.activities ?? regionalActivities(createActivities(options.deps));
   if (!Object.keys(activities).length) return undefined;
-  return Worker.create({
+  return createWorker({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: regionalTaskQueue(options.baseTaskQueue, options.region),

@@ -1,6 +1,7 @@
 /** The incident worker: runs the incident workflow and every activity on one task queue. */
 import { heartbeatWhileRunning } from '../activities/heartbeat';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createWorker } from '../temporal/encrypted';
 import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOW_BUNDLER_OPTIONS } from '../temporal/bundle';
 
@@ -19,7 +20,7 @@ export interface IncidentWorkerOptions {
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  return createWorker({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

@@ -1,6 +1,7 @@
 /** Runs one channel activity on a real worker and Temporal server (test/workflows/run-channel.ts). */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createWorker } from '../../temporal/encrypted';
 import { bundleWorkflows } from '../../temporal/bundle';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SendInput } from '../../activities/message';
@@ -24,7 +25,7 @@ export async function runChannelActivity(
   maximumAttempts = 5,
 ): Promise<ChannelOutcome & { workflowId: string }> {
   const taskQueue = uniqueTaskQueue(activity);
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,

@@ -1,6 +1,7 @@
 /** Runs the real `lockout` command as a subprocess, as a responder would. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { FIXTURE_KEYS_FILE } from './codec-keys';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'lockout.js');
 
@@ -10,9 +11,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI encrypts with the tests' fixture key ring unless `env` says otherwise. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, LOCKOUT_CODEC_KEYS_FILE: FIXTURE_KEYS_FILE, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

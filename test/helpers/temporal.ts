@@ -2,28 +2,37 @@
  * Real Temporal servers for tests, from the pinned binaries (`npm test` installs them first):
  * the dev server (`createLocal`) and the time-skipping test server. Nothing is downloaded here.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../temporal/bundle';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes';
 import { requireBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../temporal/binaries';
 import { WORKFLOWS_PATH } from '../../workers/worker';
+import { startTestEnvironment } from '../../temporal/encrypted';
+import { TEST_KEYS } from './codec-keys';
 
+/** Its client and workers encrypt payloads with the fixture key ring (helpers/codec-keys.ts). */
 export function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requireBinary(TEMPORAL_CLI) },
-      searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error', '--headless'],
+  return startTestEnvironment(
+    'local',
+    {
+      server: {
+        executable: { type: 'existing-path', path: requireBinary(TEMPORAL_CLI) },
+        searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
+        extraArgs: ['--log-level', 'error', '--headless'],
+      },
     },
-  });
+    TEST_KEYS,
+  );
 }
 
 export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } },
-  });
+  const env = await startTestEnvironment(
+    'time-skipping',
+    { server: { executable: { type: 'existing-path', path: requireBinary(TEMPORAL_TEST_SERVER) } } },
+    TEST_KEYS,
+  );
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }

@@ -3,13 +3,14 @@
  * `tsx test/helpers/worker-process.ts` with TEMPORAL_ADDRESS, TASK_QUEUE and SMTP_URL set.
  * Prints "polling" when it runs.
  */
-import { NativeConnection } from '@temporalio/worker';
+import { connectWorkers } from '../../temporal/encrypted';
+import { TEST_KEYS } from './codec-keys';
 import { createIncidentWorker } from '../../workers/worker';
 import { testDeps } from './deps';
 import { workflowBundle } from './temporal';
 
 async function main(): Promise<void> {
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const connection = await connectWorkers({ address: process.env.TEMPORAL_ADDRESS! }, TEST_KEYS);
   const worker = await createIncidentWorker({
     connection,
     namespace: 'default',

@@ -5,7 +5,8 @@
  *
  * Each scenario runs on the time-skipping server with the shipped runbooks and writes
  * test/histories/<name>.json. Existing files are kept unless --force is given: a history is a
- * promise that incidents started by that code keep replaying.
+ * promise that incidents started by that code keep replaying. Payloads are encrypted with the
+ * fixture key ring (test/fixtures/codec/); histories recorded before encryption are plain JSON.
  */
 import '../helpers/quiet-runtime';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordCrmSyncHistory } from './record-crm-sync';
 import { recordReadinessHistory } from './record-readiness';
+import { TEST_KEYS } from '../helpers/codec-keys';
 
 /** The incident id, or the id and the run whose history to keep (a run that continued as new). */
 type Scenario = (
@@ -103,6 +105,8 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
     facts: EU,
     responses: CERTIFICATE_CHAIN_PROMPT.filter((r) => !(r.kind === 'approve' && r.by === 'ana')),
   },
+  /** certificate-chain-prompt again, its payloads encrypted with the fixture keys (docs/privacy.md). */
+  'codec-certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
@@ -122,10 +126,11 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
   },
 };
 
-export const SCENARIOS: Record<string, Scenario> = {
-  /** Generic runbook: duplicate alert, escalation to level 1, acknowledgement, resolution. */
-  'generic-escalated-then-resolved': async (env, client, taskQueue) => {
-    const alert = { title: 'Salesforce sync jobs denied', pattern: 'unclassified' as const, fingerprint: 'replay-generic-1' };
+/** Generic runbook: duplicate alert, escalation to level 1, acknowledgement, resolution. */
+const genericEscalatedThenResolved =
+  (fingerprint: string): Scenario =>
+  async (env, client, taskQueue) => {
+    const alert = { title: 'Salesforce sync jobs denied', pattern: 'unclassified' as const, fingerprint };
     const { incidentId } = await sendAlert(client, taskQueue, alert);
     const handle = client.workflow.getHandle(incidentId);
     await handle.signal(alertSignal, parseGenericAlert(alert));
@@ -135,7 +140,12 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ben', reason: 'permission set restored' }] });
     await handle.result();
     return incidentId;
-  },
+  };
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'generic-escalated-then-resolved': genericEscalatedThenResolved('replay-generic-1'),
+  /** The same with every payload encrypted with the fixture keys (test/fixtures/codec/). */
+  'codec-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-codec-generic-1'),
   /**
    * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
    * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then
@@ -245,7 +255,7 @@ async function main(): Promise<void> {
     const scenario = RUNBOOK_SCENARIOS[name]!;
     const runbook = shippedRunbooks().find((r) => r.id === scenario.runbook);
     if (!runbook) throw new Error(`no shipped runbook "${scenario.runbook}"`);
-    const result = await runSimulation({ config: loadConfig({}), runbook, facts: scenario.facts, responses: scenario.responses, captureHistory: true });
+    const result = await runSimulation({ config: loadConfig({}), runbook, facts: scenario.facts, responses: scenario.responses, captureHistory: true, keys: TEST_KEYS });
     writeFileSync(file, `${historyToJSON(result.history!)}\n`);
     console.log(`${name}: recorded ${result.history!.events?.length} events (${runbook.id} v${runbook.version})`);
   }

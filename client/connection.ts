@@ -3,7 +3,15 @@
  * encrypts payloads with the configured key ring (temporal/encrypted.ts, docs/privacy.md).
  */
 import { readFileSync } from 'node:fs';
-import { Connection, type Client, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
+import {
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type Client,
+  type ConnectionOptions,
+  type TLSConfig,
+} from '@temporalio/client';
+import type { Interceptor } from '@grpc/grpc-js';
 import type { Config } from '../config/env';
 import { loadCodecKeys } from '../temporal/codec-keys';
 import { createClient } from '../temporal/encrypted';
@@ -20,6 +28,31 @@ function tlsOptions(config: Config): TLSConfig | undefined {
 }
 
 /**
+ * Temporal's own gRPC retry, except once the connection is closed. The SDK's retry would otherwise
+ * retry a call the server ended on shutdown from a timer, on the closed channel, and the
+ * "Channel has been shut down" it throws there ends the process (seen on `npm start` stopping).
+ */
+function retryUntilClosed(): { interceptor: Interceptor; closeOn(connection: Connection): Connection } {
+  let closed = false;
+  const defaults = defaultGrpcRetryOptions();
+  const interceptor = makeGrpcRetryInterceptor({
+    ...defaults,
+    retryableDecider: (attempt, status) => !closed && defaults.retryableDecider(attempt, status),
+  });
+  return {
+    interceptor,
+    closeOn(connection) {
+      const close = connection.close.bind(connection);
+      connection.close = () => {
+        closed = true;
+        return close();
+      };
+      return connection;
+    },
+  };
+}
+
+/**
  * `interceptors`: gRPC interceptors, e.g. the gateway's StartOutcomes (client/start-outcomes.ts).
  * `keys`: the key ring, when the caller has it already; otherwise loaded from configuration.
  */
@@ -28,11 +61,15 @@ export async function connectClient(
   extra: Pick<ConnectionOptions, 'interceptors'> & { keys?: KeyRing } = {},
 ): Promise<Client> {
   const keys = extra.keys ?? (await loadCodecKeys(config));
-  const connection = await Connection.connect({
-    ...serverOptions(config),
-    connectTimeout: '5s',
-    ...(extra.interceptors ? { interceptors: extra.interceptors } : {}),
-  });
+  const retry = retryUntilClosed();
+  const connection = retry.closeOn(
+    await Connection.connect({
+      ...serverOptions(config),
+      connectTimeout: '5s',
+      // Interceptors given replace the retry, as in the SDK (the gateway answers at once instead).
+      interceptors: extra.interceptors ?? [retry.interceptor],
+    }),
+  );
   return createClient({ connection, namespace: config.temporal.namespace }, keys);
 }
 
@@ -43,9 +80,9 @@ export function serverOptions(config: Config): { address: string; tls?: TLSConfi
 
 /** A client that connects on first use: for activities that may never need Temporal themselves. */
 export function lazyClient(config: Config, keys: KeyRing): Client {
-  const connection = Connection.lazy({
-    ...serverOptions(config),
-    connectTimeout: '5s',
-  });
+  const retry = retryUntilClosed();
+  const connection = retry.closeOn(
+    Connection.lazy({ ...serverOptions(config), connectTimeout: '5s', interceptors: [retry.interceptor] }),
+  );
   return createClient({ connection, namespace: config.temporal.namespace }, keys);
 }

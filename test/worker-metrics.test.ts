@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ConfigError, loadConfig } from '../config/env';
 import { sendAlert } from './helpers/incidents';
+import { FIXTURE_KEYS_FILE } from './helpers/codec-keys';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { metricValue } from './helpers/prometheus';
 import { startLocalTemporal, uniqueTaskQueue } from './helpers/temporal';
@@ -61,6 +62,7 @@ describe('worker metrics: the Temporal runtime and notification outcomes (worker
         LOCKOUT_DATA_DIR: mkdtempSync(join(tmpdir(), 'worker-metrics-')),
         LOCKOUT_WORKER_METRICS: `127.0.0.1:${port}`,
         LOCKOUT_LOG_LEVEL: 'warn',
+        LOCKOUT_CODEC_KEYS_FILE: FIXTURE_KEYS_FILE,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -199,10 +199,15 @@ for (const backend of [postgres, embedded]) {
       });
 
       it('a slot of a killed worker frees itself after its lease; waiting too long fails retryably', async () => {
-        const short = sharedOrgLimits(replicas[0]!, { maxConcurrent: 1, leaseMs: 300, maxWaitMs: 100 });
+        // A lease long enough that a loaded machine cannot outlive it between two calls.
+        const short = sharedOrgLimits(replicas[0]!, { maxConcurrent: 1, leaseMs: 3_000, maxWaitMs: 100 });
         await short.acquire('org-2'); // never released: its worker "died"
         await assert.rejects(short.acquire('org-2'), OrgConcurrencyExhausted);
-        const patient = sharedOrgLimits(replicas[1]!, { maxConcurrent: 1, leaseMs: 300, maxWaitMs: 5_000 });
+        const patient = sharedOrgLimits(replicas[1]!, {
+          maxConcurrent: 1,
+          leaseMs: 3_000,
+          maxWaitMs: 15_000,
+        });
         const release = await patient.acquire('org-2');
         await release();
       });

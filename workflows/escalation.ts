@@ -8,6 +8,7 @@ import { nextEscalation } from '../domain/escalation';
 import { escalated } from '../domain/incident-progress';
 import type { IncidentState } from './incident-state';
 import { notifyInBackground } from './notify-background';
+import { watchUntil } from './wait';
 
 export async function escalate(incident: IncidentState): Promise<void> {
   const levels = incident.runbook.escalation.levels;
@@ -26,10 +27,12 @@ export async function escalate(incident: IncidentState): Promise<void> {
     let due = false;
     if (next && !seen.acknowledged) {
       const level = levels[next.level - 1]!;
-      const elapsed = Date.now() - Date.parse(engine.escalationLastAt);
-      due = !(await condition(wake, Math.max(1, next.waitMs - elapsed), {
-        summary: `escalate to level ${next.level} unless acknowledged within ${level.after}`,
-      }));
+      due = !(await watchUntil(
+        incident,
+        wake,
+        Date.parse(engine.escalationLastAt) + next.waitMs,
+        `escalate to level ${next.level} unless acknowledged within ${level.after}`,
+      ));
     } else {
       await condition(wake);
     }

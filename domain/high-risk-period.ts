@@ -60,7 +60,7 @@ export const HighRiskPeriod = z
       .object({ ahead: Duration.default('7d') })
       .strict()
       .optional(),
-    /** Incidents opened during the period: acknowledgement expected within this (not enforced yet, see known-limits). */
+    /** Incidents opened during the period: no escalation level waits longer than this for an acknowledgement. */
     acknowledgeWithin: Duration.optional(),
   })
   .strict()

@@ -117,7 +117,10 @@ export function periodCommand(): Command {
     .option('--check-every <duration>', 'cadence of the continuous checks during the period', '15m')
     .option('--coverage <leads>', 'rota checks before the start, comma-separated, or "none"', '7d,24h')
     .option('--vendor-pack [ahead]', 'ask approval this long before the start (default 7d) and send the pack')
-    .option('--acknowledge-within <duration>', 'acknowledgement window for incidents during the period')
+    .option(
+      '--acknowledge-within <duration>',
+      'incidents opened during the period escalate when not acknowledged within this (e.g. 5m)',
+    )
     .option('--by <who>', 'who declares it', process.env.USER ?? 'cli')
     .option('--json', 'print the outcome as JSON')
     .action(async (id: string, opts: StartOptions) => {

@@ -195,6 +195,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'crm-sync-lockout-drained': recordCrmSyncHistory,
   /** A high-risk period: rota check ahead, vendor pack approved, checks at its cadence, its end. */
   'readiness-period-reviewed': recordReadinessHistory,
+  /** The same once the vendor pack's approvers are asked by email (patch vendor-pack-approvers-asked). */
+  'readiness-period-approvers-asked': recordReadinessHistory,
 };
 
 async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {

@@ -8,7 +8,8 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { idempotencyKey } from '../comms/idempotency';
 import { coverageGaps } from '../comms/rota-coverage';
-import type { CoverageGap, CoverageRoles } from '../domain/high-risk-period';
+import { resolveTarget } from '../comms/directory';
+import type { ApprovalAsked, CoverageGap, CoverageRoles } from '../domain/high-risk-period';
 import type { StepResult } from '../domain/incident';
 import type { ActivityDeps } from './deps';
 import { procurementActivities } from './procurement';
@@ -34,6 +35,16 @@ export interface GapNotice {
   owner: string;
   outcome: 'delivered' | 'outboxed' | 'no-email' | 'unknown-person';
   messageId?: string;
+}
+
+export interface AskPackApprovalInput {
+  periodId: string;
+  instance: string;
+  reason: string;
+  /** A directory target: a person, role or audience. */
+  approvers: string;
+  /** The period's start: the pack is sent only if approved before it. */
+  start: string;
 }
 
 export interface PeriodPackInput {
@@ -104,6 +115,55 @@ export function readinessActivities(deps: ActivityDeps) {
         notices.push({ owner, outcome, messageId });
       }
       return notices;
+    },
+
+    /**
+     * Asks the period's approvers by email to approve (or reject) sending the vendor pack, with
+     * the commands to do it. Once per approver and period: a retry or replay mails nobody twice.
+     */
+    async askVendorPackApproval(input: AskPackApprovalInput): Promise<ApprovalAsked[]> {
+      let recipients;
+      try {
+        recipients = resolveTarget(deps.directory(), input.approvers);
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(
+          `vendorPack.approvers: ${(err as Error).message}`,
+          'InvalidApprovers',
+        );
+      }
+      const asked: ApprovalAsked[] = [];
+      for (const r of recipients) {
+        if (!r.email) {
+          asked.push({ person: r.id, outcome: 'no-email' });
+          continue;
+        }
+        const step = 'vendor-pack-approval';
+        const key = idempotencyKey(`period-${input.periodId}`, step, r.id, 'email', input.instance);
+        const messageId = `<${key}@lockout-runbook>`;
+        const earlier = await deps.messaging.sent.get(key);
+        if (earlier) {
+          asked.push({ person: r.id, outcome: 'delivered', messageId: earlier.messageId });
+          continue;
+        }
+        await deps.email.transport.sendMail({
+          from: deps.email.from,
+          to: { name: r.name, address: r.email },
+          subject: `Approve the vendor-assessment pack before high-risk period ${input.periodId}`,
+          text:
+            `High-risk period ${input.periodId} (${input.reason}) starts ${input.start}. Its ` +
+            `vendor-assessment pack goes to the key accounts' procurement contacts only once ` +
+            `someone approves it before then.\n\n` +
+            `Approve:  npx lockout period approve-pack ${input.periodId} --by <your-name>\n` +
+            `Reject:   npx lockout period reject-pack ${input.periodId} --by <your-name>\n\n` +
+            `Nothing is sent if nobody decides before the start.\n`,
+          messageId,
+          headers: { 'X-Lockout-Period': input.periodId, 'X-Lockout-Step': step },
+        });
+        const outcome = deps.email.mode === 'local-sink' ? 'outboxed' : 'delivered';
+        await deps.messaging.sent.put(key, { messageId, detail: outcome });
+        asked.push({ person: r.id, outcome, messageId });
+      }
+      return asked;
     },
 
     /**

@@ -8,6 +8,8 @@ import type { IncidentFacts, IncidentInput } from '../domain/incident';
 import type { Runbook } from '../domain/runbook';
 import * as sa from '../domain/search-attributes';
 import type { StartOutcomes } from './start-outcomes';
+import type { ActivePeriod } from './periods';
+import { durationMs } from '../domain/duration';
 import { alertSignal } from '../workflows/messages';
 import { chooseRunbook } from '../intake/choose-runbook';
 import { incidentIdFor, INCIDENT_WORKFLOW_TYPE } from './ids';
@@ -27,8 +29,11 @@ export interface IntakeOptions {
   timeoutMs?: number;
   /** For tests and simulations (see IncidentInput.limits). */
   limits?: IncidentInput['limits'];
-  /** High-risk periods under way (client/periods.ts): a new incident is marked with their ids. */
-  activePeriods?: () => Promise<string[]>;
+  /**
+   * High-risk periods under way (client/periods.ts): a new incident is marked with their ids and
+   * takes the shortest acknowledgement window among them.
+   */
+  activePeriods?: () => Promise<ActivePeriod[]>;
 }
 
 const DEFAULT_TIMEOUT_MS = 8_000;
@@ -62,12 +67,13 @@ export async function openOrJoinIncident(
   const runbook = resolveRunbook(choice.runbook);
   const { note } = choice;
   const incidentId = incidentIdFor(alert.fingerprint);
-  const facts = await duringPeriods(options, factsFrom(alert, runbook));
+  const { facts, acknowledgeWithin } = await duringPeriods(options, factsFrom(alert, runbook));
   const input: IncidentInput = {
     incidentId,
     runbook,
     facts,
     detectedAt: alert.receivedAt,
+    ...(acknowledgeWithin ? { acknowledgeWithin } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   };
   const signalWithStart = () =>
@@ -128,15 +134,25 @@ export async function joinRunningIncident(options: IntakeOptions, alert: Alert):
 
 /**
  * An incident opened during a high-risk period carries the label `high-risk-period` (the periods'
- * ids): runbook conditions, the status and the report see it. Marking is best effort: an alert is
- * never held up or refused because the periods cannot be listed.
+ * ids): runbook conditions, the status and the report see it; and the shortest acknowledgement
+ * window the periods set. Best effort: an alert is never held up or refused because the periods
+ * cannot be listed.
  */
-async function duringPeriods(options: IntakeOptions, facts: IncidentFacts): Promise<IncidentFacts> {
-  let ids: string[];
+async function duringPeriods(
+  options: IntakeOptions,
+  facts: IncidentFacts,
+): Promise<{ facts: IncidentFacts; acknowledgeWithin?: string }> {
+  let periods: ActivePeriod[];
   try {
-    ids = (await options.activePeriods?.()) ?? [];
+    periods = (await options.activePeriods?.()) ?? [];
   } catch {
-    ids = [];
+    periods = [];
   }
-  return ids.length ? { ...facts, labels: { ...facts.labels, 'high-risk-period': ids.join(',') } } : facts;
+  if (!periods.length) return { facts };
+  const windows = periods.flatMap((p) => (p.acknowledgeWithin ? [p.acknowledgeWithin] : []));
+  const shortest = windows.sort((a, b) => durationMs(a) - durationMs(b))[0];
+  return {
+    facts: { ...facts, labels: { ...facts.labels, 'high-risk-period': periods.map((p) => p.id).join(',') } },
+    ...(shortest ? { acknowledgeWithin: shortest } : {}),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { HighRiskPeriod, PeriodsFile, type ReadinessState } from '../domain/high-risk-period';
+import { parseDuration } from '../domain/duration';
 import { loadYamlFile } from '../lib/yaml-file';
 import { decideVendorPackUpdate, periodStatusQuery, stopPeriodUpdate } from '../workflows/readiness-messages';
 import { PERIOD_WORKFLOW_TYPE, periodWorkflowId } from './ids';
@@ -29,7 +30,11 @@ export async function declarePeriod(
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: `High-risk period ${period.id} (${period.kind}): ${period.reason}`,
       // The intake reads when it runs from visibility, without asking the workflow (activePeriodsSource).
-      memo: { start: period.start, until: period.until },
+      memo: {
+        start: period.start,
+        until: period.until,
+        ...(period.acknowledgeWithin ? { acknowledgeWithin: period.acknowledgeWithin } : {}),
+      },
     });
     return 'started';
   } catch (err) {
@@ -107,23 +112,37 @@ export function decideVendorPack(
   });
 }
 
+/** A period under way, as the intake sees it. */
+export interface ActivePeriod {
+  id: string;
+  /** Its acknowledgement window, when it sets one (periods declared before it was kept: none). */
+  acknowledgeWithin?: string;
+}
+
 /**
- * The ids of the periods under way now (declared, not stopped, between start and until), from
- * visibility and the periods' memos; one list per `ttlMs` however many alerts arrive.
+ * The periods under way now (declared, not stopped, between start and until), from visibility
+ * and the periods' memos; one list per `ttlMs` however many alerts arrive.
  */
-export function activePeriodsSource(client: Client, ttlMs = 30_000): () => Promise<string[]> {
-  let last: { at: number; ids: Promise<string[]> } | undefined;
+export function activePeriodsSource(client: Client, ttlMs = 30_000): () => Promise<ActivePeriod[]> {
+  let last: { at: number; ids: Promise<ActivePeriod[]> } | undefined;
   const read = async () => {
     const now = Date.now();
-    const ids: string[] = [];
+    const periods: ActivePeriod[] = [];
     const query = `WorkflowType = '${PERIOD_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
     for await (const w of client.workflow.list({ query })) {
-      const memo = (w.memo ?? {}) as { start?: string; until?: string };
+      const memo = (w.memo ?? {}) as { start?: string; until?: string; acknowledgeWithin?: unknown };
       if (!memo.start || !memo.until) continue;
-      if (Date.parse(memo.start) <= now && now < Date.parse(memo.until))
-        ids.push(w.workflowId.replace(/^period-/, ''));
+      if (Date.parse(memo.start) <= now && now < Date.parse(memo.until)) {
+        const within = memo.acknowledgeWithin;
+        periods.push({
+          id: w.workflowId.replace(/^period-/, ''),
+          ...(typeof within === 'string' && !('error' in parseDuration(within))
+            ? { acknowledgeWithin: within }
+            : {}),
+        });
+      }
     }
-    return ids.sort();
+    return periods.sort((a, b) => a.id.localeCompare(b.id));
   };
   return () => {
     if (!last || Date.now() - last.at > ttlMs) {

@@ -57,10 +57,14 @@ export const HighRiskPeriod = z
     gapsTo: z.string().min(1).default('incident-commander'),
     /** Send the vendor-assessment pack to key accounts' procurement contacts before the start, after approval. */
     vendorPack: z
-      .object({ ahead: Duration.default('7d') })
+      .object({
+        ahead: Duration.default('7d'),
+        /** Who is asked to approve it (a directory target), by email, when approval is due. */
+        approvers: z.string().min(1).max(100).default('compliance'),
+      })
       .strict()
       .optional(),
-    /** Incidents opened during the period: acknowledgement expected within this (not enforced yet, see known-limits). */
+    /** Incidents opened during the period: no escalation level waits longer than this for an acknowledgement. */
     acknowledgeWithin: Duration.optional(),
   })
   .strict()
@@ -115,12 +119,26 @@ export interface PeriodCheckRun {
   problems: number;
 }
 
+/** One approver asked to approve the vendor pack. */
+export interface ApprovalAsked {
+  person: string;
+  outcome: 'delivered' | 'outboxed' | 'no-email';
+  messageId?: string;
+}
+
 export interface ReadinessState {
   period: HighRiskPeriod;
   declaredBy: string;
   phase: 'ahead' | 'during' | 'over' | 'stopped';
   coverage: CoverageCheck[];
-  vendorPack: { state: VendorPackState; by?: string; at?: string; summary?: string };
+  vendorPack: {
+    state: VendorPackState;
+    by?: string;
+    at?: string;
+    summary?: string;
+    /** Who was asked to approve it, and how it went (periods declared before this: absent). */
+    asked?: ApprovalAsked[];
+  };
   checks: { runs: number; last?: PeriodCheckRun };
   stopped?: { by: string; reason: string; at: string };
   /** Refused signals and updates, newest last (at most 20). */

@@ -30,6 +30,11 @@ export interface IncidentInput {
   detectedAt: string;
   /** State handed over by continue-as-new. */
   carried?: CarriedIncident;
+  /**
+   * Opened during high-risk periods that expect acknowledgement sooner: the shortest of their
+   * `acknowledgeWithin`. No escalation level waits longer than this for an acknowledgement.
+   */
+  acknowledgeWithin?: string;
   limits?: {
     /** For tests and simulations: continue-as-new after this many history events (default 10,000). */
     historyEvents?: number;

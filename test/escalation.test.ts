@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
+import { openOrJoinIncident } from '../client/open-incident';
+import { parseGenericAlert } from '../intake/alerts';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
@@ -104,6 +106,72 @@ onResolve: { notify: [operations, engineering, compliance] }
       assert.equal(escalations.length, 2);
       const gapMs = Date.parse(escalations[0]!.at) - Date.parse(status.detectedAt);
       assert.ok(gapMs >= 15 * 60_000 && gapMs < 16 * 60_000, `first escalation after ${gapMs} ms`);
+    });
+  });
+
+  it('escalates sooner when opened during a high-risk period that expects acknowledgement within 5m', async () => {
+    await run(async (taskQueue) => {
+      const intake = {
+        client: env.client,
+        taskQueue,
+        runbooks: () => [chain],
+        // Two periods under way: the shorter window counts; one without a window only marks.
+        activePeriods: async () => [
+          { id: 'q4-review', acknowledgeWithin: '10m' },
+          { id: 'freeze', acknowledgeWithin: '5m' },
+          { id: 'soc2' },
+        ],
+      };
+      const { incidentId } = await openOrJoinIncident(
+        intake,
+        parseGenericAlert({ title: 'Token expired', pattern: 'token-expiry', fingerprint: 'period-ack' }),
+      );
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+
+      await env.sleep('4m');
+      assert.equal((await incidentStatus(env.client, incidentId)).escalationLevel, 0);
+      await env.sleep('2m');
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-1', 2);
+      await env.sleep('5m');
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-2');
+
+      const status = await incidentStatus(env.client, incidentId);
+      assert.equal(status.facts.labels['high-risk-period'], 'q4-review,freeze,soc2');
+      const escalations = status.timeline.filter((e) => e.kind === 'escalation');
+      assert.equal(escalations.length, 2);
+      assert.match(
+        escalations[0]!.summary,
+        /^no acknowledgement after 5m \(high-risk period\): escalating to level 1/,
+      );
+      const gapMs = Date.parse(escalations[0]!.at) - Date.parse(status.detectedAt);
+      assert.ok(gapMs >= 5 * 60_000 && gapMs < 6 * 60_000, `first escalation after ${gapMs} ms`);
+      const secondGapMs = Date.parse(escalations[1]!.at) - Date.parse(escalations[0]!.at);
+      assert.ok(secondGapMs >= 5 * 60_000 && secondGapMs < 6 * 60_000, `second after ${secondGapMs} ms`);
+    });
+  });
+
+  it("ignores a malformed acknowledgement window in the input, and escalates after the level's own wait", async () => {
+    await run(async (taskQueue) => {
+      const intake = {
+        client: env.client,
+        taskQueue,
+        runbooks: () => [chain],
+        activePeriods: async () => [{ id: 'odd', acknowledgeWithin: 'soon' }],
+      };
+      const { incidentId } = await openOrJoinIncident(
+        intake,
+        parseGenericAlert({ title: 'Token expired', pattern: 'token-expiry', fingerprint: 'period-odd' }),
+      );
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
+      await env.sleep('14m');
+      assert.equal((await incidentStatus(env.client, incidentId)).escalationLevel, 0);
+      await env.sleep('2m');
+      await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'escalation-1', 2);
+      const status = await incidentStatus(env.client, incidentId);
+      assert.match(
+        status.timeline.find((e) => e.kind === 'escalation')!.summary,
+        /^no acknowledgement after 15m: escalating to level 1/,
+      );
     });
   });
 

@@ -207,8 +207,27 @@ describe('high-risk periods: readiness ahead, checks at the period cadence, the 
         assert.equal(early, 'refused: the vendor pack is waiting, not awaiting approval');
 
         await env.sleep(1 * DAY + HOUR);
-        assert.equal((await handle.query(periodStatusQuery)).vendorPack.state, 'awaiting-approval');
-        assert.equal(mail.messages.length, 0, 'nothing sent before approval');
+        const asking = await handle.query(periodStatusQuery);
+        assert.equal(asking.vendorPack.state, 'awaiting-approval');
+        // The approvers (compliance by default) are asked, once; the pack itself waits.
+        const [request] = await mail.waitFor(
+          (m) => m.headers.get('x-lockout-step') === 'vendor-pack-approval',
+        );
+        assert.deepEqual(request!.to, ['chloe.martin@example.com']);
+        assert.match(
+          request!.subject,
+          /Approve the vendor-assessment pack before high-risk period soc2-window/,
+        );
+        assert.ok(request!.text.includes('npx lockout period approve-pack soc2-window --by <your-name>'));
+        assert.deepEqual(
+          (await handle.query(periodStatusQuery)).vendorPack.asked?.map((a) => [a.person, a.outcome]),
+          [['chloe', 'delivered']],
+        );
+        assert.equal(
+          mail.messages.filter((m) => m.headers.get('x-lockout-step') === 'vendor-pack').length,
+          0,
+          'nothing sent before approval',
+        );
         assert.equal(
           await handle.executeUpdate(decideVendorPackUpdate, {
             args: [{ by: 'chloe', decision: 'approve' }],
@@ -235,6 +254,11 @@ describe('high-risk periods: readiness ahead, checks at the period cadence, the 
           mail.messages.filter((m) => m.headers.get('x-lockout-step') === 'vendor-pack').length,
           2,
         );
+        assert.equal(
+          mail.messages.filter((m) => m.headers.get('x-lockout-step') === 'vendor-pack-approval').length,
+          1,
+          'the approvers were asked once',
+        );
       });
     });
 
@@ -254,7 +278,11 @@ describe('high-risk periods: readiness ahead, checks at the period cadence, the 
         });
         const state = await handle.result(); // runs past the start and the end
         assert.equal(state.vendorPack.state, 'expired');
-        assert.equal(mail.messages.length, 0);
+        assert.deepEqual(
+          mail.messages.map((m) => m.headers.get('x-lockout-step')),
+          ['vendor-pack-approval'],
+          'the approvers were asked; the pack was never sent',
+        );
       });
     });
   });

@@ -10,6 +10,7 @@ import type { ClockStatus } from '../domain/incident';
 import type { Clock } from '../domain/runbook';
 import type { IncidentState } from './incident-state';
 import { notifyInBackground } from './notify-background';
+import { watchUntil } from './wait';
 
 export function watchClocks(incident: IncidentState): Promise<void[]> {
   incident.refreshClocks();
@@ -35,9 +36,12 @@ async function watchClock(incident: IncidentState, def: Clock): Promise<void> {
     const wakeAt = nextWakeUp(def, clock, Date.now());
     if (wakeAt === undefined) await condition(() => incident.finished || moved());
     else {
-      await condition(() => incident.finished || moved(), Math.max(1, wakeAt - Date.now()), {
-        summary: `${def.title}: ${clock.deadline && wakeAt === Date.parse(clock.deadline) ? 'deadline' : 'warning'}`,
-      });
+      await watchUntil(
+        incident,
+        () => incident.finished || moved(),
+        wakeAt,
+        `${def.title}: ${clock.deadline && wakeAt === Date.parse(clock.deadline) ? 'deadline' : 'warning'}`,
+      );
     }
   }
 }

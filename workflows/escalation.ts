@@ -4,14 +4,17 @@
  * not. A reopen starts the chain over.
  */
 import { condition } from '@temporalio/workflow';
+import { durationMs, parseDuration } from '../domain/duration';
 import { nextEscalation } from '../domain/escalation';
 import { escalated } from '../domain/incident-progress';
 import type { IncidentState } from './incident-state';
 import { notifyInBackground } from './notify-background';
+import { watchUntil } from './wait';
 
 export async function escalate(incident: IncidentState): Promise<void> {
   const levels = incident.runbook.escalation.levels;
   const { engine } = incident;
+  const period = periodWindow(incident.input.acknowledgeWithin);
   for (;;) {
     if (incident.finished || incident.resolved) return;
     const next = nextEscalation(levels, { level: incident.escalationLevel, round: engine.escalationRound });
@@ -23,13 +26,18 @@ export async function escalate(incident: IncidentState): Promise<void> {
       incident.acknowledged !== seen.acknowledged ||
       (next !== undefined && engine.escalationRequests > 0);
 
+    // A high-risk period may expect acknowledgement sooner than the level's own wait.
+    const shortened = next && period && period.ms < next.waitMs ? period : undefined;
+    const after = next ? (shortened?.after ?? levels[next.level - 1]!.after) : '';
+
     let due = false;
     if (next && !seen.acknowledged) {
-      const level = levels[next.level - 1]!;
-      const elapsed = Date.now() - Date.parse(engine.escalationLastAt);
-      due = !(await condition(wake, Math.max(1, next.waitMs - elapsed), {
-        summary: `escalate to level ${next.level} unless acknowledged within ${level.after}`,
-      }));
+      due = !(await watchUntil(
+        incident,
+        wake,
+        Date.parse(engine.escalationLastAt) + (shortened?.ms ?? next.waitMs),
+        `escalate to level ${next.level} unless acknowledged within ${after}${shortened ? ' (high-risk period)' : ''}`,
+      ));
     } else {
       await condition(wake);
     }
@@ -41,7 +49,9 @@ export async function escalate(incident: IncidentState): Promise<void> {
     const level = levels[next.level - 1]!;
     incident.apply(escalated, { level: next.level, round: next.round, at: incident.now(), requested });
     incident.publish();
-    const why = requested ? 'escalation requested' : `no acknowledgement after ${level.after}`;
+    const why = requested
+      ? 'escalation requested'
+      : `no acknowledgement after ${after}${shortened ? ' (high-risk period)' : ''}`;
     const round = level.repeat > 1 ? ` (round ${next.round} of ${level.repeat})` : '';
     incident.record(
       'escalation',
@@ -55,4 +65,10 @@ export async function escalate(incident: IncidentState): Promise<void> {
       channels: level.channels,
     });
   }
+}
+
+/** The acknowledgement window of the high-risk periods the incident opened in; a bad one is ignored. */
+function periodWindow(within: unknown): { ms: number; after: string } | undefined {
+  if (typeof within !== 'string' || 'error' in parseDuration(within)) return undefined;
+  return { ms: durationMs(within), after: within };
 }

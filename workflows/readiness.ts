@@ -19,6 +19,7 @@ import {
   continueAsNew,
   executeChild,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -50,7 +51,7 @@ export interface ReadinessInput {
   historyLimit?: number;
 }
 
-const { checkRotaCoverage, tellRotaGaps } = proxyActivities<Activities>({
+const { checkRotaCoverage, tellRotaGaps, askVendorPackApproval } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 10, maximumInterval: '1m' },
 });
@@ -61,6 +62,8 @@ const { sendPeriodVendorPack } = proxyActivities<Activities>({
 });
 
 const HISTORY_BEFORE_CONTINUE = 10_000;
+/** The vendor pack's approvers are asked by email when approval is due. */
+const ASK_PACK_APPROVERS_PATCH = 'vendor-pack-approvers-asked';
 
 function reasonOf(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
@@ -146,6 +149,22 @@ export async function highRiskPeriod(input: ReadinessInput): Promise<ReadinessSt
     }
   }
 
+  /** Periods declared before this asked nobody: their approval showed in `lockout period list` only. */
+  async function askApprovers(): Promise<void> {
+    try {
+      const asked = await askVendorPackApproval({
+        periodId: period.id,
+        instance: period.start,
+        reason: period.reason,
+        approvers: period.vendorPack?.approvers ?? 'compliance',
+        start: period.start,
+      });
+      state = { ...state, vendorPack: { ...state.vendorPack, asked } };
+    } catch (err) {
+      state = { ...state, vendorPack: { ...state.vendorPack, summary: `nobody asked: ${reasonOf(err)}` } };
+    }
+  }
+
   async function vendorPack(): Promise<void> {
     if (milestones.vendorPackAt === undefined) return;
     if (state.vendorPack.state === 'waiting') {
@@ -155,6 +174,7 @@ export async function highRiskPeriod(input: ReadinessInput): Promise<ReadinessSt
         return;
       }
       state = { ...state, vendorPack: { state: 'awaiting-approval', at: now() } };
+      if (patched(ASK_PACK_APPROVERS_PATCH)) await askApprovers();
     }
     if (state.vendorPack.state === 'awaiting-approval') {
       const decided = await condition(

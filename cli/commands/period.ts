@@ -19,6 +19,7 @@ interface StartOptions {
   checkEvery: string;
   coverage: string;
   vendorPack?: string | boolean;
+  packApprovers?: string;
   acknowledgeWithin?: string;
   by: string;
   json?: boolean;
@@ -41,7 +42,12 @@ function periodFromOptions(id: string, o: StartOptions): HighRiskPeriod {
     until: untilInstant(o.until, start),
     checkEvery: o.checkEvery,
     coverageChecks: o.coverage === 'none' ? [] : o.coverage.split(',').map((s) => s.trim()),
-    vendorPack: o.vendorPack ? { ahead: typeof o.vendorPack === 'string' ? o.vendorPack : '7d' } : undefined,
+    vendorPack: o.vendorPack
+      ? {
+          ahead: typeof o.vendorPack === 'string' ? o.vendorPack : '7d',
+          ...(o.packApprovers ? { approvers: o.packApprovers } : {}),
+        }
+      : undefined,
     acknowledgeWithin: o.acknowledgeWithin,
   });
   if (!parsed.success) {
@@ -52,11 +58,15 @@ function periodFromOptions(id: string, o: StartOptions): HighRiskPeriod {
       checkEvery: '--check-every',
       coverageChecks: '--coverage',
       vendorPack: '--vendor-pack',
+      'vendorPack.approvers': '--pack-approvers',
       acknowledgeWithin: '--acknowledge-within',
     };
     throw new CliError(
       parsed.error.issues
-        .map((i) => `${flag[String(i.path[0])] ?? `--${String(i.path[0])}`}: ${i.message}`)
+        .map((i) => {
+          const field = i.path.join('.');
+          return `${flag[field] ?? flag[String(i.path[0])] ?? `--${field}`}: ${i.message}`;
+        })
         .join('\n'),
       2,
     );
@@ -76,7 +86,9 @@ function describe(state: ReadinessState | undefined): string[] {
         : `${gaps.gaps.length} gap(s) (${gaps.ahead} ahead)`
       : 'not yet',
     `${state.checks.runs} run(s), every ${state.period.checkEvery}`,
-    state.vendorPack.state,
+    state.vendorPack.asked?.length
+      ? `${state.vendorPack.state} (asked ${state.vendorPack.asked.map((a) => a.person).join(', ')})`
+      : state.vendorPack.state,
   ];
 }
 
@@ -117,7 +129,15 @@ export function periodCommand(): Command {
     .option('--check-every <duration>', 'cadence of the continuous checks during the period', '15m')
     .option('--coverage <leads>', 'rota checks before the start, comma-separated, or "none"', '7d,24h')
     .option('--vendor-pack [ahead]', 'ask approval this long before the start (default 7d) and send the pack')
-    .option('--acknowledge-within <duration>', 'acknowledgement window for incidents during the period')
+    .option(
+      '--pack-approvers <target>',
+      'who is asked to approve the vendor pack (directory target)',
+      'compliance',
+    )
+    .option(
+      '--acknowledge-within <duration>',
+      'incidents opened during the period escalate when not acknowledged within this (e.g. 5m)',
+    )
     .option('--by <who>', 'who declares it', process.env.USER ?? 'cli')
     .option('--json', 'print the outcome as JSON')
     .action(async (id: string, opts: StartOptions) => {

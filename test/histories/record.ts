@@ -107,6 +107,12 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
   },
   /** certificate-chain-prompt again, its payloads encrypted with the fixture keys (docs/privacy.md). */
   'codec-certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
+  /** Once escalation and clock timers stay when their watcher wakes early (patch watch-timers-kept). */
+  'watch-timers-kept-certificate-chain-prompt': {
+    runbook: 'certificate-chain',
+    facts: EU,
+    responses: CERTIFICATE_CHAIN_PROMPT,
+  },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
@@ -146,6 +152,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'generic-escalated-then-resolved': genericEscalatedThenResolved('replay-generic-1'),
   /** The same with every payload encrypted with the fixture keys (test/fixtures/codec/). */
   'codec-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-codec-generic-1'),
+  /** The same once escalation and clock timers stay when their watcher wakes early (patch watch-timers-kept). */
+  'watch-timers-kept-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-kept-generic-1'),
   /**
    * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
    * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then
@@ -187,6 +195,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'crm-sync-lockout-drained': recordCrmSyncHistory,
   /** A high-risk period: rota check ahead, vendor pack approved, checks at its cadence, its end. */
   'readiness-period-reviewed': recordReadinessHistory,
+  /** The same once the vendor pack's approvers are asked by email (patch vendor-pack-approvers-asked). */
+  'readiness-period-approvers-asked': recordReadinessHistory,
 };
 
 async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {

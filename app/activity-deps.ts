@@ -21,7 +21,8 @@ import { readEvidenceSource } from '../client/evidence-source';
 import { buildPack } from '../evidence/build';
 import { directoryStore } from '../evidence/store';
 import { TOOL } from '../evidence/tool';
-import { loadCrisisBudget } from '../client/crisis-budget';
+import { incidentLedger, loadCrisisBudget } from '../client/crisis-budget';
+import type { CrisisLedger } from '../domain/crisis-budget';
 import { listOpenIncidents, readStatuses } from '../client/open-incidents';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
@@ -110,25 +111,35 @@ export function activityDeps(
       : undefined,
     runbooks: intakeFromConfig(config, client, logger).runbooks,
     signedLinks: config.links && { ...config.links, publicUrl: config.gateway.publicUrl },
-    evidence: evidenceDeps(config.evidence, client),
+    // The pack carries the ledger at archive time, when a crisis budget is configured.
+    evidence: evidenceDeps(config.evidence, client, (status, at) =>
+      deps.budget ? incidentLedger(status, deps.directory(), deps.budget.config(), at) : undefined,
+    ),
   };
   return { deps, close: () => client.connection.close() };
 }
 
-/** Closing incidents archive their packs into LOCKOUT_EVIDENCE_DIR (docs/evidence.md). */
+/**
+ * Closing incidents archive their packs into LOCKOUT_EVIDENCE_DIR (docs/evidence.md), with their
+ * crisis budget ledger when `budget` gives one.
+ */
 export function evidenceDeps(
   settings: Config['evidence'],
   client: Client,
+  budget?: (status: IncidentStatus, at: string) => CrisisLedger | undefined,
 ): NonNullable<ActivityDeps['evidence']> {
   const store = directoryStore(settings.dir);
   return {
     archive: (incidentId) =>
-      store.archive(incidentId, async () =>
-        buildPack(await readEvidenceSource(client, incidentId), {
+      store.archive(incidentId, async () => {
+        const source = await readEvidenceSource(client, incidentId);
+        const generatedAt = new Date().toISOString();
+        const ledger = budget?.(source.status, generatedAt);
+        return buildPack(source, {
           chromium: settings.chromium,
-          meta: { generatedAt: new Date().toISOString(), tool: TOOL },
-        }),
-      ),
+          meta: { generatedAt, tool: TOOL, ...(ledger ? { budget: ledger } : {}) },
+        });
+      }),
   };
 }
 

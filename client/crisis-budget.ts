@@ -2,7 +2,8 @@
  * The crisis budget of one incident as the front ends show it: the ledger of domain/crisis-budget.ts
  * from the incident's status, the directory's hourly rates per role, and config/crisis-budget.yaml.
  */
-import type { Directory } from '../comms/directory';
+import { loadDirectory, type Directory } from '../comms/directory';
+import { loadConfig } from '../config/env';
 import { rateFromDirectory } from '../comms/rates';
 import { CrisisBudgetConfig, crisisLedger, type CrisisLedger } from '../domain/crisis-budget';
 
@@ -22,6 +23,29 @@ export function incidentLedger(
   now = new Date().toISOString(),
 ): CrisisLedger {
   return crisisLedger(status, config, rateFromDirectory(dir), now);
+}
+
+/**
+ * The ledger from the configured directory and crisis budget file, or why it cannot be had (a
+ * broken file must not hide a status or stop an evidence pack).
+ */
+export function configuredLedger(
+  status: IncidentStatus,
+  at = new Date().toISOString(),
+): { budget: CrisisLedger } | { budgetProblem: string } {
+  try {
+    const config = loadConfig();
+    return {
+      budget: incidentLedger(
+        status,
+        loadDirectory(config.directoryFile),
+        loadCrisisBudget(config.readiness.crisisBudgetFile),
+        at,
+      ),
+    };
+  } catch (err) {
+    return { budgetProblem: (err as Error).message.split('\n')[0]! };
+  }
 }
 
 /** Lines for `lockout status`; purposes and names come from outside, so each stays on its line. */

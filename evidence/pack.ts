@@ -16,6 +16,7 @@ import {
   timeRange,
   type EvidenceSource,
 } from '../domain/evidence';
+import type { CrisisLedger } from '../domain/crisis-budget';
 import type { TimelineEntry } from '../domain/incident';
 import { renderReport } from './report';
 
@@ -31,6 +32,8 @@ export type PackFiles = Map<string, Buffer>;
 export interface PackMeta {
   generatedAt: string;
   tool: { name: string; version: string };
+  /** The incident's crisis budget ledger at `generatedAt` (client/crisis-budget.ts), when configured. */
+  budget?: CrisisLedger;
 }
 
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -114,6 +117,7 @@ export function packContents(source: EvidenceSource, meta: PackMeta): PackFiles 
   files.set('controls.json', json({ incidentId, controls }));
   if (breach) files.set('gdpr-art33-record.json', json(breach));
   if (status.review) files.set('review.json', json({ incidentId, review: status.review }));
+  if (meta.budget) files.set('budget.json', json({ incidentId, ledger: meta.budget }));
   files.set(TIMELINE, Buffer.from(chained.map((e) => `${JSON.stringify(e)}\n`).join('')));
   files.set(
     'report.html',

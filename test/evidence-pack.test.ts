@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CrisisBudgetConfig, crisisLedger } from '../domain/crisis-budget';
 import type { EvidenceSource } from '../domain/evidence';
 import type { IncidentStatus } from '../domain/incident';
 import { readPack, writePackDir } from '../evidence/files';
@@ -268,6 +269,39 @@ describe('evidence pack (in process)', () => {
     const files = sealPack(source, packContents(source, META), META).files;
     assert.equal(files.has('gdpr-art33-record.json'), false);
     assert.ok(verifyPack(files).ok);
+  });
+
+  it('carries the crisis budget ledger as budget.json when given one, sealed like every file', () => {
+    const source = sourceOf('lockout-budget-1');
+    const budget = crisisLedger(
+      source.status,
+      CrisisBudgetConfig.parse({ normalCost: 100 }),
+      () => ({ rate: 90, role: 'sre' }),
+      META.generatedAt,
+    );
+    const meta = { ...META, budget };
+    const { files, manifest } = sealPack(source, packContents(source, meta), meta);
+    const written = JSON.parse(files.get('budget.json')!.toString('utf8')) as {
+      incidentId: string;
+      ledger: typeof budget;
+    };
+    assert.equal(written.incidentId, 'lockout-budget-1');
+    assert.deepEqual(written.ledger, budget);
+    assert.ok(
+      budget.lines.some((l) => l.kind === 'responder-time'),
+      'responders acknowledged: time is billed',
+    );
+    assert.ok(manifest.files.some((f) => f.name === 'budget.json'));
+    assert.ok(verifyPack(files).ok);
+    files.set(
+      'budget.json',
+      Buffer.from(files.get('budget.json')!.toString('utf8').replace('"total"', '"totaI"')),
+    );
+    assert.deepEqual(
+      findings(verifyPack(files)).map((f) => [f.file, f.kind]),
+      [['budget.json', 'edited']],
+    );
+    assert.equal(packOf('lockout-budget-2').has('budget.json'), false, 'no budget given: no file');
   });
 
   it('names a byte edited in a file: the file, the bytes and the line', () => {

@@ -300,6 +300,11 @@ describe('evidence pack of a real certificate-chain incident', function () {
     const manifest = JSON.parse(made.stdout).manifest;
     assert.equal(manifest.execution, 'completed');
     assert.ok(manifest.files.some((f: { name: string }) => f.name === 'report.pdf'));
+    // The shipped config/crisis-budget.yaml: the ledger goes in as budget.json.
+    assert.ok(
+      manifest.files.some((f: { name: string }) => f.name === 'budget.json'),
+      made.stderr,
+    );
 
     const intact = await cli('evidence', 'verify', out);
     assert.equal(intact.code, 0, intact.stdout + intact.stderr);

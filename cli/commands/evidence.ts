@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { configuredLedger } from '../../client/crisis-budget';
 import { EvidenceUnavailable, readEvidenceSource } from '../../client/evidence-source';
 import { loadConfig } from '../../config/env';
 import { buildPack } from '../../evidence/build';
@@ -66,7 +67,7 @@ export function evidenceCommand(): Command {
   return new Command('evidence')
     .description(
       "Write an incident's evidence pack: manifest, hash-chained timeline, alerts, decisions, clocks, deliveries,\n" +
-        'remediation, control mapping, GDPR Art. 33(5) record, report.html and report.pdf (docs/evidence.md)',
+        'remediation, control mapping, GDPR Art. 33(5) record, crisis budget ledger, report.html and report.pdf (docs/evidence.md)',
     )
     .argument('<incident>', 'incident id (lockout-… ; the prefix may be omitted), running or closed')
     .option('--out <dir>', 'a new or empty directory to write the pack into (default: ./evidence-<incident>)')
@@ -80,9 +81,13 @@ export function evidenceCommand(): Command {
       const { files, manifest } = await withClient(async (client) => {
         try {
           const source = await readEvidenceSource(client, incident);
+          const generatedAt = new Date().toISOString();
+          const ledger = configuredLedger(source.status, generatedAt);
+          if ('budgetProblem' in ledger)
+            process.stderr.write(`lockout evidence: no budget.json in the pack: ${ledger.budgetProblem}\n`);
           return await buildPack(source, {
             chromium,
-            meta: { generatedAt: new Date().toISOString(), tool: TOOL },
+            meta: { generatedAt, tool: TOOL, ...('budget' in ledger ? { budget: ledger.budget } : {}) },
           });
         } catch (err) {
           if (err instanceof EvidenceUnavailable) throw new CliError(err.message);

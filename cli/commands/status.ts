@@ -1,28 +1,9 @@
 import { Command } from 'commander';
 import { statusOrResult } from '../../client/status';
-import { formatLedger, incidentLedger, loadCrisisBudget } from '../../client/crisis-budget';
-import { loadDirectory } from '../../comms/directory';
-import { loadConfig } from '../../config/env';
-import type { CrisisLedger } from '../../domain/crisis-budget';
-import type { IncidentStatus } from '../../domain/incident';
+import { configuredLedger, formatLedger } from '../../client/crisis-budget';
 import { formatStatus } from '../format-status';
 import { CliError, emit } from '../output';
 import { incidentId, withClient } from '../temporal';
-
-/** The crisis budget's ledger, or why it cannot be shown (a broken file must not hide the status). */
-function budgetOf(status: IncidentStatus): { budget: CrisisLedger } | { budgetProblem: string } {
-  try {
-    const config = loadConfig();
-    const ledger = incidentLedger(
-      status,
-      loadDirectory(config.directoryFile),
-      loadCrisisBudget(config.readiness.crisisBudgetFile),
-    );
-    return { budget: ledger };
-  } catch (err) {
-    return { budgetProblem: (err as Error).message.split('\n')[0]! };
-  }
-}
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -37,7 +18,7 @@ export function statusCommand(): Command {
         if ('status' in found) return found.status;
         throw new CliError(`incident ${incidentId(id)} ended ${found.ended}; see it in the Web UI`);
       });
-      const budget = budgetOf(status);
+      const budget = configuredLedger(status);
       emit(opts.json, { ...status, ...budget }, () =>
         [
           formatStatus(status),

@@ -26,6 +26,7 @@ import type { CrisisLedger } from '../domain/crisis-budget';
 import { listOpenIncidents, readStatuses } from '../client/open-incidents';
 import { salesforceDepsFromConfig } from './salesforce';
 import { salesforceExpirySource } from '../salesforce/expiry-source';
+import { salesforceAuditTrailSource, salesforcePermissionSource } from '../salesforce/control-sources';
 import type { KeyRing } from '../temporal/key-ring';
 
 export interface EmailSetup {
@@ -96,7 +97,11 @@ export function activityDeps(
       journeyModes: shared?.journeyModes,
       logger,
       raiseAlert: (alert, at) => raiseWatchAlert(intakeFromConfig(config, client, logger), alert, at),
-      extraSources: [salesforceExpirySource(salesforce.session)],
+      extraSources: [
+        salesforceExpirySource(salesforce.session),
+        salesforcePermissionSource(salesforce),
+        salesforceAuditTrailSource(salesforce),
+      ],
     }),
     salesforce,
     budget: existsSync(config.readiness.crisisBudgetFile)

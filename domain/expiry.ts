@@ -14,7 +14,10 @@ export interface ExpiryObservation {
   subject: string;
   /** For people: `TLS certificate of api.example.com:443`. */
   label: string;
-  pattern: Extract<Pattern, 'certificate-chain' | 'token-expiry'>;
+  pattern: Extract<
+    Pattern,
+    'certificate-chain' | 'token-expiry' | 'acl-misconfiguration' | 'audit-log-failure'
+  >;
   region: Region;
   /** The earliest expiry that matters (leaf or intermediate; the token). ISO time. */
   expiresAt?: string;
@@ -22,6 +25,8 @@ export interface ExpiryObservation {
   invalid?: { code: string; reason: string };
   /** It could not be looked at (unreachable, timed out): reported, no incident. */
   unchecked?: string;
+  /** A check with no expiry date (permissions, the audit trail) that holds now: what it found. */
+  verified?: string;
   /** One line of detail for responders (subject, issuer, which certificate expires first). */
   detail?: string;
 }
@@ -74,7 +79,8 @@ export function decideWatchAction(o: ExpiryObservation, nowMs: number, t: WatchT
       ]),
     };
   }
-  if (o.unchecked || !o.expiresAt) return { observation: o, level: 'unchecked' };
+  if (o.unchecked) return { observation: o, level: 'unchecked' };
+  if (!o.expiresAt) return { observation: o, level: o.verified !== undefined ? 'ok' : 'unchecked' };
   const msLeft = Date.parse(o.expiresAt) - nowMs;
   const when = `Expires at ${o.expiresAt} (${msLeft > 0 ? `in ${formatDuration(msLeft)}` : `${formatDuration(-msLeft)} ago`}, as of ${new Date(nowMs).toISOString()}).`;
   if (msLeft <= t.escalateBeforeMs) {

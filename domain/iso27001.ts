@@ -94,4 +94,6 @@ export type ContinuousCheck = keyof typeof CONTINUOUS_CHECKS;
 export const CHECK_OF_EXPIRY_SOURCE: Record<string, ContinuousCheck> = {
   tls: 'tls-chains',
   salesforce: 'credential-expiry',
+  'salesforce-permissions': 'permission-baseline',
+  'salesforce-audit-trail': 'audit-trail-freshness',
 };

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { controlVerificationSource } from '../client/control-verification';
+import { controlVerificationSource, observationsOfReport } from '../client/control-verification';
 import { controlVerification, type CheckObservation } from '../domain/control-verification';
 import { CONTINUOUS_CHECKS } from '../domain/iso27001';
 import type { ExpiryWatchReport } from '../domain/expiry-watch';
@@ -79,6 +79,35 @@ describe('control verification: each continuous check tied to its ISO 27001 cont
     );
     assert.equal(byId['A.5.15']!.result, 'unverified');
     assert.equal(byId['A.5.15']!.lastVerifiedAt, undefined);
+  });
+
+  it('reads the permission baseline and the audit trail from the watch rows of their Salesforce sources', () => {
+    const report: ExpiryWatchReport = {
+      at: '2026-12-01T12:00:00Z',
+      rows: [
+        {
+          source: 'salesforce-permissions',
+          subject: 'integration-user',
+          label: 'permissions',
+          level: 'invalid',
+          problem: 'PERMISSION_DRIFT: missing Order_Sync',
+        },
+        { source: 'salesforce-audit-trail', subject: 'setup-audit-trail', label: 'audit trail', level: 'ok' },
+      ],
+    };
+    const byCheck = Object.fromEntries(observationsOfReport(report).map((o) => [o.check, o]));
+    assert.deepEqual(
+      [byCheck['permission-baseline']?.ok, byCheck['audit-trail-freshness']?.ok],
+      [false, true],
+    );
+    assert.match(byCheck['permission-baseline']!.detail, /missing Order_Sync/);
+    const byId = Object.fromEntries(
+      controlVerification(observationsOfReport(report), []).map((c) => [c.control, c]),
+    );
+    assert.deepEqual(
+      ['A.5.15', 'A.5.18', 'A.8.15', 'A.8.16'].map((id) => byId[id]!.result),
+      ['failing', 'failing', 'verified', 'verified'],
+    );
   });
 
   describe('from expiry watch runs on the dev server', () => {

@@ -9,6 +9,8 @@ import { createActivities, type Activities } from '../activities';
 import { RUNBOOK_ACTIVITIES, type RunbookActivityInput } from '../activities/catalog';
 import type { IncidentFacts } from '../domain/incident';
 import { salesforceCredentialExpiry, salesforceExpirySource } from '../salesforce/expiry-source';
+import { salesforceAuditTrailSource, salesforcePermissionSource } from '../salesforce/control-sources';
+import { decideWatchAction } from '../domain/expiry';
 import { salesforceHealth } from '../status-page/salesforce-health';
 import { SalesforceSession } from '../salesforce/session';
 import { testDeps } from './helpers/deps';
@@ -23,6 +25,12 @@ import {
 
 const ROOT = join(__dirname, '..');
 const PACK = join(ROOT, 'config', 'procurement-pack');
+const thresholds = {
+  warnBeforeMs: 72 * 3_600_000,
+  escalateBeforeMs: 24 * 3_600_000,
+  warnSeverity: 'sev3',
+  escalateSeverity: 'sev1',
+} as const;
 
 const facts: IncidentFacts = {
   title: 'Salesforce integration user lost Order_Sync',
@@ -228,6 +236,36 @@ describe('Salesforce activities (real jsforce, loopback Salesforce, real SMTP)',
       sf.double.unblock();
     }
     assert.deepEqual(await salesforceExpirySource(undefined).check(), []);
+  });
+
+  it('verifies the permission baseline and the audit trail for the expiry watch: drift and a refused trail are lockouts', async () => {
+    const sf1 = sfDeps(session);
+    const [drift] = await salesforcePermissionSource(sf1).check();
+    assert.equal(drift!.pattern, 'acl-misconfiguration');
+    assert.equal(drift!.invalid?.code, 'PERMISSION_DRIFT');
+    assert.match(drift!.invalid!.reason, /missing permission set\(s\) Order_Sync/);
+    assert.equal(decideWatchAction(drift!, Date.now(), thresholds).level, 'invalid');
+
+    const [trail] = await salesforceAuditTrailSource(sf1).check();
+    assert.equal(trail!.pattern, 'audit-log-failure');
+    assert.match(trail!.verified!, /^readable: 2 setup change\(s\) in the last 24 h, newest /);
+    assert.equal(decideWatchAction(trail!, Date.now(), thresholds).level, 'ok');
+
+    sf.double.revokeAccess('SetupAuditTrail', 'read');
+    try {
+      const [refused] = await salesforceAuditTrailSource(sf1).check();
+      assert.equal(refused!.invalid?.code, 'INVALID_TYPE');
+      assert.equal(decideWatchAction(refused!, Date.now(), thresholds).level, 'invalid');
+    } finally {
+      sf.double.restoreAccess();
+    }
+    const goneSettings = sf.settings('client-credentials');
+    goneSettings.loginUrl = 'http://127.0.0.1:9'; // discard port: nothing listens
+    const gone = sfDeps(new SalesforceSession(goneSettings));
+    const [unreachable] = await salesforcePermissionSource(gone).check();
+    assert.ok(unreachable!.unchecked, 'an unreachable org is unchecked, not a lockout');
+    assert.deepEqual(await salesforcePermissionSource(sfDeps(undefined)).check(), []);
+    assert.deepEqual(await salesforceAuditTrailSource(sfDeps(undefined)).check(), []);
   });
 
   it('answers the status page: Salesforce reachable with its API allowance, or why not', async () => {

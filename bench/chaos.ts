@@ -199,6 +199,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = started + plan.deadlineMs;
   const left = () => deadline - Date.now();
+  const CLOSE_GRACE_MS = 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'lockout-chaos-'));
   const closers: Array<() => Promise<unknown>> = [];
   const children = new Set<ChildProcess>();
@@ -469,9 +470,10 @@ async function main(): Promise<void> {
             .getHandle(id)
             .result()
             .then(() => true),
-          sleep(Math.max(left(), 1_000)).then(() => false),
+          // Stuck means not closed a minute after its resolve, even when the run's budget is spent.
+          sleep(Math.max(left(), CLOSE_GRACE_MS)).then(() => false),
         ]).catch(() => false);
-        if (!done) stuck.push(`${id}: not closed after resolve`);
+        if (!done) stuck.push(`${id}: not closed within ${CLOSE_GRACE_MS / 1000} s of its resolve`);
       }),
     );
     stopping = true;

@@ -42,10 +42,23 @@ function side(
   };
 }
 
-/** Every workflow answered a query: its first workflow task ran and it sits in the worker's cache. */
+/**
+ * Every workflow answered a query: its first workflow task ran and it sits in the worker's cache.
+ * A workflow busy with a task holds one query at a time ("consistent query buffer is full"):
+ * that one is asked again.
+ */
 async function queryAll(client: Client, ids: string[], query: string): Promise<void> {
   await pool(ids.length, 16, async (i) => {
-    await client.workflow.getHandle(ids[i]!).query(query);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.workflow.getHandle(ids[i]!).query(query);
+        return;
+      } catch (err) {
+        const cause = (err as { cause?: { details?: string } }).cause;
+        if (attempt >= 40 || !/query buffer is full/.test(cause?.details ?? '')) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   });
 }
 

@@ -9,7 +9,7 @@ import type { Runbook } from '../domain/runbook';
 import * as sa from '../domain/search-attributes';
 import type { StartOutcomes } from './start-outcomes';
 import type { ActivePeriod } from './periods';
-import { durationMs } from '../domain/duration';
+import { parseDuration } from '../domain/duration';
 import { alertSignal } from '../workflows/messages';
 import { chooseRunbook } from '../intake/choose-runbook';
 import { incidentIdFor, INCIDENT_WORKFLOW_TYPE } from './ids';
@@ -149,8 +149,12 @@ async function duringPeriods(
     periods = [];
   }
   if (!periods.length) return { facts };
-  const windows = periods.flatMap((p) => (p.acknowledgeWithin ? [p.acknowledgeWithin] : []));
-  const shortest = windows.sort((a, b) => durationMs(a) - durationMs(b))[0];
+  // A window that is not a duration is left out here; the workflow would ignore it anyway.
+  const windows = periods.flatMap((p) => {
+    const parsed = p.acknowledgeWithin ? parseDuration(p.acknowledgeWithin) : undefined;
+    return parsed && !('error' in parsed) ? [{ text: p.acknowledgeWithin!, ms: parsed.ms }] : [];
+  });
+  const shortest = windows.sort((a, b) => a.ms - b.ms)[0]?.text;
   return {
     facts: { ...facts, labels: { ...facts.labels, 'high-risk-period': periods.map((p) => p.id).join(',') } },
     ...(shortest ? { acknowledgeWithin: shortest } : {}),

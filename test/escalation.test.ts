@@ -150,13 +150,17 @@ onResolve: { notify: [operations, engineering, compliance] }
     });
   });
 
-  it("ignores a malformed acknowledgement window in the input, and escalates after the level's own wait", async () => {
+  it("ignores malformed acknowledgement windows of periods, and escalates after the level's own wait", async () => {
     await run(async (taskQueue) => {
       const intake = {
         client: env.client,
         taskQueue,
         runbooks: () => [chain],
-        activePeriods: async () => [{ id: 'odd', acknowledgeWithin: 'soon' }],
+        // Two malformed windows (a period source may be anything): ignored, the alert still opens.
+        activePeriods: async () => [
+          { id: 'odd', acknowledgeWithin: 'soon' },
+          { id: 'odder', acknowledgeWithin: '-5m' },
+        ],
       };
       const { incidentId } = await openOrJoinIncident(
         intake,

@@ -11,7 +11,8 @@ import { ALERT_STATUSES, FINGERPRINT, PATTERNS, REGIONS, SEVERITIES, type Alert 
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const text = (max: number) =>
+/** A trimmed, non-empty string of at most `max` characters. */
+export const text = (max: number) =>
   z
     .string({ error: 'must be a non-empty string' })
     .trim()
@@ -19,7 +20,7 @@ const text = (max: number) =>
     .max(max, `must be at most ${max} characters`);
 
 /** An ISO 8601 time, normalised to UTC with milliseconds. */
-const isoTime = z
+export const isoTime = z
   .string({ error: 'must be an ISO 8601 time like 2026-11-26T09:30:00Z' })
   .max(40, 'must be an ISO 8601 time like 2026-11-26T09:30:00Z')
   .refine(
@@ -32,14 +33,14 @@ const isoTime = z
  * Every responder action may carry an id (the CLI, links and the status page always send one):
  * the same id again, as an update retried or as the signal sent after it, is applied once.
  */
-const actionId = {
+export const actionId = {
   id: text(100)
     .regex(/^[A-Za-z0-9._:-]+$/, 'must be letters, digits, ".", "_", ":" or "-"')
     .optional(),
 };
 
 /** Set by the gateway when a person acted through a signed link or the signed-in status page. */
-const channelFields = {
+export const channelFields = {
   /** How the person proved who they are, for the timeline: `signed link`, `status page`. */
   via: text(100).optional(),
   /** The signed link's nonce: the incident refuses a nonce it has seen used. */
@@ -164,7 +165,7 @@ export const ReclassifyInput = z.object({
 export type ReclassifyInput = z.output<typeof ReclassifyInput>;
 
 /** Parses a payload; the first problem, as `field: reason`, becomes the refusal. */
-function checker<S extends z.ZodType>(
+export function checker<S extends z.ZodType>(
   schema: S,
   example: string,
 ): (payload: unknown) => Checked<z.output<S>> {

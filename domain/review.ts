@@ -14,7 +14,7 @@ import type { IncidentRecord, ReviewItem, ReviewState } from './incident';
 import type { ReviewSettings } from './runbook';
 import { entryRecorded, phaseEntered } from './incident-progress';
 import type { Reducer, Reduced } from './incident-reducers';
-import type { Checked } from './responder-input';
+import { actionId, channelFields, checker, isoTime, text } from './responder-input';
 
 const DAY_MS = 86_400_000;
 
@@ -32,27 +32,7 @@ export function businessDaysAfter(from: string, days: number): string {
 
 // ---- the five actions: schemas (types derived), checks ----
 
-const text = (max: number) =>
-  z
-    .string({ error: 'must be a non-empty string' })
-    .trim()
-    .min(1, 'must be a non-empty string')
-    .max(max, `must be at most ${max} characters`);
-const isoTime = z
-  .string({ error: 'must be an ISO 8601 time like 2026-12-07T09:00:00Z' })
-  .max(40, 'must be an ISO 8601 time like 2026-12-07T09:00:00Z')
-  .refine(
-    (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) && !Number.isNaN(Date.parse(v)),
-    'must be an ISO 8601 time like 2026-12-07T09:00:00Z',
-  )
-  .transform((v) => new Date(Date.parse(v)).toISOString());
-const common = {
-  by: text(100),
-  id: text(100)
-    .regex(/^[A-Za-z0-9._:-]+$/, 'must be letters, digits, ".", "_", ":" or "-"')
-    .optional(),
-  via: text(100).optional(),
-};
+const common = { by: text(100), ...actionId, via: channelFields.via };
 const itemId = text(10).regex(/^A\d{1,4}$/, 'must be an action item id like A1');
 
 export const AddReviewItemInput = z.object({
@@ -75,25 +55,6 @@ export type AssignReviewItemInput = z.output<typeof AssignReviewItemInput>;
 export type CloseReviewItemInput = z.output<typeof CloseReviewItemInput>;
 export type RecordReviewInput = z.output<typeof RecordReviewInput>;
 export type WaiveReviewInput = z.output<typeof WaiveReviewInput>;
-
-function checker<S extends z.ZodType>(
-  schema: S,
-  example: string,
-): (payload: unknown) => Checked<z.output<S>> {
-  return (payload) => {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-      return { ok: false, reason: `payload: must be an object like ${example}` };
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, reason: `${String(issue.path[0] ?? 'payload')}: ${issue.message}` };
-    }
-    const value = Object.fromEntries(
-      Object.entries(parsed.data as object).filter(([, v]) => v !== undefined),
-    );
-    return { ok: true, value: value as z.output<S> };
-  };
-}
 
 export const checkAddReviewItem = checker(
   AddReviewItemInput,

@@ -4,18 +4,7 @@
  * workflows evaluate this module per incident (temporal/bundle.ts, NOT_SHARED_DOMAIN_MODULES).
  */
 import { z } from 'zod';
-import type { Checked } from './responder-input';
-
-const text = (max: number) =>
-  z
-    .string({ error: 'must be a non-empty string' })
-    .trim()
-    .min(1, 'must be a non-empty string')
-    .max(max, `must be at most ${max} characters`);
-
-const actionId = text(100)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'must be letters, digits, ".", "_", ":" or "-"')
-  .optional();
+import { actionId, checker, text } from './responder-input';
 
 /** One emergency spend request and its decision, as the incident keeps it. */
 export interface SpendRequest {
@@ -39,7 +28,7 @@ export const SpendRequestInput = z.object({
     .max(100_000_000, 'must be at most 100000000')
     .refine((n) => Math.round(n * 100) === n * 100, 'must have at most two decimals'),
   purpose: text(300),
-  id: actionId,
+  ...actionId,
 });
 export type SpendRequestInput = z.output<typeof SpendRequestInput>;
 
@@ -48,29 +37,9 @@ export const SpendDecisionInput = z.object({
   spend: text(20).regex(/^spend-\d{1,4}$/, 'must be a spend id like spend-1'),
   decision: z.enum(['approve', 'reject'], 'must be "approve" or "reject"'),
   reason: text(1000).optional(),
-  id: actionId,
+  ...actionId,
 });
 export type SpendDecisionInput = z.output<typeof SpendDecisionInput>;
-
-function checker<S extends z.ZodType>(
-  schema: S,
-  example: string,
-): (payload: unknown) => Checked<z.output<S>> {
-  return (payload) => {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-      return { ok: false, reason: `payload: must be an object like ${example}` };
-    const parsed = schema.safeParse(payload);
-    if (parsed.success)
-      return {
-        ok: true,
-        value: Object.fromEntries(
-          Object.entries(parsed.data as object).filter(([, v]) => v !== undefined),
-        ) as z.output<S>,
-      };
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${String(issue.path[0] ?? 'payload')}: ${issue.message}` };
-  };
-}
 
 export const checkSpendRequest = checker(
   SpendRequestInput,

@@ -18,6 +18,7 @@ import { triggerCommand } from './commands/trigger';
 import { watchCommand } from './commands/watch';
 import { periodCommand } from './commands/period';
 import { spendCommand } from './commands/spend';
+import { outboxCommand } from './commands/outbox';
 import { CliError, printError } from './output';
 import type { CliServices } from './services';
 
@@ -46,6 +47,7 @@ export function buildProgram(services: CliServices): Command {
     reviewCommand(),
     periodCommand(),
     spendCommand(),
+    outboxCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command.exitOverride().showHelpAfterError('(add --help for usage)'));

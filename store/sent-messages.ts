@@ -106,3 +106,21 @@ export async function writeOutboxRow(
     [key, record.channel, record.incidentId, JSON.stringify(record)],
   );
 }
+
+/** The shared outbox, newest first, optionally of one incident or channel. */
+export async function listOutboxRows(
+  db: Queryable,
+  filter: { incidentId?: string; channel?: string; limit: number },
+): Promise<{ key: string; record: Record<string, unknown>; writtenAt: string }[]> {
+  const rows = await db.query<{ key: string; record: string | Record<string, unknown>; written_at: Date }>(
+    `SELECT key, record, written_at FROM outbox
+     WHERE ($1::text IS NULL OR incident_id = $1) AND ($2::text IS NULL OR channel = $2)
+     ORDER BY written_at DESC LIMIT $3`,
+    [filter.incidentId ?? null, filter.channel ?? null, filter.limit],
+  );
+  return rows.map((r) => ({
+    key: r.key,
+    record: typeof r.record === 'string' ? (JSON.parse(r.record) as Record<string, unknown>) : r.record,
+    writtenAt: new Date(r.written_at).toISOString(),
+  }));
+}

@@ -4,6 +4,7 @@
  * clocks, deliveries, remediation, the control mapping and the GDPR record. Self-contained (no
  * scripts, no external resources), so Chromium prints it as it shows it. Pure.
  */
+import type { CrisisLedger } from '../domain/crisis-budget';
 import { formatDuration } from '../domain/duration';
 import type {
   BreachRecord,
@@ -22,7 +23,7 @@ export interface ReportInput {
   controls: ControlEvidence[];
   breach?: BreachRecord;
   range: { from: string; to: string };
-  meta: { generatedAt: string; tool: { name: string; version: string } };
+  meta: { generatedAt: string; tool: { name: string; version: string }; budget?: CrisisLedger };
 }
 
 const ESCAPES: Record<string, string> = {
@@ -128,6 +129,20 @@ table{border-collapse:collapse;width:100%;margin:4px 0}th,td{border:1px solid #d
 th{background:#f3f3f3}.none{color:#666}.missed{color:#c62828;font-weight:600}.met{color:#2e7d32}
 .chart .l{font-size:10px}.chart .t{font-size:9px}.chart .g{stroke:#eee}
 .meta{color:#555}@media print{h2{break-after:avoid}tr{break-inside:avoid}}`;
+
+/** The crisis budget ledger as it stood when the pack was made (budget.json has it whole). */
+function budgetSection(l: CrisisLedger): string {
+  const money = (n: number) => `${n.toFixed(2)} ${esc(l.currency)}`;
+  const state = l.state === 'over' ? 'missed' : l.state === 'warning' ? 'missed' : 'met';
+  return `<h2>Crisis budget</h2><p><span class="${state}">${money(l.total)} of ${money(l.envelope)} (${Math.round(l.used * 100)} %, ${esc(l.state)})</span> · ${l.multiplier} × normal ${money(l.normalCost)} · as of ${time(l.asOf)}${
+    l.pending.length
+      ? ` · ${l.pending.length} spend request(s) pending, ${money(l.totalIfApproved)} if approved`
+      : ''
+  }</p>${table(
+    ['kind', 'what', 'amount', 'detail'],
+    l.lines.map((x) => [esc(x.kind), esc(x.what), money(x.amount), esc(x.detail)]),
+  )}`;
+}
 
 export function renderReport(r: ReportInput): string {
   const { status } = r.source;
@@ -240,6 +255,7 @@ ${
       )}`
     : ''
 }
+${r.meta.budget ? budgetSection(r.meta.budget) : ''}
 <h2>Timeline entries</h2>${table(
     ['time', 'kind', 'actor', 'summary'],
     status.timeline.map((e) => [time(e.at), esc(e.kind), esc(e.actor), esc(e.summary)]),

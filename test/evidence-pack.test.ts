@@ -292,6 +292,16 @@ describe('evidence pack (in process)', () => {
       'responders acknowledged: time is billed',
     );
     assert.ok(manifest.files.some((f) => f.name === 'budget.json'));
+    const report = files.get('report.html')!.toString('utf8');
+    assert.match(
+      report,
+      /<h2>Crisis budget<\/h2><p><span class="\w+">[\d.]+ EUR of 300\.00 EUR \(\d+ %, \w+\)/,
+    );
+    assert.ok(
+      budget.lines.every((l) => report.includes(l.detail.replace(/&/g, '&amp;'))),
+      'every ledger line in the report',
+    );
+    assert.ok(!packOf('lockout-budget-3').get('report.html')!.toString('utf8').includes('Crisis budget'));
     assert.ok(verifyPack(files).ok);
     files.set(
       'budget.json',

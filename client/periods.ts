@@ -5,7 +5,6 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { HighRiskPeriod, PeriodsFile, type ReadinessState } from '../domain/high-risk-period';
-import { parseDuration } from '../domain/duration';
 import { loadYamlFile } from '../lib/yaml-file';
 import { decideVendorPackUpdate, periodStatusQuery, stopPeriodUpdate } from '../workflows/readiness-messages';
 import { PERIOD_WORKFLOW_TYPE, periodWorkflowId } from './ids';
@@ -136,9 +135,8 @@ export function activePeriodsSource(client: Client, ttlMs = 30_000): () => Promi
         const within = memo.acknowledgeWithin;
         periods.push({
           id: w.workflowId.replace(/^period-/, ''),
-          ...(typeof within === 'string' && !('error' in parseDuration(within))
-            ? { acknowledgeWithin: within }
-            : {}),
+          // Whether it is a duration is the intake's to judge (client/open-incident.ts).
+          ...(typeof within === 'string' ? { acknowledgeWithin: within } : {}),
         });
       }
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeUpdate, resolveUpdate } from '../workflows/messages';
 import { openOrJoinIncident } from '../client/open-incident';
+import type { ActivePeriod } from '../client/periods';
 import { parseGenericAlert } from '../intake/alerts';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
@@ -109,23 +110,30 @@ onResolve: { notify: [operations, engineering, compliance] }
     });
   });
 
+  /** Opens an incident on the chain through the real intake while `periods` are under way. */
+  async function openDuring(
+    taskQueue: string,
+    fingerprint: string,
+    periods: ActivePeriod[],
+  ): Promise<string> {
+    const intake = {
+      client: env.client,
+      taskQueue,
+      runbooks: () => [chain],
+      activePeriods: async () => periods,
+    };
+    const alert = parseGenericAlert({ title: 'Token expired', pattern: 'token-expiry', fingerprint });
+    return (await openOrJoinIncident(intake, alert)).incidentId;
+  }
+
   it('escalates sooner when opened during a high-risk period that expects acknowledgement within 5m', async () => {
     await run(async (taskQueue) => {
-      const intake = {
-        client: env.client,
-        taskQueue,
-        runbooks: () => [chain],
-        // Two periods under way: the shorter window counts; one without a window only marks.
-        activePeriods: async () => [
-          { id: 'q4-review', acknowledgeWithin: '10m' },
-          { id: 'freeze', acknowledgeWithin: '5m' },
-          { id: 'soc2' },
-        ],
-      };
-      const { incidentId } = await openOrJoinIncident(
-        intake,
-        parseGenericAlert({ title: 'Token expired', pattern: 'token-expiry', fingerprint: 'period-ack' }),
-      );
+      // Two periods under way: the shorter window counts; one without a window only marks.
+      const incidentId = await openDuring(taskQueue, 'period-ack', [
+        { id: 'q4-review', acknowledgeWithin: '10m' },
+        { id: 'freeze', acknowledgeWithin: '5m' },
+        { id: 'soc2' },
+      ]);
       await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
 
       await env.sleep('4m');
@@ -152,20 +160,11 @@ onResolve: { notify: [operations, engineering, compliance] }
 
   it("ignores malformed acknowledgement windows of periods, and escalates after the level's own wait", async () => {
     await run(async (taskQueue) => {
-      const intake = {
-        client: env.client,
-        taskQueue,
-        runbooks: () => [chain],
-        // Two malformed windows (a period source may be anything): ignored, the alert still opens.
-        activePeriods: async () => [
-          { id: 'odd', acknowledgeWithin: 'soon' },
-          { id: 'odder', acknowledgeWithin: '-5m' },
-        ],
-      };
-      const { incidentId } = await openOrJoinIncident(
-        intake,
-        parseGenericAlert({ title: 'Token expired', pattern: 'token-expiry', fingerprint: 'period-odd' }),
-      );
+      // Two malformed windows (a period source may be anything): ignored, the alert still opens.
+      const incidentId = await openDuring(taskQueue, 'period-odd', [
+        { id: 'odd', acknowledgeWithin: 'soon' },
+        { id: 'odder', acknowledgeWithin: '-5m' },
+      ]);
       await mail.waitFor((m) => m.headers.get('x-lockout-step') === 'notify-ops');
       await env.sleep('14m');
       assert.equal((await incidentStatus(env.client, incidentId)).escalationLevel, 0);

@@ -9,6 +9,7 @@ import { incidentIdFor } from '../client/ids';
 import { countBillableActions, type ActionCount } from './billable-actions';
 import type { BenchStack } from './stack';
 import { ratio } from './stats';
+import { statusQuery } from '../workflows/messages';
 import { benchNoop, benchSignal } from './workflows';
 
 export interface ActionsResult {
@@ -18,6 +19,16 @@ export interface ActionsResult {
   incident: ActionCount;
   baseline: ActionCount;
   ratio: number;
+}
+
+/** The shipped runbook opens its post-incident review once the resolution's messages are out. */
+async function reviewOpened(client: Client, incidentId: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const status = await client.workflow.getHandle(incidentId).query(statusQuery);
+    if (status.review?.state === 'open') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${incidentId}: the post-incident review never opened`);
 }
 
 async function actionsOf(client: Client, workflowId: string): Promise<ActionCount> {
@@ -59,6 +70,13 @@ export async function measureActions(
       await stack.mail.firstMessage(incidentId);
       await sendAction(stack.client, incidentId, 'acknowledge', { by: 'bench' });
       await sendAction(stack.client, incidentId, 'resolve', { by: 'bench', reason: 'bench lifecycle' });
+      if (stack.runbook.review) {
+        await reviewOpened(stack.client, incidentId);
+        await sendAction(stack.client, incidentId, 'recordReview', {
+          by: 'bench',
+          summary: 'bench lifecycle',
+        });
+      }
       await stack.client.workflow.getHandle(incidentId).result();
       incidents.push(await actionsOf(stack.client, incidentId));
     }
@@ -79,7 +97,7 @@ export async function measureActions(
   return {
     incidents: options.count,
     runbook: `${stack.runbook.id} v${stack.runbook.version}`,
-    lifecycle: 'alert → first notification → acknowledge (update) → resolve (update) → closing summary',
+    lifecycle: `alert → first notification → acknowledge (update) → resolve (update)${stack.runbook.review ? ' → review recorded (update)' : ''} → closing summary`,
     incident,
     baseline,
     ratio: ratio(incident.total, baseline.total),

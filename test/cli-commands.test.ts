@@ -325,7 +325,7 @@ describe('every responder command of the lockout CLI (dev server, real worker, C
     assert.equal(human.code, 0, human.stderr);
     assert.match(
       human.stdout,
-      /^Simulation of Certificate-chain validation failure \(certificate-chain v2\), 10m/,
+      /^Simulation of Certificate-chain validation failure \(certificate-chain v3\), 10m/,
     );
     assert.match(human.stdout, /Ended in phase detected/);
   }

@@ -35,7 +35,7 @@ import { statusPage } from './helpers/status-page-gateway';
 import { CHROMIUM } from './helpers/chromium';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
-import { sendAlert } from './helpers/incidents';
+import { reviewOpen, sendAlert } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
@@ -160,6 +160,21 @@ describe('evidence pack of a real certificate-chain incident', function () {
       sendAction(env.client, incidentId, 'resolve', {
         by: 'ana',
         reason: 'intermediate certificate re-issued',
+      }),
+    );
+    // The shipped runbook keeps it open for its review: the commander records one, with an action item.
+    await reviewOpen(env.client, incidentId);
+    await accepted(
+      sendAction(env.client, incidentId, 'addReviewItem', {
+        title: 'Monitor the chain',
+        owner: 'ben',
+        by: 'dev',
+      }),
+    );
+    await accepted(
+      sendAction(env.client, incidentId, 'recordReview', {
+        summary: 'the chain was not monitored',
+        by: 'dev',
       }),
     );
     // Nobody records the GDPR notification: the 72 h clock is missed, then the incident closes.

@@ -325,6 +325,9 @@ async function runIncident(env: TestWorkflowEnvironment, w: World, plan: Plan): 
       await actAccepted(env, incidentId, 'clockMet', { clock: 'gdpr-art33', by: 'kemi', note: 'filed' });
     if (due('resolve', plan.resolveAt, t))
       await actAccepted(env, incidentId, 'resolve', { by: ACKER, reason: 'integration works again' });
+    // The shipped runbooks keep the resolved incident open for its review: the commander records it.
+    if ((await incidentStatus(env.client, incidentId)).review?.state === 'open')
+      await actAccepted(env, incidentId, 'recordReview', { by: 'dev', summary: 'what we learned' });
     await settle(env, incidentId);
     await env.sleep(TICK_MIN * MIN);
   }
@@ -440,7 +443,12 @@ function assertActivities(s: IncidentStatus, findings: string[]): void {
 /** Resolved without escalation, clocks met, approvals given, every delivery made once. */
 function assertHappyEnd(o: Outcome, w: World, findings: string[] = []): void {
   assert.equal(o.status.phase, 'resolved');
-  assert.ok(o.closed, 'the incident closed after its resolution');
+  assert.ok(o.closed, 'the incident closed after its resolution and its review');
+  assert.equal(o.status.review?.state, 'recorded', 'the post-incident review was recorded');
+  assert.ok(
+    o.mail.some((m) => m.step === 'review' && m.subject.startsWith('[REVIEW DUE')),
+    'the incident commander got the post-incident review with its due date',
+  );
   assertNoEscalation(o.status);
   assertClocksMet(o.status);
   assertActivities(o.status, findings);
@@ -631,6 +639,7 @@ describe('shipped runbooks end to end: real activities and senders against the l
       const reports = at('chloe.martin', 'dev.patel', 'hiro.tanaka', 'isabel.duarte');
       const updates = at('chloe.martin', 'hiro.tanaka', 'isabel.duarte');
       assert.deepEqual(byStep, {
+        review: at('dev.patel'),
         'notify-stakeholders': at(
           'ben.okafor',
           'hiro.tanaka',

@@ -43,3 +43,13 @@ export async function terminateOpenIncidents(client: Client, taskQueue: string):
 export function incidentStatus(client: Client, incidentId: string): Promise<IncidentStatus> {
   return client.workflow.getHandle(incidentId).query(statusQuery);
 }
+
+/** Waits (real time, up to a minute) until the resolved incident's post-incident review is open. */
+export async function reviewOpen(client: Client, incidentId: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const status = await incidentStatus(client, incidentId);
+    if (status.review?.state === 'open') return;
+    if (attempt > 600) throw new Error(`${incidentId} never opened its review (phase ${status.phase})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -13,6 +13,7 @@ import type { Alert } from '../domain/alert';
 import type { EvidenceSource, HistoryAction, ReceivedAlert } from '../domain/evidence';
 import type { IncidentInput, IncidentStatus } from '../domain/incident';
 import { RESPONDER_ACTION_NAMES } from '../domain/incident-actions';
+import { unfoldTimeline } from '../domain/timeline-fold';
 import { statusQuery } from '../workflows/messages';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -145,8 +146,20 @@ export async function readEvidenceSource(client: Client, incidentId: string): Pr
       );
     status = result ?? carried!;
   }
+  // A long incident carries only its latest entries; the earlier ones are in full in the start
+  // input of the run that folded them.
+  const { timeline, missing } = unfoldTimeline([
+    ...runs.map((run) => run.input?.carried?.status.timeline ?? []),
+    status.timeline,
+  ]);
+  // Folding only entries a run received rules this out; should a history be cut short, say so.
+  const gap = missing > 0 && {
+    at: timeline[0]?.at ?? status.detectedAt,
+    kind: 'attention' as const,
+    summary: `${missing} earlier timeline entries could not be read back from the incident's history`,
+  };
   return {
-    status,
+    status: { ...status, timeline: gap ? [gap, ...timeline] : timeline },
     runbook: runs[0]?.input?.runbook ?? latest.input?.runbook,
     execution,
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),

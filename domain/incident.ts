@@ -38,6 +38,8 @@ export interface IncidentInput {
   limits?: {
     /** For tests and simulations: continue-as-new after this many history events (default 10,000). */
     historyEvents?: number;
+    /** Timeline entries carried to the next run before the oldest are folded (default 500, domain/timeline-fold.ts). */
+    timelineEntries?: number;
     /** How long before the first alert a responder's time may be (awareness, clock met); default 30 days. */
     pastMarginMs?: number;
   };

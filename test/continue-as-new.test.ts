@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadDirectory } from '../comms/directory';
-import type { IncidentStatus } from '../domain/incident';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { readEvidenceSource } from '../client/evidence-source';
+import type { IncidentInput, IncidentStatus, TimelineEntry } from '../domain/incident';
+import { isFolded, timelineLength, type FoldedEntry } from '../domain/timeline-fold';
+import { buildPack } from '../evidence/build';
+import { TOOL } from '../evidence/tool';
+import { verifyPack } from '../evidence/verify';
 import * as m from '../workflows/messages';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert } from './helpers/incidents';
@@ -232,6 +238,83 @@ onResolve: { notify: [operations] }
         await handle.executeUpdate(m.approveUpdate, { args: [{ step: 'approve-recovery', by: 'erin' }] }),
         'approved by erin; approve-recovery is approved',
       );
+    });
+  });
+  it('carries a bounded timeline, folding the oldest entries; the evidence pack reads every one back', async () => {
+    const runbook = runbookFromYaml(`
+id: long-timeline-test
+version: 1
+title: Long timeline test
+escalation: { levels: [ { after: 1h, notify: [engineering] } ] }
+steps:
+  - { id: notify-ops, kind: notify, audience: operations, template: ops-technical-alert }
+  - { id: status-updates, kind: notify, audience: compliance, template: ops-technical-alert, every: 1s }
+onResolve: { notify: [operations] }
+`);
+    const directory = loadDirectory(join(__dirname, 'fixtures', 'directory.yaml'));
+    const keep = 6;
+    await withWorker(env, testDeps(mail.url, { directory }), async (taskQueue) => {
+      const { incidentId, runId: firstRun } = await sendAlert(
+        env.client,
+        taskQueue,
+        { title: 'Long timeline', fingerprint: 'long-timeline-1' },
+        [runbook],
+        { historyEvents: 60, timelineEntries: keep },
+      );
+      const handle = env.client.workflow.getHandle(incidentId);
+      const runs = new Set<string>([firstRun]);
+      for (let i = 0; i < 300 && runs.size < 5; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        runs.add((await handle.describe()).runId);
+      }
+      assert.ok(runs.size >= 5, `expected four hand-overs, saw ${runs.size} run(s)`);
+      await handle.terminate('enough hand-overs');
+
+      // What each run started with: the folded entry, then at most `keep` carried ones plus those
+      // the run before recorded itself (only received entries are folded).
+      const inputs: TimelineEntry[][] = [];
+      for (const runId of runs) {
+        const started = (await env.client.workflow.getHandle(incidentId, runId).fetchHistory()).events![0]!;
+        const [input] = (await decodeArrayFromPayloads(
+          env.client.options.loadedDataConverter,
+          started.workflowExecutionStartedEventAttributes!.input!.payloads,
+        )) as [IncidentInput];
+        inputs.push(input.carried?.status.timeline ?? []);
+      }
+      const last = inputs.at(-1)!;
+      assert.ok(isFolded(last[0]!), 'the last run started with a folded entry');
+      assert.ok(last[0]!.summary.includes('kept in full in the evidence pack'), last[0]!.summary);
+      for (const [k, timeline] of inputs.entries()) {
+        if (k < 2) continue;
+        const recordedBefore = timelineLength(timeline) - timelineLength(inputs[k - 1]!);
+        assert.ok(
+          timeline.length <= 1 + Math.max(keep, recordedBefore),
+          `run ${k + 1} started with ${timeline.length} entries`,
+        );
+      }
+
+      const source = await readEvidenceSource(env.client, incidentId);
+      assert.equal(source.execution, 'terminated');
+      assert.equal(source.status.timeline.length, timelineLength(last), 'every entry, folded ones read back');
+      assert.ok(!source.status.timeline.some(isFolded), 'no folded entry in the pack');
+      assert.match(source.status.timeline[0]!.summary, /Long timeline/, 'starts with the very first entry');
+      for (const timeline of inputs) {
+        const offset = isFolded(timeline[0] ?? ({} as TimelineEntry))
+          ? (timeline[0] as FoldedEntry).folded
+          : 0;
+        timeline
+          .filter((e) => !isFolded(e))
+          .forEach((e, i) => assert.deepEqual(source.status.timeline[offset + i], e, `entry ${offset + i}`));
+      }
+      const { files } = await buildPack(source, {
+        chromium: false,
+        meta: { generatedAt: new Date().toISOString(), tool: TOOL },
+      });
+      assert.equal(
+        files.get('timeline.jsonl')!.toString('utf8').trim().split('\n').length,
+        timelineLength(last),
+      );
+      assert.ok(verifyPack(files).ok);
     });
   });
 });

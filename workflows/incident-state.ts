@@ -30,6 +30,7 @@ import type {
 } from '../domain/incident';
 import type { Phase } from '../domain/phase';
 import * as sa from '../domain/search-attributes';
+import { foldTimeline, TIMELINE_KEEP } from '../domain/timeline-fold';
 import { urgencyOf, type Urgency } from '../domain/urgency';
 
 /**
@@ -311,8 +312,15 @@ export class IncidentState {
     return info.continueAsNewSuggested || info.historyLength >= limit;
   }
 
+  /** The next run's start: the whole state, the oldest timeline entries folded (domain/timeline-fold.ts). */
   carry(): CarriedIncident {
-    return { status: this.status(), engine: this.engine };
+    const status = this.status();
+    const received = this.input.carried?.status.timeline.length ?? 0;
+    const keep = this.input.limits?.timelineEntries ?? TIMELINE_KEEP;
+    return {
+      status: { ...status, timeline: foldTimeline(status.timeline, received, keep) },
+      engine: this.engine,
+    };
   }
 
   private restore({ status, engine }: CarriedIncident): void {

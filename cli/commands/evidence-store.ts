@@ -20,6 +20,7 @@ const store = () => evidenceStoreFromConfig(loadConfig().evidence);
 
 export function listCommand(): Command {
   return new Command('list')
+    .summary('list the evidence packs archived on close (directory or S3 store)')
     .description(`List the evidence packs archived on close, newest first.\n${STORE_HELP}`)
     .option('--json', 'print the packs as JSON')
     .action(async (_opts: unknown, command: Command) => {
@@ -39,6 +40,7 @@ export function listCommand(): Command {
 
 export function fetchCommand(): Command {
   return new Command('fetch')
+    .summary("copy an incident's archived pack out of the store into a new directory")
     .description(
       "Copy an incident's archived evidence pack out of the store, as stored, into a new directory;\n" +
         `then \`lockout evidence verify <dir>\` checks it. ${STORE_HELP}`,

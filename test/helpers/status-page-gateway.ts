@@ -9,7 +9,7 @@ import { SHIPPED_DIRECTORY } from './deps';
 export const PROXY_HEADER = 'x-forwarded-user';
 
 export async function statusPage(
-  env: TestWorkflowEnvironment,
+  env: Pick<TestWorkflowEnvironment, 'client'>,
   /** The evidence store, or the directory of one. */
   store: string | EvidenceStore,
 ): Promise<{ base: string; close(): Promise<void> }> {

@@ -129,7 +129,7 @@ export function s3Store(settings: S3StoreSettings, client: S3Client = s3ClientFo
           await new Promise((r) => setTimeout(r, 200 * attempt));
           continue;
         }
-        if (code !== 412) throw err;
+        if (code !== 412) throw writeFailed(key, err);
         const standing = await get(key);
         if (standing) return standing;
         throw new Error(`${where(key)} was refused as already there, yet cannot be read back`, {
@@ -138,6 +138,15 @@ export function s3Store(settings: S3StoreSettings, client: S3Client = s3ClientFo
       }
     }
   }
+
+  const writeFailed = (key: string, err: unknown) => {
+    const message = (err as Error).message;
+    const hint =
+      settings.retainDays && /object ?lock/i.test(message)
+        ? ' (LOCKOUT_EVIDENCE_S3_RETAIN_DAYS needs a bucket created with Object Lock enabled)'
+        : '';
+    return new Error(`could not write ${where(key)}: ${message}${hint}`, { cause: err });
+  };
 
   /** The manifest again, over the bytes that stand in the bucket: its hashes, a note, a new seal. */
   function resealed(manifest: Manifest, files: PackFiles, kept: string[]): Manifest {
@@ -201,6 +210,12 @@ export function s3Store(settings: S3StoreSettings, client: S3Client = s3ClientFo
           kept.push(name);
         }
       }
+      // A half-written folder may hold a file this build does not make: sealing over it would leave a pack that does not verify.
+      const extra = (await keys(folder)).filter((k) => !files.has(k.slice(folder.length)));
+      if (extra.length)
+        throw new Error(
+          `${extra.map(where).join(', ')} ${extra.length > 1 ? 'are' : 'is'} in the folder of ${incidentId} but not in its pack (left by an archive that did not finish?): no manifest written, the objects are left as they are for investigation`,
+        );
       const manifest = kept.length ? resealed(built.manifest, files, kept) : built.manifest;
       const manifestBytes = kept.length
         ? Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)

@@ -149,6 +149,16 @@ describe('evidence store in S3 (moto)', function () {
       );
   });
 
+  it('leaves a half-written folder holding a file the pack does not make, writing no manifest', async () => {
+    await put('budget.json', '{"ledger":"from a build with a crisis budget"}');
+    await assert.rejects(
+      store.archive(ID, buildOf(ID)),
+      /budget\.json \(.*\) is in the folder of lockout-cert-1 but not in its pack.*no manifest written/,
+    );
+    assert.equal(await store.locate(ID), undefined);
+    assert.ok(!(await objects()).some((o) => o.key === key('manifest.json')));
+  });
+
   it('serves an archived file on the status page from the bucket', async () => {
     await store.archive(ID, buildOf(ID));
     const nowhere = createClient({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }, TEST_KEYS);
@@ -211,7 +221,7 @@ describe('evidence store in S3 (moto)', function () {
     }
   });
 
-  it('puts each object under Object Lock COMPLIANCE retention when RETAIN_DAYS is set', async () => {
+  it('puts each object under Object Lock COMPLIANCE retention when RETAIN_DAYS is set, and says when the bucket has none', async () => {
     bucket = `lockout-evidence-locked-${bucketNo}`;
     await s3.createBucket(bucket, { objectLock: true });
     const locked = s3Store(settings({ retainDays: 30 }), s3.client);
@@ -229,6 +239,12 @@ describe('evidence store in S3 (moto)', function () {
         new DeleteObjectCommand({ Bucket: bucket, Key: key('manifest.json'), VersionId: head.VersionId }),
       ),
       /AccessDenied|denied/i,
+    );
+    bucket = `lockout-evidence-unlocked-${bucketNo}`;
+    await s3.createBucket(bucket);
+    await assert.rejects(
+      s3Store(settings({ retainDays: 30 }), s3.client).archive(ID, buildOf(ID)),
+      /could not write s3:\/\/lockout-evidence-unlocked-\d+\/evidence\/lockout-cert-1\/alerts\.json.*needs a bucket created with Object Lock enabled/,
     );
   });
 });

@@ -1,8 +1,8 @@
 /**
  * A real S3-compatible server for tests: moto's server (pinned PyPI `moto[server]`) on a free
  * loopback port, from a venv at .tools/moto (made here when missing; .ci/run makes it up front).
- * Without Python or the package this throws, saying what to install; the test decides whether
- * that skips (a developer's machine) or fails (CI).
+ * Without Python or the package this throws, saying what to install: the tests fail, they do not
+ * skip (as with PostgreSQL, docs/testing.md).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';

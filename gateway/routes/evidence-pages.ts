@@ -55,10 +55,7 @@ export function evidencePages(
       if (!data) return notFound();
       const type = TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream';
       if (file.endsWith('.html')) reply.header('content-security-policy', REPORT_CSP);
-      return reply
-        .type(type)
-        .header('content-disposition', `inline; filename="${file}"`)
-        .send(data);
+      return reply.type(type).header('content-disposition', `inline; filename="${file}"`).send(data);
     },
   );
 }

@@ -9,7 +9,10 @@ import { packContents, sealPack, type PackFiles, type PackMeta } from '../../evi
 export const T = (min: number) => new Date(Date.UTC(2026, 10, 30, 9, 0) + min * 60_000).toISOString();
 export const META: PackMeta = { generatedAt: T(600), tool: { name: 'lockout-runbook', version: 'test' } };
 
-export function statusOf(incidentId: string, title = 'Salesforce API certificate chain invalid'): IncidentStatus {
+export function statusOf(
+  incidentId: string,
+  title = 'Salesforce API certificate chain invalid',
+): IncidentStatus {
   return {
     incidentId,
     runbook: { id: 'certificate-chain', version: 2, title: 'Certificate chain' },

@@ -14,6 +14,7 @@ import { packContents, sealPack, type PackFiles } from '../evidence/pack';
 import { directoryStore } from '../evidence/store';
 import { verifyPack, type Verdict } from '../evidence/verify';
 import { unzipPack, zipPack } from '../evidence/zip';
+import { runCli } from './helpers/cli';
 import { buildOf, META, packOf, sourceOf, T } from './helpers/evidence-packs';
 
 const findings = (v: Verdict) => (v.ok ? [] : v.findings);
@@ -312,6 +313,45 @@ describe('evidence pack (in process)', () => {
         /does not verify \(clocks\.json.*never overwritten/,
       );
       assert.equal(readPack(dir).get('clocks.json')!.toString(), '{}');
+    });
+
+    it('reads files of whole packs only, and `lockout evidence list|fetch` take packs out of it', async function () {
+      this.timeout(60_000); // the real CLI, three times
+      const store = directoryStore(root);
+      const archived = await store.archive('lockout-cert-1', build('lockout-cert-1'));
+      assert.deepEqual(
+        await store.read('lockout-cert-1', 'clocks.json'),
+        readPack(archived.location).get('clocks.json'),
+      );
+      for (const hostile of ['../lockout-cert-1/clocks.json', '.hidden', ''])
+        assert.equal(await store.read('lockout-cert-1', hostile), undefined, hostile);
+      assert.equal(await store.read('../lockout-cert-1', 'clocks.json'), undefined);
+
+      const env = { LOCKOUT_EVIDENCE_DIR: root };
+      const list = await runCli(['evidence', 'list', '--json'], env);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(
+        JSON.parse(list.stdout).map((p: { incidentId: string; location: string }) => [
+          p.incidentId,
+          p.location,
+        ]),
+        [['lockout-cert-1', archived.location]],
+      );
+      const out = mkdtempSync(join(tmpdir(), 'lockout-evidence-fetched-'));
+      try {
+        const fetched = await runCli(
+          ['evidence', 'fetch', 'cert-1', '--out', join(out, 'pack'), '--json'],
+          env,
+        );
+        assert.equal(fetched.code, 0, fetched.stderr);
+        assert.equal(JSON.parse(fetched.stdout).location, archived.location);
+        assert.deepEqual(readPack(join(out, 'pack')), readPack(archived.location));
+        const missing = await runCli(['evidence', 'fetch', 'lockout-none', '--out', join(out, 'none')], env);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /no archived evidence pack of lockout-none in .*lockout evidence list/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -16,7 +16,7 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import type { S3StoreSettings } from '../config/evidence-env';
-import { blockHashes, MANIFEST, sealOf, sha256, type Manifest, type PackFiles } from './pack';
+import { MANIFEST, manifestEntry, sealOf, type Manifest, type PackFiles } from './pack';
 import {
   archivedPack,
   byGeneratedDesc,
@@ -152,10 +152,7 @@ export function s3Store(settings: S3StoreSettings, client: S3Client = s3ClientFo
   function resealed(manifest: Manifest, files: PackFiles, kept: string[]): Manifest {
     const { seal: _old, ...unsealed } = {
       ...manifest,
-      files: manifest.files.map((f) => {
-        const data = files.get(f.name)!;
-        return { name: f.name, bytes: data.length, sha256: sha256(data), blocks: blockHashes(data) };
-      }),
+      files: manifest.files.map((f) => manifestEntry(f.name, files.get(f.name)!)),
       notes: [
         ...manifest.notes,
         `${kept.join(', ')} kept as another archive of this incident had already written ${kept.length > 1 ? 'them' : 'it'} (objects are written once)`,

@@ -19,7 +19,7 @@ import { lazyClient } from '../client/connection';
 import { queryStatus } from '../client/status';
 import { readEvidenceSource } from '../client/evidence-source';
 import { buildPack } from '../evidence/build';
-import { directoryStore } from '../evidence/store';
+import { evidenceStoreFromConfig } from '../evidence/from-config';
 import { TOOL } from '../evidence/tool';
 import { incidentLedger, loadCrisisBudget } from '../client/crisis-budget';
 import type { CrisisLedger } from '../domain/crisis-budget';
@@ -125,15 +125,16 @@ export function activityDeps(
 }
 
 /**
- * Closing incidents archive their packs into LOCKOUT_EVIDENCE_DIR (docs/evidence.md), with their
- * crisis budget ledger when `budget` gives one.
+ * Closing incidents archive their packs into the evidence store (LOCKOUT_EVIDENCE_DIR or
+ * LOCKOUT_EVIDENCE_S3_BUCKET, docs/evidence.md), with their crisis budget ledger when `budget`
+ * gives one.
  */
 export function evidenceDeps(
   settings: Config['evidence'],
   client: Client,
   budget?: (status: IncidentStatus, at: string) => CrisisLedger | undefined,
 ): NonNullable<ActivityDeps['evidence']> {
-  const store = directoryStore(settings.dir);
+  const store = evidenceStoreFromConfig(settings);
   return {
     archive: (incidentId) =>
       store.archive(incidentId, async () => {

@@ -18,7 +18,7 @@ import { live, mtimeStamp } from '../lib/live';
 import type { Logger } from '../lib/logger';
 import type { LinkDesk } from '../gateway/link-redeem';
 import type { StatusPageOptions } from '../gateway/routes/status-page';
-import { directoryStore } from '../evidence/store';
+import { evidenceStoreFromConfig } from '../evidence/from-config';
 import type { Database } from '../store/database';
 import { incidentLedger, loadCrisisBudget } from '../client/crisis-budget';
 import type { CrisisLedger } from '../domain/crisis-budget';
@@ -100,7 +100,7 @@ export function statusPageFromConfig(
       knownPerson: (id) => Object.hasOwn(directory().people, id),
     },
     loginLimits: config.statusPage.loginLimits,
-    evidence: directoryStore(config.evidence.dir),
+    evidence: evidenceStoreFromConfig(config.evidence),
   };
 }
 

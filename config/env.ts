@@ -17,6 +17,7 @@ import {
   type SalesforceSettings,
 } from './salesforce-env';
 import { CODEC_ENV, codecSettings, type CodecSettings } from './codec-env';
+import { EVIDENCE_S3_ENV, evidenceS3Settings, type S3StoreSettings } from './evidence-env';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -164,6 +165,7 @@ const EnvSchema = z.object({
     .pipe(z.array(z.enum(DATA_REGIONS, `each region must be one of ${DATA_REGIONS.join(', ')}`))),
   ...SALESFORCE_ENV,
   ...CODEC_ENV,
+  ...EVIDENCE_S3_ENV,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -178,8 +180,11 @@ export interface Config {
     taskQueue: string;
   };
   dataDir: string;
-  /** Evidence packs (docs/evidence.md): the store closing incidents archive into; Chromium for the PDF. */
-  evidence: { dir: string; chromium: string | false };
+  /**
+   * Evidence packs (docs/evidence.md): the store closing incidents archive into (`s3` when
+   * LOCKOUT_EVIDENCE_S3_BUCKET is set, else the directory); Chromium for the PDF.
+   */
+  evidence: { dir: string; s3?: S3StoreSettings; chromium: string | false };
   /** LOCKOUT_PRODUCTION: no first-run conveniences (source tokens made by `npm start`). */
   production: boolean;
   /** Shared state of the gateways (docs/storage.md): a PostgreSQL server, or embedded under dataDir. */
@@ -270,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const salesforce = salesforceSettings(e);
   if (salesforce.problems.length) throw new ConfigError(salesforce.problems);
+  const evidenceS3 = evidenceS3Settings(e);
+  if (evidenceS3.problems.length) throw new ConfigError(evidenceS3.problems);
   const useTls = e.TEMPORAL_TLS === 'true' || Boolean(tlsFiles.cert || tlsFiles.ca || e.TEMPORAL_API_KEY);
   return {
     temporal: {
@@ -283,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.LOCKOUT_DATA_DIR,
     evidence: {
       dir: e.LOCKOUT_EVIDENCE_DIR ?? join(e.LOCKOUT_DATA_DIR, 'evidence'),
+      ...(evidenceS3.settings ? { s3: evidenceS3.settings } : {}),
       chromium: e.LOCKOUT_CHROMIUM === 'off' ? false : e.LOCKOUT_CHROMIUM,
     },
     production: e.LOCKOUT_PRODUCTION === 'true',

@@ -159,6 +159,14 @@ export function blockHashes(data: Buffer): string[] {
   return blocks;
 }
 
+/** A file's line in the manifest: its size, SHA-256 and block hashes. */
+export const manifestEntry = (name: string, data: Buffer): ManifestFile => ({
+  name,
+  bytes: data.length,
+  sha256: sha256(data),
+  blocks: blockHashes(data),
+});
+
 export const sealOf = (manifest: Omit<Manifest, 'seal'>): string => sha256(stableStringify(manifest));
 
 /** Adds the manifest: the hash of every file given, then the seal. */
@@ -185,7 +193,7 @@ export function sealPack(
     files: [...files.entries()]
       .filter(([name]) => name !== MANIFEST)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, data]) => ({ name, bytes: data.length, sha256: sha256(data), blocks: blockHashes(data) })),
+      .map(([name, data]) => manifestEntry(name, data)),
     notes,
   };
   const manifest: Manifest = { ...unsealed, seal: sealOf(unsealed) };

@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { readPack, writePackDir } from './files';
-import type { Manifest, PackFiles } from './pack';
+import { MANIFEST, type Manifest, type PackFiles } from './pack';
 import { verifyPack, describeFinding } from './verify';
 
 export type ArchiveOutcome =
@@ -34,10 +34,14 @@ export interface EvidenceStore {
     incidentId: string,
     build: () => Promise<{ files: PackFiles; manifest: Manifest }>,
   ): Promise<ArchiveOutcome>;
-  /** The incident's archived pack folder, if there is one. */
-  locate(incidentId: string): string | undefined;
+  /** Where the incident's archived pack is (a folder, an s3:// URL), if there is a whole one. */
+  locate(incidentId: string): Promise<string | undefined>;
   /** Every archived pack, newest first, as its manifest describes it. */
-  list(): ArchivedPack[];
+  list(): Promise<ArchivedPack[]>;
+  /** One file of an archived pack; undefined when there is no such pack or file, or the name is not plain. */
+  read(incidentId: string, file: string): Promise<Buffer | undefined>;
+  /** Every file in the incident's pack folder, as stored (to verify or hand to an auditor). */
+  pack(incidentId: string): Promise<PackFiles | undefined>;
 }
 
 export interface ArchivedPack {
@@ -50,30 +54,53 @@ export interface ArchivedPack {
   files: string[];
 }
 
+/** A file name a pack may hold: no path, nothing hidden. */
+export const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+/** An archived pack as the list shows it, from its manifest. */
+export function archivedPack(manifest: Manifest, location: string): ArchivedPack {
+  return {
+    incidentId: manifest.incidentId,
+    location,
+    generatedAt: manifest.generatedAt,
+    runbook: `${manifest.runbook.id} v${manifest.runbook.version}`,
+    seal: manifest.seal,
+    files: ['manifest.json', ...manifest.files.map((f) => f.name)],
+  };
+}
+
+/** Newest first. */
+export const byGeneratedDesc = (a: ArchivedPack, b: ArchivedPack): number =>
+  b.generatedAt.localeCompare(a.generatedAt);
+
+/**
+ * The pack already in place: kept if intact and this incident's, refused otherwise (never
+ * overwritten: an auditor needs to see what was changed).
+ */
+export function keepExisting(incidentId: string, location: string, files: PackFiles): ArchiveOutcome {
+  const verdict = verifyPack(files);
+  if (!verdict.ok)
+    throw new Error(
+      `the evidence store already holds a pack for ${incidentId} at ${location}, and it does not verify (${verdict.findings
+        .slice(0, 3)
+        .map(describeFinding)
+        .join('; ')}): it is left as it is for investigation, never overwritten`,
+    );
+  if (verdict.incidentId !== incidentId)
+    throw new Error(`${location} holds the pack of ${verdict.incidentId}, not ${incidentId}: left as it is`);
+  return { outcome: 'already-archived', location, seal: verdict.seal, notes: [] };
+}
+
 /** A folder name for an incident id: ids are `lockout-<fingerprint>`; anything else is escaped. */
 export function folderFor(incidentId: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(incidentId) ? incidentId : encodeURIComponent(incidentId);
+  return PLAIN_NAME.test(incidentId) ? incidentId : encodeURIComponent(incidentId);
 }
 
 export function directoryStore(root: string): EvidenceStore {
-  const locate = (incidentId: string) => {
-    const dir = join(root, folderFor(incidentId));
-    return existsSync(join(dir, 'manifest.json')) ? dir : undefined;
-  };
-
-  /** The pack already in place: kept if intact and this incident's, refused otherwise. */
-  const existing = (incidentId: string, dir: string): ArchiveOutcome => {
-    const verdict = verifyPack(readPack(dir));
-    if (!verdict.ok)
-      throw new Error(
-        `the evidence store already holds a pack for ${incidentId} at ${dir}, and it does not verify (${verdict.findings
-          .slice(0, 3)
-          .map(describeFinding)
-          .join('; ')}): it is left as it is for investigation, never overwritten`,
-      );
-    if (verdict.incidentId !== incidentId)
-      throw new Error(`${dir} holds the pack of ${verdict.incidentId}, not ${incidentId}: left as it is`);
-    return { outcome: 'already-archived', location: dir, seal: verdict.seal, notes: [] };
+  const folder = (incidentId: string) => join(root, folderFor(incidentId));
+  const whole = (incidentId: string) => {
+    const dir = folder(incidentId);
+    return existsSync(join(dir, MANIFEST)) ? dir : undefined;
   };
 
   const list = (): ArchivedPack[] => {
@@ -82,32 +109,36 @@ export function directoryStore(root: string): EvidenceStore {
       .filter((name) => !name.startsWith('.'))
       .flatMap((name) => {
         try {
-          const manifest = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as Manifest;
-          return [
-            {
-              incidentId: manifest.incidentId,
-              location: join(root, name),
-              generatedAt: manifest.generatedAt,
-              runbook: `${manifest.runbook.id} v${manifest.runbook.version}`,
-              seal: manifest.seal,
-              files: ['manifest.json', ...manifest.files.map((f) => f.name)],
-            },
-          ];
+          const manifest = JSON.parse(readFileSync(join(root, name, MANIFEST), 'utf8')) as Manifest;
+          return [archivedPack(manifest, join(root, name))];
         } catch {
           return []; // not a pack (or not readable): `lockout evidence verify` says why
         }
       })
-      .sort((a, b) => b.generatedAt.localeCompare(a.generatedAt));
+      .sort(byGeneratedDesc);
   };
 
   return {
     description: root,
-    locate,
-    list,
+    locate: async (incidentId) => whole(incidentId),
+    list: async () => list(),
+    async read(incidentId, file) {
+      const dir = whole(incidentId);
+      if (!dir || !PLAIN_NAME.test(file)) return undefined;
+      try {
+        return readFileSync(join(dir, file));
+      } catch {
+        return undefined;
+      }
+    },
+    async pack(incidentId) {
+      const dir = folder(incidentId);
+      return existsSync(dir) ? readPack(dir) : undefined;
+    },
     async archive(incidentId, build) {
       mkdirSync(root, { recursive: true });
-      const dir = join(root, folderFor(incidentId));
-      if (existsSync(dir)) return existing(incidentId, dir);
+      const dir = folder(incidentId);
+      if (existsSync(dir)) return keepExisting(incidentId, dir, readPack(dir));
       const { files, manifest } = await build();
       const incoming = mkdtempSync(join(root, '.incoming-'));
       try {
@@ -118,7 +149,7 @@ export function directoryStore(root: string): EvidenceStore {
           // Another worker put its pack in place first: that one stands.
           const code = (err as NodeJS.ErrnoException).code;
           if ((code === 'EEXIST' || code === 'ENOTEMPTY') && existsSync(dir))
-            return existing(incidentId, dir);
+            return keepExisting(incidentId, dir, readPack(dir));
           throw err;
         }
         chmodSync(dir, 0o555);

@@ -9,176 +9,13 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrisisBudgetConfig, crisisLedger } from '../domain/crisis-budget';
-import type { EvidenceSource } from '../domain/evidence';
-import type { IncidentStatus } from '../domain/incident';
 import { readPack, writePackDir } from '../evidence/files';
 import { packContents, sealPack, type PackFiles } from '../evidence/pack';
 import { directoryStore } from '../evidence/store';
 import { verifyPack, type Verdict } from '../evidence/verify';
 import { unzipPack, zipPack } from '../evidence/zip';
-
-const T = (min: number) => new Date(Date.UTC(2026, 10, 30, 9, 0) + min * 60_000).toISOString();
-const META = { generatedAt: T(600), tool: { name: 'lockout-runbook', version: 'test' } };
-
-function statusOf(incidentId: string, title = 'Salesforce API certificate chain invalid'): IncidentStatus {
-  return {
-    incidentId,
-    runbook: { id: 'certificate-chain', version: 2, title: 'Certificate chain' },
-    facts: {
-      title,
-      pattern: 'certificate-chain',
-      severity: 'sev1',
-      region: 'eu',
-      euPersonalData: true,
-      source: 'generic',
-      labels: {},
-      custom: {},
-    },
-    phase: 'resolved',
-    detectedAt: T(0),
-    escalationLevel: 1,
-    escalationLevels: 3,
-    alertCount: 2,
-    alerts: [{ source: 'generic', title, status: 'firing', count: 2, firstAt: T(0), lastAt: T(2) }],
-    acknowledgements: [{ by: 'ana', at: T(20) }],
-    deliveries: [
-      {
-        at: T(1),
-        step: 'notify-ops',
-        recipient: 'ana',
-        channel: 'email',
-        outcome: 'delivered',
-        messageId: '<m1@smtp>',
-        detail: '250 OK',
-      },
-      {
-        at: T(1),
-        step: 'notify-ops',
-        recipient: 'ben',
-        channel: 'sms',
-        outcome: 'failed',
-        detail: 'Twilio 21211: invalid To',
-      },
-    ],
-    receipts: [],
-    resolution: { by: 'ana', at: T(120), reason: 'intermediate certificate re-issued' },
-    steps: [
-      { id: 'approve-rotation', kind: 'approval', state: 'done', startedAt: T(5), endedAt: T(12) },
-      {
-        id: 'rotate',
-        kind: 'activity',
-        state: 'done',
-        startedAt: T(12),
-        endedAt: T(13),
-        result: { ok: true, summary: 'rotated' },
-      },
-    ],
-    clocks: [
-      {
-        id: 'ops-15m',
-        title: 'Operations told',
-        from: 'detected',
-        within: '15m',
-        legal: false,
-        state: 'met',
-        startedAt: T(0),
-        deadline: T(15),
-        metAt: T(1),
-        lateByMs: 0,
-        warnedAt: [],
-      },
-      {
-        id: 'ack-15m',
-        title: 'Acknowledged',
-        from: 'detected',
-        within: '15m',
-        legal: false,
-        state: 'missed',
-        startedAt: T(0),
-        deadline: T(15),
-        lateByMs: 5 * 60_000,
-        warnedAt: [],
-      },
-      {
-        id: 'gdpr-art33',
-        title: 'GDPR Art. 33',
-        from: 'aware',
-        within: '72h',
-        legal: true,
-        state: 'met',
-        startedAt: T(0),
-        deadline: T(72 * 60),
-        metAt: T(300),
-        lateByMs: 0,
-        warnedAt: [],
-      },
-    ],
-    approvals: [
-      {
-        step: 'approve-rotation',
-        title: 'Rotate the certificate',
-        approvers: { roles: ['security'], people: [] },
-        quorum: 2,
-        twoPersonRule: true,
-        requestedAt: T(5),
-        level: 0,
-        state: 'approved',
-        eligible: ['ben', 'dev'],
-        decisions: [
-          { by: 'ben', at: T(10), decision: 'approve' },
-          { by: 'dev', at: T(12), decision: 'approve' },
-        ],
-      },
-    ],
-    awareness: { at: T(0), by: 'alert: EU personal data affected' },
-    timeline: [
-      { at: T(0), kind: 'alert', summary: `alert: ${title}` },
-      { at: T(1), kind: 'notification', summary: 'ana reached by email', step: 'notify-ops' },
-      { at: T(15), kind: 'clock', summary: 'Acknowledged: missed' },
-      { at: T(20), kind: 'acknowledgement', summary: 'acknowledged by ana', actor: 'ana' },
-      { at: T(300), kind: 'clock', summary: 'GDPR Art. 33: recorded as met at x by kemi', actor: 'kemi' },
-      { at: T(120), kind: 'resolution', summary: 'resolved by ana', actor: 'ana' },
-    ],
-  };
-}
-
-function sourceOf(incidentId: string, title?: string): EvidenceSource {
-  return {
-    status: statusOf(incidentId, title),
-    execution: 'completed',
-    closedAt: T(400),
-    runs: 1,
-    alerts: [{ at: T(0), alert: { title: title ?? 'x' } as never }],
-    actions: [
-      {
-        at: T(10),
-        action: 'approve',
-        as: 'update',
-        input: { step: 'approve-rotation', by: 'ben', id: 'a1' },
-        outcome: { accepted: true, message: 'approved' },
-      },
-      {
-        at: T(11),
-        action: 'approve',
-        as: 'update',
-        input: { step: 'approve-rotation', by: 'ben', via: 'status page' },
-        outcome: { accepted: false, reason: 'already decided by ben' },
-      },
-      {
-        at: T(12),
-        action: 'approve',
-        as: 'signal',
-        input: { step: 'approve-rotation', by: 'dev', via: 'signed link', link: 'n1' },
-      },
-      { at: T(20), action: 'acknowledge', as: 'signal', input: { by: 'ana' } },
-    ],
-  };
-}
-
-function packOf(incidentId: string, title?: string): PackFiles {
-  const source = sourceOf(incidentId, title);
-  return sealPack(source, packContents(source, META), META).files;
-}
+import { runCli } from './helpers/cli';
+import { buildOf, META, packOf, sourceOf, T } from './helpers/evidence-packs';
 
 const findings = (v: Verdict) => (v.ok ? [] : v.findings);
 
@@ -442,10 +279,7 @@ describe('evidence pack (in process)', () => {
       rmSync(root, { recursive: true, force: true });
     });
 
-    const build = (id: string) => async () => {
-      const source = sourceOf(id);
-      return sealPack(source, packContents(source, META), META);
-    };
+    const build = (id: string) => buildOf(id);
 
     it('writes a pack once; a second archive keeps the first without building again', async () => {
       const store = directoryStore(root);
@@ -465,8 +299,8 @@ describe('evidence pack (in process)', () => {
       });
       assert.equal(built, 0);
       assert.deepEqual(readdirSync(root), ['lockout-cert-1'], 'no temporary folder left behind');
-      assert.equal(store.locate('lockout-cert-1'), first.location);
-      assert.equal(store.locate('lockout-other'), undefined);
+      assert.equal(await store.locate('lockout-cert-1'), first.location);
+      assert.equal(await store.locate('lockout-other'), undefined);
     });
 
     it('refuses to overwrite a pack that no longer verifies, and leaves it as it is', async () => {
@@ -479,6 +313,45 @@ describe('evidence pack (in process)', () => {
         /does not verify \(clocks\.json.*never overwritten/,
       );
       assert.equal(readPack(dir).get('clocks.json')!.toString(), '{}');
+    });
+
+    it('reads files of whole packs only, and `lockout evidence list|fetch` take packs out of it', async function () {
+      this.timeout(60_000); // the real CLI, three times
+      const store = directoryStore(root);
+      const archived = await store.archive('lockout-cert-1', build('lockout-cert-1'));
+      assert.deepEqual(
+        await store.read('lockout-cert-1', 'clocks.json'),
+        readPack(archived.location).get('clocks.json'),
+      );
+      for (const hostile of ['../lockout-cert-1/clocks.json', '.hidden', ''])
+        assert.equal(await store.read('lockout-cert-1', hostile), undefined, hostile);
+      assert.equal(await store.read('../lockout-cert-1', 'clocks.json'), undefined);
+
+      const env = { LOCKOUT_EVIDENCE_DIR: root };
+      const list = await runCli(['evidence', 'list', '--json'], env);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(
+        JSON.parse(list.stdout).map((p: { incidentId: string; location: string }) => [
+          p.incidentId,
+          p.location,
+        ]),
+        [['lockout-cert-1', archived.location]],
+      );
+      const out = mkdtempSync(join(tmpdir(), 'lockout-evidence-fetched-'));
+      try {
+        const fetched = await runCli(
+          ['evidence', 'fetch', 'cert-1', '--out', join(out, 'pack'), '--json'],
+          env,
+        );
+        assert.equal(fetched.code, 0, fetched.stderr);
+        assert.equal(JSON.parse(fetched.stdout).location, archived.location);
+        assert.deepEqual(readPack(join(out, 'pack')), readPack(archived.location));
+        const missing = await runCli(['evidence', 'fetch', 'lockout-none', '--out', join(out, 'none')], env);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /no archived evidence pack of lockout-none in .*lockout evidence list/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     });
   });
 });

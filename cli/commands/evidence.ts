@@ -1,7 +1,8 @@
 /**
  * `lockout evidence <incident>`: an incident's evidence pack (docs/evidence.md), running or
  * closed, into a new directory (and a .zip with --zip); `lockout evidence verify <dir|zip>`:
- * whether a pack is as it was made, and where it is not.
+ * whether a pack is as it was made, and where it is not; `list` and `fetch` (evidence-store.ts):
+ * the packs archived on close.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { TOOL } from '../../evidence/tool';
 import { describeFinding, verifyPack } from '../../evidence/verify';
 import { zipPack } from '../../evidence/zip';
 import { CliError, emit } from '../output';
+import { fetchCommand, listCommand } from './evidence-store';
 import { incidentId, withClient } from '../temporal';
 
 /** `verify` exit codes: 0 intact, 1 changed (findings name where), 2 usage or not readable. */
@@ -108,5 +110,7 @@ export function evidenceCommand(): Command {
         ].join('\n'),
       );
     })
-    .addCommand(verifyCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
+    .addCommand(verifyCommand().exitOverride().showHelpAfterError('(add --help for usage)'))
+    .addCommand(listCommand().exitOverride().showHelpAfterError('(add --help for usage)'))
+    .addCommand(fetchCommand().exitOverride().showHelpAfterError('(add --help for usage)'));
 }

@@ -3,9 +3,9 @@
  * lists every pack in the store, `GET /status/evidence/<incident>/<file>` serves one of its files.
  * Behind the status page's sign-in; only files a pack's manifest lists are ever served.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { z } from 'zod';
+import { MANIFEST } from '../../evidence/pack';
 import type { EvidenceStore } from '../../evidence/store';
 import { renderPage } from '../../status-page/pages';
 
@@ -15,6 +15,8 @@ const TYPES: Record<string, string> = {
   json: 'application/json; charset=utf-8',
   jsonl: 'text/plain; charset=utf-8',
 };
+
+const ManifestNames = z.object({ incidentId: z.string(), files: z.array(z.object({ name: z.string() })) });
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9-]*\.(json|jsonl|html|pdf)$/;
 
@@ -28,7 +30,7 @@ export function evidencePages(
   logout: boolean,
 ): void {
   app.get('/status/evidence', { preHandler: requirePerson }, async (request, reply) => {
-    const packs = store.list().map((p) => ({
+    const packs = (await store.list()).map((p) => ({
       ...p,
       base: `/status/evidence/${encodeURIComponent(p.incidentId)}`,
       pdf: p.files.includes('report.pdf'),
@@ -43,16 +45,29 @@ export function evidencePages(
     { preHandler: requirePerson },
     async (request, reply) => {
       const { incident, file } = request.params;
-      const pack = store.list().find((p) => p.incidentId === incident);
+      const notFound = () =>
+        reply.status(404).send({ error: `no file ${file} in an archived pack of ${incident}` });
       // Plain names only, even if a manifest in the store were edited to list a path.
-      if (!pack || !SAFE_NAME.test(file) || !pack.files.includes(file))
-        return reply.status(404).send({ error: `no file ${file} in an archived pack of ${incident}` });
+      if (!SAFE_NAME.test(file)) return notFound();
+      const listed = await listedFiles(store, incident);
+      if (!listed?.includes(file)) return notFound();
+      const data = await store.read(incident, file);
+      if (!data) return notFound();
       const type = TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream';
       if (file.endsWith('.html')) reply.header('content-security-policy', REPORT_CSP);
-      return reply
-        .type(type)
-        .header('content-disposition', `inline; filename="${file}"`)
-        .send(readFileSync(join(pack.location, file)));
+      return reply.type(type).header('content-disposition', `inline; filename="${file}"`).send(data);
     },
   );
+}
+
+/** The files the incident's archived manifest lists (undefined: no whole pack of this incident). */
+async function listedFiles(store: EvidenceStore, incident: string): Promise<string[] | undefined> {
+  const manifest = await store.read(incident, MANIFEST);
+  if (!manifest) return undefined;
+  try {
+    const parsed = ManifestNames.parse(JSON.parse(manifest.toString('utf8')));
+    return parsed.incidentId === incident ? [MANIFEST, ...parsed.files.map((f) => f.name)] : undefined;
+  } catch {
+    return undefined; // not a manifest: `lockout evidence verify` says why
+  }
 }

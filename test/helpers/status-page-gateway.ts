@@ -2,15 +2,16 @@
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadDirectory } from '../../comms/directory';
-import { directoryStore } from '../../evidence/store';
+import { directoryStore, type EvidenceStore } from '../../evidence/store';
 import { buildGateway } from '../../gateway/server';
 import { SHIPPED_DIRECTORY } from './deps';
 
 export const PROXY_HEADER = 'x-forwarded-user';
 
 export async function statusPage(
-  env: TestWorkflowEnvironment,
-  storeDir: string,
+  env: Pick<TestWorkflowEnvironment, 'client'>,
+  /** The evidence store, or the directory of one. */
+  store: string | EvidenceStore,
 ): Promise<{ base: string; close(): Promise<void> }> {
   const directory = loadDirectory(SHIPPED_DIRECTORY);
   const app = buildGateway({
@@ -28,7 +29,7 @@ export async function statusPage(
         secureCookies: false,
         knownPerson: (id) => Object.hasOwn(directory.people, id),
       },
-      evidence: directoryStore(storeDir),
+      evidence: typeof store === 'string' ? directoryStore(store) : store,
     },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

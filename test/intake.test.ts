@@ -7,7 +7,7 @@ import { buildGateway } from '../gateway/server';
 import { createIncidentWorker } from '../workers/worker';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
-import { incidentStatus, shippedRunbooks } from './helpers/incidents';
+import { incidentStatus, reviewOpen, shippedRunbooks } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { startLocalTemporal, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
@@ -153,6 +153,15 @@ describe('alert intake: gateway and CLI (dev server)', function () {
       (m) => m.headers.get('x-lockout-incident') === 'lockout-cli-1' && /RESOLVED/.test(m.subject),
       3,
     );
+
+    // The shipped runbook keeps it open for its post-incident review; recording it closes it.
+    await reviewOpen(env.client, 'lockout-cli-1');
+    const reviewed = await runCli(
+      ['review', 'record', 'cli-1', '--summary', 'monitor the chain', '--by', 'dev'],
+      cliEnv,
+    );
+    assert.equal(reviewed.code, 0, reviewed.stderr);
+    await env.client.workflow.getHandle('lockout-cli-1').result();
 
     const again = await runCli(['resolve', 'cli-1', '--by', 'ben', '--reason', 'twice'], cliEnv);
     assert.equal(again.code, 1);

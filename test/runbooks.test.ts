@@ -113,7 +113,10 @@ describe('shipped runbooks, rehearsed on the time-skipping server with simulated
         for (const gated of status.steps.filter((s) => s.kind === 'activity')) {
           assert.equal(gated.state, 'done', `${gated.id} ran`);
         }
-        assert.equal(status.phase, 'resolved');
+        // Resolved, the shipped runbooks stay open for their post-incident review.
+        assert.equal(status.phase, runbook.review ? 'review' : 'resolved');
+        assert.equal(status.review?.state, runbook.review ? 'open' : undefined);
+        assert.ok(status.resolution, 'resolved');
         assert.ok(
           status.steps.some((s) => s.id === 'closing-report' && s.state === 'done'),
           'closing report sent',

@@ -33,6 +33,7 @@ export const SHARED_DOMAIN_MODULES = [
   'runbook',
   'search-attributes',
   'spend-reducers',
+  'timeline-fold',
   'urgency',
 ] as const;
 

@@ -12,7 +12,9 @@ import type { IncidentState } from './incident-state';
 export const EVIDENCE_ARCHIVE_PATCH = 'evidence-archive-on-close';
 
 const retry = { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m' } as const;
-const options = { startToCloseTimeout: '10m', heartbeatTimeout: '1m' } as const;
+// A worker that dies while archiving is noticed in 20 s, as with every other activity. (Timeouts
+// are not part of replay's command check: running incidents replay unchanged.)
+const options = { startToCloseTimeout: '10m', heartbeatTimeout: '20s' } as const;
 const firstTries = proxyActivities<Activities>({ ...options, retry: { ...retry, maximumAttempts: 5 } });
 const untilDone = proxyActivities<Activities>({ ...options, retry });
 

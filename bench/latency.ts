@@ -12,6 +12,7 @@ import type { BenchStack } from './stack';
 import { distribution, pool, ratio, type Distribution } from './stats';
 import { benchNoop, benchSignal } from './workflows';
 import { incidentIdFor } from '../client/ids';
+import { hopsOf, summariseHops, type HopSummary } from './hops';
 
 export interface LatencyResult {
   incidents: number;
@@ -19,6 +20,8 @@ export interface LatencyResult {
   incidentMs: Distribution;
   baselineMs: Distribution;
   ratio: { p50: number; p99: number };
+  /** Where the time to the first notification goes, hop by hop, from up to 20 incidents' histories (bench/hops.ts). */
+  hops: HopSummary[];
   /** Codec work per incident history (up to the first notification): payloads, and ms for all. */
   encryption: { incidents: number; payloads: Distribution; codecMs: Distribution; shareOfP50: number };
 }
@@ -68,6 +71,8 @@ export async function measureLatency(
   const incident: number[] = [];
   const firstNotified: string[] = [];
   let encryption: LatencyResult['encryption'] | undefined;
+  let hops: HopSummary[] = [];
+  const times = new Map<string, { posted: number; notified: number }>();
   try {
     await pool(options.count, options.concurrency, async (i) => {
       const fingerprint = `bench-${options.run}-latency-${i}`;
@@ -82,10 +87,24 @@ export async function measureLatency(
       const arrived = await stack.mail.firstMessage(incidentIdFor(fingerprint));
       incident.push(arrived - sent);
       firstNotified.push(incidentIdFor(fingerprint));
+      // Epoch milliseconds, to set beside the server's event times (same machine, same clock).
+      times.set(incidentIdFor(fingerprint), {
+        posted: performance.timeOrigin + sent,
+        notified: performance.timeOrigin + arrived,
+      });
       progress(incident.length);
     });
     // At most 20 histories, read right after the run: the incidents are little further along.
     encryption = await measureEncryption(stack, firstNotified.slice(0, 20));
+    hops = summariseHops(
+      await Promise.all(
+        firstNotified.slice(0, 20).map(async (id) => {
+          const { events } = await stack.client.workflow.getHandle(id).fetchHistory();
+          const { posted, notified } = times.get(id)!;
+          return hopsOf(events ?? [], posted, notified);
+        }),
+      ),
+    );
   } finally {
     await gateway.close();
   }
@@ -111,6 +130,7 @@ export async function measureLatency(
     incidentMs,
     baselineMs,
     ratio: { p50: ratio(incidentMs.p50, baselineMs.p50), p99: ratio(incidentMs.p99, baselineMs.p99) },
+    hops,
     encryption: {
       ...encryption!,
       shareOfP50: Math.round((encryption!.codecMs.p50 / Math.max(incidentMs.p50, 1)) * 1000) / 10,

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
         `encryption ${latency.encryption.codecMs.p50} ms p50 per incident (${latency.encryption.payloads.p50} payloads, ` +
         `${latency.encryption.shareOfP50}% of p50)`,
     );
+    say(`      p50 per hop: ${latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · ')}`);
 
     say(
       `(2/5) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,

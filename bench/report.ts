@@ -96,6 +96,8 @@ export function formatTable(r: BenchResult): string {
     columns(rows),
     '',
     statusPage,
+    `Where the first notification's time goes (p50 ms per hop, ${latency.hops[0]?.ms.n ?? 0} incidents' histories): ` +
+      latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
     `Baselines: bare signalWithStart of a no-op workflow (latency, actions), of an empty counting workflow (storm), ` +
       `${memory.open} open empty workflows (memory). Latency: ${latency.concurrency} alerts in flight; storm: ${storm.concurrency}.`,

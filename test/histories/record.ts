@@ -24,12 +24,13 @@ import {
   alertSignal,
   approveUpdate,
   reclassifyUpdate,
+  recordReviewUpdate,
   resolveUpdate,
 } from '../../workflows/messages';
 import { createIncidentWorker } from '../../workers/worker';
 import { HooksConfig } from '../../hooks/hooks-config';
 import { testDeps, type TestDepsOverrides } from '../helpers/deps';
-import { sendAlert, shippedRunbooks } from '../helpers/incidents';
+import { reviewOpen, sendAlert, shippedRunbooks } from '../helpers/incidents';
 import { startMailCatcher } from '../helpers/mail';
 import { startTimeSkippingTemporal, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordCrmSyncHistory } from './record-crm-sync';
@@ -113,6 +114,12 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
     facts: EU,
     responses: CERTIFICATE_CHAIN_PROMPT,
   },
+  /** Once audiences are resolved by local activities (patch resolve-audience-locally). */
+  'audience-local-certificate-chain-prompt': {
+    runbook: 'certificate-chain',
+    facts: EU,
+    responses: CERTIFICATE_CHAIN_PROMPT,
+  },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
@@ -144,6 +151,11 @@ const genericEscalatedThenResolved =
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ben', note: 'looking at the integration user' }] });
     await env.sleep('10m');
     await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ben', reason: 'permission set restored' }] });
+    // Runbooks with a post-incident review (generic-lockout v4 on) stay open until it is recorded.
+    if (shippedRunbooks().find((r) => r.id === 'generic-lockout')?.review) {
+      await reviewOpen(client, incidentId);
+      await handle.executeUpdate(recordReviewUpdate, { args: [{ by: 'dev', summary: 'integration user audited' }] });
+    }
     await handle.result();
     return incidentId;
   };
@@ -154,6 +166,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'codec-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-codec-generic-1'),
   /** The same once escalation and clock timers stay when their watcher wakes early (patch watch-timers-kept). */
   'watch-timers-kept-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-kept-generic-1'),
+  /** The same once audiences are resolved by local activities (patch resolve-audience-locally), with its review. */
+  'audience-local-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-local-generic-1'),
   /**
    * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
    * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then

@@ -1,8 +1,8 @@
 /**
  * Where the time to the first notification goes, read from the incident's history: every
  * stretch between the alert's POST and the SMTP server's acceptance is put down to what was
- * pending then (the gateway and intake until the workflow started, a workflow task, or the
- * activity scheduled last and not yet completed). The stretches add up to the whole latency.
+ * pending then (the gateway and intake until the workflow started, a workflow task waiting for a
+ * worker or running on one, or the activity scheduled last and not yet completed). The stretches add up to the whole latency.
  */
 import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time';
@@ -17,13 +17,13 @@ export function hopsOf(events: HistoryEvent[], postedAt: number, notifiedAt: num
   const hops = new Map<string, number>();
   const add = (hop: string, ms: number) => hops.set(hop, (hops.get(hop) ?? 0) + Math.max(ms, 0));
   const activities = new Map<number, string>(); // scheduled event id → activity type, while pending
-  let taskPending = false;
+  let task: 'queued' | 'running' | undefined;
   let started = false;
   let last = postedAt;
   const pendingHop = () => {
     if (!started) return 'gateway and intake';
     if (activities.size) return [...activities.values()].at(-1)!;
-    return taskPending ? 'workflow task' : 'waiting';
+    return task ? `workflow task ${task}` : 'waiting';
   };
   for (const event of events) {
     const at = tsToMs(event.eventTime);
@@ -36,12 +36,15 @@ export function hopsOf(events: HistoryEvent[], postedAt: number, notifiedAt: num
         started = true;
         break;
       case T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-        taskPending = true;
+        task = 'queued';
+        break;
+      case T.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        task = 'running';
         break;
       case T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
       case T.EVENT_TYPE_WORKFLOW_TASK_FAILED:
       case T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
-        taskPending = false;
+        task = undefined;
         break;
       case T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         activities.set(id, event.activityTaskScheduledEventAttributes?.activityType?.name ?? 'activity');

@@ -71,7 +71,7 @@ export async function measureLatency(
   const incident: number[] = [];
   const firstNotified: string[] = [];
   let encryption: LatencyResult['encryption'] | undefined;
-  let hops: HopSummary[] = [];
+  let hops: HopSummary[] | undefined;
   const times = new Map<string, { posted: number; notified: number }>();
   try {
     await pool(options.count, options.concurrency, async (i) => {
@@ -130,7 +130,7 @@ export async function measureLatency(
     incidentMs,
     baselineMs,
     ratio: { p50: ratio(incidentMs.p50, baselineMs.p50), p99: ratio(incidentMs.p99, baselineMs.p99) },
-    hops,
+    hops: hops!,
     encryption: {
       ...encryption!,
       shareOfP50: Math.round((encryption!.codecMs.p50 / Math.max(incidentMs.p50, 1)) * 1000) / 10,

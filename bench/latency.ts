@@ -1,7 +1,7 @@
 /**
  * (1) Alert to first notification: from POSTing an alert to the gateway until the incident's
- * first email reaches the SMTP sink. Baseline: from a bare signalWithStart of a no-op workflow
- * until that workflow has completed. Both sides run with payload encryption on, as deployed;
+ * first email reaches the SMTP sink. Baseline: from a bare signalWithStart of a workflow that
+ * runs one (no-op) activity until that workflow has completed. Both sides run with payload encryption on, as deployed;
  * what encryption costs is measured apart: the codec's time to encrypt and decrypt every
  * payload of an incident's history up to its first notification.
  */
@@ -10,7 +10,7 @@ import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import type { BenchStack } from './stack';
 import { distribution, pool, ratio, type Distribution } from './stats';
-import { benchNoop, benchSignal } from './workflows';
+import { benchNotifyOnce, benchSignal } from './workflows';
 import { incidentIdFor } from '../client/ids';
 import { hopsOf, summariseHops, type HopSummary } from './hops';
 
@@ -112,7 +112,7 @@ export async function measureLatency(
   const baseline: number[] = [];
   await pool(options.count, options.concurrency, async (i) => {
     const started = performance.now();
-    const handle = await stack.client.workflow.signalWithStart(benchNoop, {
+    const handle = await stack.client.workflow.signalWithStart(benchNotifyOnce, {
       workflowId: `bench-${options.run}-noop-latency-${i}`,
       taskQueue: queues.baseline,
       signal: benchSignal,

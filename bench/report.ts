@@ -99,7 +99,7 @@ export function formatTable(r: BenchResult): string {
     `Where the first notification's time goes (p50 ms per hop, ${latency.hops[0]?.ms.n ?? 0} incidents' histories): ` +
       latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
-    `Baselines: bare signalWithStart of a no-op workflow (latency, actions), of an empty counting workflow (storm), ` +
+    `Baselines: bare signalWithStart of a workflow running one no-op activity (latency), of a no-op workflow (actions), of an empty counting workflow (storm), ` +
       `${memory.open} open empty workflows (memory). Latency: ${latency.concurrency} alerts in flight; storm: ${storm.concurrency}.`,
     `Machine: ${r.machine.cpus} CPUs (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ` +
       `load at start ${r.machine.loadAverageAtStart.join(' ')}; Temporal CLI ${r.temporal.cli} (server ${r.temporal.server}); ${r.date}`,

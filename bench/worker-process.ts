@@ -1,7 +1,7 @@
 /**
  * A worker in its own process, so the bench can measure its memory alone: the product's incident
  * worker (the real activities, email to the bench's SMTP sink) or the baseline worker (bench
- * workflows, no activities). Driven by the bench over IPC.
+ * workflows and their one no-op activity). Driven by the bench over IPC.
  */
 import type { Worker } from '@temporalio/worker';
 import { connectWorkers, createWorker } from '../temporal/encrypted';
@@ -11,6 +11,7 @@ import { createLogger } from '../lib/logger';
 import { activityDeps } from '../app/activity-deps';
 import { installRuntime } from '../app/runtime';
 import { createIncidentWorker } from '../workers/worker';
+import { benchActivities } from './activities';
 
 export interface WorkerProcessOptions {
   kind: 'incident' | 'baseline';
@@ -42,7 +43,7 @@ async function settle(): Promise<void> {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessOptions;
-  // Errors only: the baseline worker's "no activities registered" warning is expected.
+  // Errors only: the bench reads its own figures.
   const logger = createLogger('error', `bench-${options.kind}-worker`);
   installRuntime(logger, 'error');
   const keys = parseKeyRing(options.keyRing, 'the bench key ring');
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
           namespace: 'default',
           taskQueue: options.taskQueue,
           workflowBundle,
+          activities: benchActivities,
         });
 
   process.on('message', (message: ToWorker) => {

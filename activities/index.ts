@@ -10,6 +10,7 @@ import { evidenceActivities } from './evidence';
 import { httpCheckActivities } from './http-check';
 import { twilioActivities } from './twilio';
 import { webhookActivities } from './webhook';
+import { notificationActivities } from './notification';
 import { expiryWatchActivities } from './expiry-watch';
 import { journeyActivities } from './journeys';
 import { remediationHookActivities } from './remediation-hooks';
@@ -20,13 +21,22 @@ import { crisisBudgetActivities } from './crisis-budget';
 import { runbookActivities } from './runbooks';
 
 export function createActivities(deps: ActivityDeps) {
+  const email = emailActivities(deps);
+  const twilio = twilioActivities(deps);
+  const webhook = webhookActivities(deps);
   return {
     ...audienceActivities(deps),
     ...approverActivities(deps),
-    ...emailActivities(deps),
+    ...email,
     ...httpCheckActivities(),
-    ...twilioActivities(deps),
-    ...webhookActivities(deps),
+    ...twilio,
+    ...webhook,
+    ...notificationActivities(deps, {
+      email: email.sendEmail,
+      sms: twilio.sendSms,
+      voice: twilio.placeVoiceCall,
+      webhook: webhook.postWebhook,
+    }),
     ...tlsActivities(deps),
     ...expiryWatchActivities(deps),
     ...remediationHookActivities(deps),

@@ -151,7 +151,7 @@ async function claimOrEarlier(
   key: string,
   channel: Channel,
 ): Promise<SentEntry | undefined> {
-  const claim = await deps.messaging.sent.claim(key, thisAttempt());
+  const claim = await deps.messaging.sent.claim(key, thisAttempt(key));
   if (claim.kind === 'accepted') return claim.sent;
   if (claim.kind === 'busy')
     throw ApplicationFailure.create({
@@ -162,13 +162,18 @@ async function claimOrEarlier(
   return undefined;
 }
 
-/** This activity execution and attempt; its claim lasts as long as Temporal lets the attempt run. */
-function thisAttempt(): SendHolder {
+/**
+ * This run's sending of message `key`, and the attempt; the claim lasts as long as Temporal lets
+ * the attempt run. Named by the message, not the activity: a notification's first try
+ * (activities/notification.ts) hands a transient failure to a send activity of its own, which
+ * takes the claim over at once instead of waiting for the first one's lease to run out.
+ */
+function thisAttempt(key: string): SendHolder {
   try {
     const info = Context.current().info;
     const run = info.workflowExecution;
     return {
-      holder: `${run?.workflowId ?? info.activityType}/${run?.runId ?? ''}/${info.activityId}`,
+      holder: `${run?.workflowId ?? info.activityType}/${run?.runId ?? ''}/${key}`,
       attempt: info.attempt,
       leaseMs: info.startToCloseTimeoutMs || DEFAULT_CLAIM_MS,
     };

@@ -3,6 +3,7 @@
  * the activity's Temporal metric meter, so the worker's one /metrics endpoint (workers/runtime.ts)
  * serves it beside the SDK's own metrics, tagged with the activity and task queue.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context, metricMeter } from '@temporalio/activity';
 
 /**
@@ -29,8 +30,17 @@ const CHANNEL_OF_ACTIVITY: Record<string, string> = {
   postWebhook: 'webhook',
 };
 
+/** The channel a send runs for when one activity sends on several (activities/notification.ts). */
+const sendingOn = new AsyncLocalStorage<string>();
+
+export function sendOn<T>(channel: string, send: () => Promise<T>): Promise<T> {
+  return sendingOn.run(channel, send);
+}
+
 /** Counts an attempt of the delivery activity running now (no-op outside a delivery activity). */
 export function countThisDelivery(outcome: DeliveryOutcome): void {
+  const scoped = sendingOn.getStore();
+  if (scoped) return countDelivery(scoped, outcome);
   let activityType: string;
   try {
     activityType = Context.current().info.activityType;

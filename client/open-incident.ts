@@ -92,6 +92,7 @@ export async function openOrJoinIncident(
         { key: sa.PHASE, value: 'detected' },
         { key: sa.ESCALATION_LEVEL, value: 0 },
         { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
+        { key: sa.PENDING_APPROVALS, value: 0 },
       ],
     });
   const { result: handle, started } = await withinTimeout(options, () =>

@@ -28,6 +28,7 @@ export const SHARED_DOMAIN_MODULES = [
   'incident-progress',
   'incident-reducers',
   'phase',
+  'reach',
   'reclassification',
   'regions',
   'runbook',

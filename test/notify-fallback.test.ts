@@ -30,6 +30,28 @@ const runbook = Runbook.parse({
   onResolve: { notify: ['operations'], template: 'resolution-notice' },
 });
 
+/** The activity types the incident scheduled so far, in order. */
+async function activitiesOf(env: TestWorkflowEnvironment, incidentId: string): Promise<string[]> {
+  const history = await env.client.workflow.getHandle(incidentId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+function workerDeps(mail: MailCatcher, twilio: TwilioDouble, hooks: WebhookDouble) {
+  return testDeps(mail.url, {
+    twilio: {
+      accountSid: twilio.accountSid,
+      auth: { authToken: twilio.authToken },
+      from: '+15555550100',
+      apiUrl: twilio.url,
+      ca: twilio.ca,
+    },
+    secrets: { SLACK_OPS_WEBHOOK_URL: `${hooks.url}/services/T000/B000/XXXX` },
+  });
+}
+
 describe('notification fallback in the incident workflow (time-skipping server, real worker)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
@@ -59,16 +81,7 @@ describe('notification fallback in the incident workflow (time-skipping server, 
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: testDeps(mail.url, {
-        twilio: {
-          accountSid: twilio.accountSid,
-          auth: { authToken: twilio.authToken },
-          from: '+15555550100',
-          apiUrl: twilio.url,
-          ca: twilio.ca,
-        },
-        secrets: { SLACK_OPS_WEBHOOK_URL: `${hooks.url}/services/T000/B000/XXXX` },
-      }),
+      deps: workerDeps(mail, twilio, hooks),
       workflowBundle: await workflowBundle(),
     });
     await worker.runUntil(async () => {
@@ -112,6 +125,8 @@ describe('notification fallback in the incident workflow (time-skipping server, 
         assert.equal(twilio.messages.length, 0);
         assert.equal(hooks.posts.length, 1);
         assert.equal(twilio.requests.length, 1, 'the outside address has no phone: no SMS tried');
+        // A lean incident tries the whole notification in one activity: no send activity per person.
+        assert.deepEqual(await activitiesOf(env, incidentId), ['deliverNotification']);
 
         // A responder reviews the formal report of this incident before it goes out.
         const preview = await runCli(
@@ -133,6 +148,53 @@ describe('notification fallback in the incident workflow (time-skipping server, 
         assert.match(closing!.text, /permission set restored/);
       } finally {
         twilio.invalidNumbers.clear();
+        await terminateOpenIncidents(env.client, taskQueue);
+      }
+    });
+  });
+  it('retries a transient failure of the first try in a send activity of its own, and posts once', async () => {
+    // The chat room answers 503 twice: the notification's first try hands it back, the send
+    // activity's Temporal retries get through. SMS to ana is accepted at once.
+    hooks.answer('/services/T000/B000/XXXX', { status: 503, body: 'busy' }, { status: 503, body: 'busy' });
+    const postsBefore = hooks.posts.length;
+    const taskQueue = uniqueTaskQueue('fallback-transient');
+    const worker = await createIncidentWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      deps: workerDeps(mail, twilio, hooks),
+      workflowBundle: await workflowBundle(),
+    });
+    await worker.runUntil(async () => {
+      try {
+        const { incidentId } = await sendAlert(
+          env.client,
+          taskQueue,
+          {
+            title: 'Sync jobs denied again',
+            pattern: 'acl-misconfiguration',
+            fingerprint: 'fallback-transient',
+          },
+          [runbook],
+        );
+        let status = await incidentStatus(env.client, incidentId);
+        for (let i = 0; i < 60 && !status.deliveries.some((d) => d.channel === 'webhook'); i++) {
+          await env.sleep('1s');
+          status = await incidentStatus(env.client, incidentId);
+        }
+        const attempts = status.deliveries.map((d) => `${d.recipient} ${d.channel} ${d.outcome}`);
+        assert.deepEqual(attempts.sort(), [
+          'ana sms delivered',
+          'vendor-risk@globex.example.com email delivered',
+          'webhook:ops-slack webhook delivered',
+        ]);
+        const posts = hooks.posts.slice(postsBefore);
+        assert.equal(posts.length, 3, 'two refused posts, then the one that got through');
+        assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one message, one key');
+        assert.deepEqual(await activitiesOf(env, incidentId), ['deliverNotification', 'postWebhook']);
+        const lines = status.timeline.filter((e) => e.kind === 'notification').map((e) => e.summary);
+        assert.ok(!lines.some((l) => /NOT REACHED|failed/.test(l)), lines.join('\n'));
+      } finally {
         await terminateOpenIncidents(env.client, taskQueue);
       }
     });

@@ -5,7 +5,7 @@
  * between keeps it. Incidents that saw all their alerts resolve before this existed replay as
  * they ran (patch below).
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import {
   ALERTS_RESOLVED_AUDIENCE,
   ALERTS_RESOLVED_TEMPLATE,
@@ -28,7 +28,7 @@ export async function watchAlertsResolved(incident: IncidentState): Promise<void
   for (;;) {
     await condition(() => over() || allAlertsResolved(incident));
     if (over()) return;
-    if (!patched(ALERTS_RESOLVED_PATCH)) return;
+    if (!incident.patched(ALERTS_RESOLVED_PATCH)) return;
     if (!incident.alertsResolved) {
       incident.apply(alertsResolvedRecorded, incident.runbook, incident.now());
       incident.publish();

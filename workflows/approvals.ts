@@ -3,7 +3,7 @@
  * approvals, a rejection, or its timeout (then: ask the next approver level, reject, or continue,
  * as the runbook says). Decisions arrive through the `approve` / `reject` signals and updates.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { durationMs } from '../domain/duration';
 import { approvalChanged, approvalRequested } from '../domain/incident-progress';
@@ -150,7 +150,7 @@ async function eligibleAt(incident: IncidentState, step: ApprovalStep, level: nu
       step: step.id,
     });
   // Incidents from before this guard replay without it (it escalates, which adds commands).
-  if (!eligible.length && patched('responder-guards-v2'))
+  if (!eligible.length && incident.patched('responder-guards-v2'))
     incident.needsAttention(`${step.id}: nobody can approve at level ${level + 1}`);
   return eligible;
 }

@@ -2,7 +2,7 @@
  * Deadline watchers, one per runbook clock: warn before the deadline, record it met (with the
  * time) or missed (with how late), and follow changes such as a corrected awareness time.
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { dueWarnings, nextWakeUp } from '../domain/clocks';
 import { formatDuration } from '../domain/duration';
 import { clockWarned } from '../domain/incident-progress';
@@ -53,7 +53,7 @@ async function watchClock(incident: IncidentState, def: Clock): Promise<void> {
  * re-armed on every change, and keep doing so when they replay.
  */
 function wakesOnChangeOf(incident: IncidentState, clock: ClockStatus): () => boolean {
-  if (!patched('clock-timer-on-deadline-change')) {
+  if (!incident.patched('clock-timer-on-deadline-change')) {
     const seen = incident.version;
     return () => incident.version !== seen;
   }

@@ -4,7 +4,7 @@
  * retried until it succeeds: after a few failures the incident says so where everyone looks
  * (needs attention) and keeps trying, staying open meanwhile.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { IncidentState } from './incident-state';
 
@@ -19,7 +19,7 @@ const firstTries = proxyActivities<Activities>({ ...options, retry: { ...retry, 
 const untilDone = proxyActivities<Activities>({ ...options, retry });
 
 export async function archiveOnClose(incident: IncidentState): Promise<void> {
-  if (!patched(EVIDENCE_ARCHIVE_PATCH)) return;
+  if (!incident.patched(EVIDENCE_ARCHIVE_PATCH)) return;
   const input = { incidentId: incident.id };
   let result;
   try {

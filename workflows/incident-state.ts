@@ -4,6 +4,7 @@
  * plain data, so continue-as-new carries it to the next run unchanged.
  */
 import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import * as progress from '../domain/incident-progress';
 import type { ConditionContext } from '../domain/evaluate-condition';
 import { formatDuration } from '../domain/duration';
@@ -39,6 +40,13 @@ import { urgencyOf, type Urgency } from '../domain/urgency';
  */
 export const URGENCY_ATTRIBUTES_PATCH = 'status-urgency-attributes';
 
+/**
+ * Patch id of the lean lifecycle (issue 16): one marker that stands for every earlier patch
+ * (each cost two history events), search attributes upserted only when they change, and each
+ * notification's first attempts in one activity (workflows/notify.ts).
+ */
+export const LEAN_LIFECYCLE_PATCH = 'lean-lifecycle';
+
 export class IncidentState {
   phase: Phase = 'detected';
   escalationLevel = 0;
@@ -73,10 +81,18 @@ export class IncidentState {
   finished = false;
   /** The urgency last upserted: an unchanged one adds no history event. */
   private publishedUrgency = urgencyThisRunStartedWith();
+  /** Lean runs: each search attribute's value as last set (JSON), so only changes are upserted. */
+  private published = attributesThisRunStartedWith();
 
   readonly input: IncidentInput;
+  /**
+   * Whether this run has the lean lifecycle. Asked once, first thing: runs that began before it
+   * replay without its marker and keep asking each earlier patch where they always did.
+   */
+  readonly lean: boolean;
 
   constructor(input: IncidentInput) {
+    this.lean = patched(LEAN_LIFECYCLE_PATCH);
     this.input = upgradeInput(input);
     this.facts = this.input.facts;
     // Clocks run on the server's time, not the time stamp of the machine that sent the alert.
@@ -86,6 +102,11 @@ export class IncidentState {
     if (input.carried) this.restore(input.carried);
     else if (this.facts.euPersonalData)
       this.awareness = { at: detectedAt, by: 'alert: EU personal data affected' };
+  }
+
+  /** Whether a change made behind patch `id` applies: always in a lean run, else as Temporal says. */
+  patched(id: string): boolean {
+    return this.lean || patched(id);
   }
 
   get detectedAt(): string {
@@ -140,6 +161,11 @@ export class IncidentState {
 
   /** Sets the search attributes the Web UI and `lockout list` filter on, and the UI's details. */
   publish(): void {
+    if (this.lean) {
+      this.upsertChanged();
+      setCurrentDetails(this.details());
+      return;
+    }
     const { facts } = this;
     upsertSearchAttributes([
       { key: sa.PATTERN, value: facts.pattern },
@@ -159,6 +185,7 @@ export class IncidentState {
    * Clocks change on their own timers, so refreshClocks() calls this too; only a change upserts.
    */
   publishUrgency(): void {
+    if (this.lean) return this.upsertChanged();
     if (!patched(URGENCY_ATTRIBUTES_PATCH)) return;
     const urgency = urgencyOf(this);
     const key = JSON.stringify(urgency);
@@ -168,6 +195,33 @@ export class IncidentState {
       { key: sa.NEXT_DEADLINE, value: urgency.nextDeadline ? new Date(urgency.nextDeadline) : null },
       { key: sa.APPROVERS, value: urgency.approvers.length ? urgency.approvers : null },
     ]);
+  }
+
+  /** Every search attribute the incident sets, as it should be now. */
+  private searchAttributes(): SearchAttributeUpdatePair[] {
+    const { facts } = this;
+    const urgency = urgencyOf(this);
+    return [
+      { key: sa.PATTERN, value: facts.pattern },
+      { key: sa.SEVERITY, value: facts.severity },
+      { key: sa.REGION, value: facts.region },
+      { key: sa.PHASE, value: this.phase },
+      { key: sa.ESCALATION_LEVEL, value: this.escalationLevel },
+      { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
+      { key: sa.PENDING_APPROVALS, value: this.pendingApprovals.length },
+      { key: sa.NEXT_DEADLINE, value: urgency.nextDeadline ? new Date(urgency.nextDeadline) : null },
+      { key: sa.APPROVERS, value: urgency.approvers.length ? urgency.approvers : null },
+    ] as SearchAttributeUpdatePair[];
+  }
+
+  /** One upsert of the attributes whose value changed since they were last set, if any did. */
+  private upsertChanged(): void {
+    const changed = this.searchAttributes().filter(
+      ({ key, value }) => this.published.get(key.name) !== attributeText(value),
+    );
+    if (!changed.length) return;
+    for (const { key, value } of changed) this.published.set(key.name, attributeText(value));
+    upsertSearchAttributes(changed);
   }
 
   /** Markdown shown under "Current details" in the Web UI. */
@@ -336,6 +390,20 @@ function urgencyThisRunStartedWith(): string {
     approvers: attributes.get(sa.APPROVERS) ?? [],
   };
   return JSON.stringify(urgency);
+}
+
+/** The search attributes this run started with (the client sets most of them at start). */
+function attributesThisRunStartedWith(): Map<string, string> {
+  const started = new Map<string, string>();
+  for (const { key, value } of workflowInfo().typedSearchAttributes.getAll())
+    started.set(key.name, attributeText(value));
+  return started;
+}
+
+/** A search attribute's value as comparable text: unset and empty lists are the same. */
+function attributeText(value: unknown): string {
+  if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return '';
+  return JSON.stringify(value);
 }
 
 /**

@@ -7,7 +7,7 @@
  * workflow task: the incident records it, keeps running and escalates (needsAttention).
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import {
   RESPONDER_ACTION_NAMES,
   RESPONDER_ACTIONS,
@@ -50,7 +50,7 @@ function context(incident: IncidentState): ReducerContext {
     runbook: incident.runbook,
     now: incident.now(),
     outsideWindow: (field, at) => outsideWindow(incident, field, at),
-    twoPersonAtDecision: () => patched(GUARDS_PATCH),
+    twoPersonAtDecision: () => incident.patched(GUARDS_PATCH),
   };
 }
 
@@ -111,7 +111,7 @@ function register(incident: IncidentState, name: ResponderActionName): void {
 
 /** A time a responder gives (awareness, clock met) must be believable for this incident. */
 function outsideWindow(incident: IncidentState, field: string, at: string): string | undefined {
-  if (!patched(GUARDS_PATCH))
+  if (!incident.patched(GUARDS_PATCH))
     return Date.parse(at) > Date.now() ? `${field}: ${at} is in the future` : undefined;
   return input.timeOutsideWindow(field, at, {
     detectedAt: incident.detectedAt,

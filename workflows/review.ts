@@ -6,7 +6,7 @@
  * review ends when someone records it or a named person waives it (domain/review.ts has the
  * actions and the arithmetic). Long reviews hand over to a fresh run like any wait.
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { dueReminders, nextReminderAt, remindersSent, reviewOpened } from '../domain/review';
 import type { IncidentState } from './incident-state';
 import { notify } from './notify';
@@ -19,7 +19,7 @@ export async function reviewAfterResolution(
   handOver: () => Promise<void>,
 ): Promise<void> {
   const settings = incident.runbook.review;
-  if (!settings || !patched(REVIEW_PATCH)) return;
+  if (!settings || !incident.patched(REVIEW_PATCH)) return;
   if (!incident.review) {
     incident.apply(reviewOpened, settings, incident.now());
     incident.changed();

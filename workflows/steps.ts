@@ -2,7 +2,7 @@
  * The runbook interpreter: runs a list of steps in order, following forward jumps (`next`,
  * `branch`), running `parallel` branches side by side, and stopping when the incident is resolved.
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { evaluate } from '../domain/evaluate-condition';
 import { progressed } from '../domain/incident-progress';
 import { durationMs } from '../domain/duration';
@@ -99,14 +99,14 @@ async function runStep(
         const result = await runActivity(incident, step);
         incident.record('step', `${step.id}: ${result.summary}`, { step: step.id });
         done(result);
-        if (!result.ok && step.risky && patched(REMEDIATION_NOT_DONE_PATCH))
+        if (!result.ok && step.risky && incident.patched(REMEDIATION_NOT_DONE_PATCH))
           incident.needsAttention(`${step.id} did not work: ${result.summary}`);
         return {};
       } catch (err) {
         const summary = `failed: ${failureMessage(err)}`;
         incident.record('step', `${step.id}: ${summary}`, { step: step.id });
         done({ ok: false, summary }, 'failed');
-        if (patched(FAILED_STEP_ATTENTION_PATCH)) incident.needsAttention(`${step.id} ${summary}`);
+        if (incident.patched(FAILED_STEP_ATTENTION_PATCH)) incident.needsAttention(`${step.id} ${summary}`);
         return step.onFailure === 'end' ? { jump: 'end' } : {};
       } finally {
         incident.working--;
@@ -157,7 +157,7 @@ async function runStep(
       done();
       return {};
     case 'parallel': {
-      const inner = handOver && patched(PARALLEL_HAND_OVER_PATCH) ? handOver : undefined;
+      const inner = handOver && incident.patched(PARALLEL_HAND_OVER_PATCH) ? handOver : undefined;
       if (!inner) {
         await Promise.all(step.branches.map((branch) => runSteps(incident, branch)));
         done();
@@ -201,7 +201,7 @@ async function sendNotifyStep(incident: IncidentState, step: NotifyStep, round =
   });
   const since = incident.deliveries.slice(deliveriesBefore);
   // Parallel branches deliver meanwhile: only this step's deliveries say whether it reached everyone.
-  return notifyOutcome(patched(OWN_DELIVERIES_PATCH) ? since.filter((d) => d.step === name) : since);
+  return notifyOutcome(incident.patched(OWN_DELIVERIES_PATCH) ? since.filter((d) => d.step === name) : since);
 }
 
 /** A notify step with a cadence (`every`) goes out again until the incident is resolved. */

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
 import { durationMs } from '../domain/duration';
 import type { IncidentState } from './incident-state';
 
@@ -68,7 +68,7 @@ export function watchUntil(
 ): Promise<boolean> {
   // Not async, and the very promise of `condition`: the same microtask steps as before the patch,
   // since the order of commands from concurrent watchers depends on them.
-  if (!patched(KEEP_TIMERS_PATCH)) return condition(wake, Math.max(1, at - Date.now()), { summary });
+  if (!incident.patched(KEEP_TIMERS_PATCH)) return condition(wake, Math.max(1, at - Date.now()), { summary });
   return waitKeepingTimer(incident, wake, at, summary);
 }
 

@@ -4,7 +4,8 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createWorker } from '../../temporal/encrypted';
 import { bundleWorkflows } from '../../temporal/bundle';
 import { createActivities, type ActivityDeps } from '../../activities';
-import type { SendInput } from '../../activities/message';
+import type { DeliveryReceipt, SendInput } from '../../activities/message';
+import type { NotificationInput, NotificationOutcome } from '../../activities/notification';
 import type { Recipient } from '../../comms/directory';
 import type { ChannelActivity, ChannelOutcome } from '../workflows/run-channel';
 import { freshStatus } from './status';
@@ -17,13 +18,33 @@ function channelBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export async function runChannelActivity(
+export function runChannelActivity(
+  env: TestWorkflowEnvironment,
+  deps: ActivityDeps,
+  activity: Exclude<ChannelActivity, 'deliverNotification'>,
+  input: SendInput,
+  maximumAttempts = 5,
+): Promise<ChannelOutcome<DeliveryReceipt> & { workflowId: string }> {
+  return run(env, deps, activity, input, maximumAttempts);
+}
+
+/** Runs deliverNotification (activities/notification.ts) the same way. */
+export function runNotificationActivity(
+  env: TestWorkflowEnvironment,
+  deps: ActivityDeps,
+  input: NotificationInput,
+  maximumAttempts = 5,
+): Promise<ChannelOutcome<NotificationOutcome> & { workflowId: string }> {
+  return run(env, deps, 'deliverNotification', input, maximumAttempts);
+}
+
+async function run<R>(
   env: TestWorkflowEnvironment,
   deps: ActivityDeps,
   activity: ChannelActivity,
-  input: SendInput,
-  maximumAttempts = 5,
-): Promise<ChannelOutcome & { workflowId: string }> {
+  input: SendInput | NotificationInput,
+  maximumAttempts: number,
+): Promise<ChannelOutcome<R> & { workflowId: string }> {
   const taskQueue = uniqueTaskQueue(activity);
   const worker = await createWorker({
     connection: env.nativeConnection,
@@ -38,7 +59,7 @@ export async function runChannelActivity(
       taskQueue,
       workflowId,
       args: [activity, input, maximumAttempts],
-    }) as Promise<ChannelOutcome>,
+    }) as Promise<ChannelOutcome<R>>,
   );
   return { ...outcome, workflowId };
 }

@@ -122,6 +122,12 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
   },
   /** Nobody answers: every escalation level, approvals time out and escalate, gated steps skipped. */
   'token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
+  /**
+   * Lean lifecycle (patch lean-lifecycle): one marker for every earlier patch, search attributes
+   * upserted when they change, each notification's first attempts in one activity.
+   */
+  'lean-certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
+  'lean-token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
   'acl-misconfiguration-reopened': {
     runbook: 'acl-misconfiguration',
@@ -168,6 +174,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'watch-timers-kept-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-kept-generic-1'),
   /** The same once audiences are resolved by local activities (patch resolve-audience-locally), with its review. */
   'audience-local-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-local-generic-1'),
+  /** The same in a lean lifecycle (patch lean-lifecycle). */
+  'lean-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-lean-generic-1'),
   /**
    * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
    * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then
@@ -198,6 +206,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'runbooks-e2e-acl-restore-failed-attention': recordAclRestoreFailed,
   /** The same once a notify step counts only its own deliveries (patch runbooks-e2e-notify-own-deliveries). */
   'runbooks-e2e-acl-restore-failed-own-deliveries': recordAclRestoreFailed,
+  /** The same in a lean lifecycle (patch lean-lifecycle). */
+  'lean-runbooks-e2e-acl-restore-failed': recordAclRestoreFailed,
   /**
    * Audit-log failure whose pipeline restart reports failure (the hook script exits 1: a result
    * with ok: false, not an exception): acknowledged, approved, not contained, resolved by hand.
@@ -213,6 +223,15 @@ export const SCENARIOS: Record<string, Scenario> = {
   'readiness-period-approvers-asked': recordReadinessHistory,
 };
 
+/** Runbooks with a post-incident review stay open until it is recorded (histories from before had none). */
+async function recordReviewIfAny(client: Client, incidentId: string, runbookId: string): Promise<void> {
+  if (!shippedRunbooks().find((r) => r.id === runbookId)?.review) return;
+  await reviewOpen(client, incidentId);
+  await client.workflow
+    .getHandle(incidentId)
+    .executeUpdate(recordReviewUpdate, { args: [{ by: 'ana', summary: 'permissions drifted after a deploy' }] });
+}
+
 async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {
   const alert = { title: 'Order sync denied', pattern: 'acl-misconfiguration' as const, fingerprint: 'replay-acl-failed' };
   const { incidentId } = await sendAlert(client, taskQueue, alert);
@@ -225,6 +244,7 @@ async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Clie
   }
   await env.sleep('30m');
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'permission set restored by hand' }] });
+  await recordReviewIfAny(client, incidentId, 'acl-misconfiguration');
   await handle.result();
   return incidentId;
 }
@@ -239,6 +259,7 @@ async function recordAuditRestartNotDone(env: TestWorkflowEnvironment, client: C
   await handle.executeUpdate(approveUpdate, { args: [{ step: 'approve-pipeline-restart', by: 'ben' }] });
   await env.sleep('30m');
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ana', reason: 'pipeline restarted by hand' }] });
+  await recordReviewIfAny(client, incidentId, 'audit-log-failure');
   await handle.result();
   return incidentId;
 }

@@ -5,16 +5,17 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DeliveryReceipt, SendInput } from '../../activities/message';
+import type { NotificationInput, NotificationOutcome } from '../../activities/notification';
 
-export type ChannelActivity = 'sendEmail' | 'sendSms' | 'placeVoiceCall' | 'postWebhook';
+export type ChannelActivity =
+  'sendEmail' | 'sendSms' | 'placeVoiceCall' | 'postWebhook' | 'deliverNotification';
 
-export type ChannelOutcome =
-  | { ok: true; receipt: DeliveryReceipt }
-  | { ok: false; type: string; message: string; nonRetryable: boolean };
+export type ChannelOutcome<R = DeliveryReceipt | NotificationOutcome> =
+  { ok: true; receipt: R } | { ok: false; type: string; message: string; nonRetryable: boolean };
 
 export async function runChannel(
   activity: ChannelActivity,
-  input: SendInput,
+  input: SendInput | NotificationInput,
   maximumAttempts: number,
 ): Promise<ChannelOutcome> {
   const activities = proxyActivities<Activities>({
@@ -22,7 +23,8 @@ export async function runChannel(
     retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts },
   });
   try {
-    return { ok: true, receipt: await activities[activity](input) };
+    const run = activities[activity] as (input: unknown) => Promise<DeliveryReceipt | NotificationOutcome>;
+    return { ok: true, receipt: await run(input) };
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     if (cause instanceof ApplicationFailure)

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
+import { notificationActivities } from '../activities/notification';
 import { createActivities, type ActivityDeps } from '../activities';
 import { RUNBOOK_ACTIVITIES } from '../activities/catalog';
 import { prepareMessage, type DeliveryReceipt } from '../activities/message';
@@ -126,13 +127,21 @@ function simulatedActivities(deps: ActivityDeps, messages: SimulatedMessage[], f
       },
     ]),
   );
+  const senders = {
+    email: send('email'),
+    sms: send('sms'),
+    voice: send('voice'),
+    webhook: send('webhook'),
+  };
   return {
     ...real,
     ...remediation,
-    sendEmail: send('email'),
-    sendSms: send('sms'),
-    placeVoiceCall: send('voice'),
-    postWebhook: send('webhook'),
+    sendEmail: senders.email,
+    sendSms: senders.sms,
+    placeVoiceCall: senders.voice,
+    postWebhook: senders.webhook,
+    // A lean incident's notifications go through the same simulated senders.
+    ...notificationActivities(deps, senders),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Timers only when a deadline moves: the first 10 minutes of a certificate-chain incident, run
  * by the simulator on the time-skipping server, counted from its own history. Before clock timers
- * followed their deadline, the same 10 minutes started 29 timers and cancelled 24.
+ * followed their deadline, the same 10 minutes started 29 timers and cancelled 24; before the
+ * lean lifecycle they took 239 history events.
  */
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config/env';
@@ -36,5 +37,10 @@ describe('history churn of a certificate-chain incident (time-skipping server)',
     assert.ok(started <= 12, `${started} timers started over ${changes} changes`);
     assert.ok(cancelled <= 6, `${cancelled} timers cancelled`);
     assert.ok(started / changes < 0.5, `${(started / changes).toFixed(2)} timers started per change`);
+    // The lean lifecycle (patch lean-lifecycle): one activity per notification, one patch marker,
+    // attributes upserted on change. Its first 10 minutes took 239 events before, 96 after.
+    assert.ok(events.length <= 120, `${events.length} history events in the first 10 minutes`);
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    assert.equal(markers.length, 1, 'one patch marker stands for every earlier patch');
   });
 });

@@ -91,7 +91,7 @@ describe('worker metrics: the Temporal runtime and notification outcomes (worker
         channel: 'email',
         outcome: 'delivered',
         taskQueue,
-        activityType: 'sendEmail',
+        activityType: 'deliverNotification',
       }),
       1,
     );

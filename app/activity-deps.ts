@@ -46,7 +46,7 @@ function readCa(variable: string, file: string | undefined): string | undefined 
 
 export interface ConfiguredActivityDeps {
   deps: ActivityDeps;
-  /** Closes the Temporal client the activities use (if they ever connected). */
+  /** Closes the SMTP connections and the Temporal client the activities use (if they ever connected). */
   close(): Promise<void>;
 }
 
@@ -121,7 +121,13 @@ export function activityDeps(
       deps.budget ? incidentLedger(status, deps.directory(), deps.budget.config(), at) : undefined,
     ),
   };
-  return { deps, close: () => client.connection.close() };
+  return {
+    deps,
+    close: async () => {
+      deps.email.transport.close();
+      await client.connection.close();
+    },
+  };
 }
 
 /**

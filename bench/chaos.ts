@@ -99,7 +99,17 @@ async function startChaosSmtp(): Promise<{
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Workers keep pooled connections open: closing waits this long for them, not 30 s.
+    closeTimeout: 500,
     onConnect(_session, callback) {
+      if (Date.now() < pausedUntil) {
+        refused++;
+        return callback(Object.assign(new Error('paused by the chaos run'), { responseCode: 421 }));
+      }
+      callback();
+    },
+    // Workers send over pooled connections opened before the pause: an outage refuses those too.
+    onMailFrom(_address, _session, callback) {
       if (Date.now() < pausedUntil) {
         refused++;
         return callback(Object.assign(new Error('paused by the chaos run'), { responseCode: 421 }));
@@ -588,7 +598,7 @@ async function main(): Promise<void> {
     ];
     say('');
     say(
-      `chaos run: ${figures.seconds} s; ${kills} worker SIGKILLs and restarts, 1 gateway restart, SMTP paused ${plan.smtpPauseMs / 1000} s (${smtp.refusedWhilePaused()} connections refused)`,
+      `chaos run: ${figures.seconds} s; ${kills} worker SIGKILLs and restarts, 1 gateway restart, SMTP paused ${plan.smtpPauseMs / 1000} s (${smtp.refusedWhilePaused()} connections or messages refused)`,
     );
     say(
       `  storm: ${plan.alerts} alerts over ${plan.fingerprints} fingerprints in ${stormSeconds.toFixed(1)} s through ${plan.gateways} gateways`,

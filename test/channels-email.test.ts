@@ -38,6 +38,8 @@ async function startSmtp(options: {
   let tempFailures = options.tempFailOnce ? 1 : 0;
   const tls = loopbackTls();
   const config: SMTPServerOptions = {
+    // Workers keep pooled connections open: closing waits this long for them, not 30 s.
+    closeTimeout: 500,
     secure: options.secure,
     key: tls.key,
     cert: tls.cert,

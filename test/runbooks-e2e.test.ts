@@ -78,6 +78,8 @@ async function startSmtpServer(refused: ReadonlySet<string>) {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // Workers keep pooled connections open: closing waits this long for them, not 30 s.
+    closeTimeout: 500,
     onRcptTo(address, _session, callback) {
       if (!refused.has(address.address)) return callback();
       refusedAttempts.push(address.address);

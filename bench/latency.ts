@@ -1,7 +1,8 @@
 /**
  * (1) Alert to first notification: from POSTing an alert to the gateway until the incident's
- * first email reaches the SMTP sink. Baseline: from a bare signalWithStart of a workflow that
- * runs one (no-op) activity until that workflow has completed. Both sides run with payload encryption on, as deployed;
+ * first message is accepted by its provider (the SMTP sink; with channels configured, also the
+ * Twilio and webhook doubles). Baseline: from a bare signalWithStart of a workflow that runs one
+ * (no-op) activity until that workflow has completed. Both sides run with payload encryption on, as deployed;
  * what encryption costs is measured apart: the codec's time to encrypt and decrypt every
  * payload of an incident's history up to its first notification.
  */
@@ -24,6 +25,8 @@ export interface LatencyResult {
   hops: HopSummary[];
   /** Codec work per incident history (up to the first notification): payloads, and ms for all. */
   encryption: { incidents: number; payloads: Distribution; codecMs: Distribution; shareOfP50: number };
+  /** Every cell measured: channels unconfigured and configured, at each number in flight (this one first). */
+  matrix?: LatencyCell[];
 }
 
 /** Every payload of a history (protobuf objects), wherever it sits. */
@@ -61,21 +64,47 @@ async function measureEncryption(
   };
 }
 
-export async function measureLatency(
+/** One cell of the latency matrix: channels unconfigured or configured, so many alerts in flight. */
+export interface LatencyCell {
+  channels: Channels;
+  concurrency: number;
+  incidents: number;
+  incidentMs: Distribution;
+  baselineMs: Distribution;
+  ratio: { p50: number; p99: number };
+}
+
+/**
+ * unconfigured: no Twilio, no webhook URLs (SMS and posts go to the outbox, email to the SMTP
+ * sink); configured: every channel reaches its provider on loopback (bench/providers.ts).
+ */
+export type Channels = 'unconfigured' | 'configured';
+
+interface IncidentRun {
+  incidentMs: number[];
+  /** Incident ids in the order they were first notified. */
+  notified: string[];
+  times: Map<string, { posted: number; notified: number }>;
+}
+
+/** Alerts to the gateway, `concurrency` at a time; each timed until its first notification was accepted. */
+async function alertUntilNotified(
   stack: BenchStack,
-  queues: { incident: string; baseline: string },
-  options: { count: number; concurrency: number; run: string },
+  taskQueue: string,
+  options: { count: number; concurrency: number; run: string; channels: Channels },
   progress: (done: number) => void,
-): Promise<LatencyResult> {
-  const gateway = await stack.gateway(queues.incident);
-  const incident: number[] = [];
-  const firstNotified: string[] = [];
-  let encryption: LatencyResult['encryption'] | undefined;
-  let hops: HopSummary[] | undefined;
-  const times = new Map<string, { posted: number; notified: number }>();
+): Promise<IncidentRun> {
+  const gateway = await stack.gateway(taskQueue);
+  const result: IncidentRun = { incidentMs: [], notified: [], times: new Map() };
+  const firstAccepted = (id: string) =>
+    options.channels === 'configured'
+      ? Promise.race([stack.mail.firstMessage(id), stack.providers.firstAccepted(id)])
+      : stack.mail.firstMessage(id);
   try {
     await pool(options.count, options.concurrency, async (i) => {
-      const fingerprint = `bench-${options.run}-latency-${i}`;
+      const fingerprint = `bench-${options.run}-latency-${options.channels}-${options.concurrency}-${i}`;
+      const id = incidentIdFor(fingerprint);
+      const notified = firstAccepted(id);
       const sent = performance.now();
       const response = await fetch(`${gateway.url}/alerts/generic`, {
         method: 'POST',
@@ -84,56 +113,100 @@ export async function measureLatency(
       });
       if (response.status !== 202)
         throw new Error(`alert ${i}: HTTP ${response.status} ${await response.text()}`);
-      const arrived = await stack.mail.firstMessage(incidentIdFor(fingerprint));
-      incident.push(arrived - sent);
-      firstNotified.push(incidentIdFor(fingerprint));
+      const arrived = await notified;
+      result.incidentMs.push(arrived - sent);
+      result.notified.push(id);
       // Epoch milliseconds, to set beside the server's event times (same machine, same clock).
-      times.set(incidentIdFor(fingerprint), {
+      result.times.set(id, {
         posted: performance.timeOrigin + sent,
         notified: performance.timeOrigin + arrived,
       });
-      progress(incident.length);
+      progress(result.incidentMs.length);
     });
-    // At most 20 histories, read right after the run: the incidents are little further along.
-    encryption = await measureEncryption(stack, firstNotified.slice(0, 20));
-    hops = summariseHops(
-      await Promise.all(
-        firstNotified.slice(0, 20).map(async (id) => {
-          const { events } = await stack.client.workflow.getHandle(id).fetchHistory();
-          const { posted, notified } = times.get(id)!;
-          return hopsOf(events ?? [], posted, notified);
-        }),
-      ),
-    );
   } finally {
     await gateway.close();
   }
+  return result;
+}
 
+/** Bare Temporal: signalWithStart of a workflow running one no-op activity, until it completed. */
+async function bareTemporal(
+  stack: BenchStack,
+  taskQueue: string,
+  options: { count: number; concurrency: number; run: string },
+): Promise<number[]> {
   const baseline: number[] = [];
   await pool(options.count, options.concurrency, async (i) => {
     const started = performance.now();
     const handle = await stack.client.workflow.signalWithStart(benchNotifyOnce, {
-      workflowId: `bench-${options.run}-noop-latency-${i}`,
-      taskQueue: queues.baseline,
+      workflowId: `bench-${options.run}-noop-latency-${options.concurrency}-${i}`,
+      taskQueue,
       signal: benchSignal,
       signalArgs: [{ i }],
     });
     await handle.result();
     baseline.push(performance.now() - started);
   });
+  return baseline;
+}
 
-  const incidentMs = distribution(incident);
-  const baselineMs = distribution(baseline);
+/** The first cell in full (hops, encryption); the JSON's `latency` fields are this cell's. */
+export async function measureLatency(
+  stack: BenchStack,
+  queues: { incident: string; baseline: string },
+  options: { count: number; concurrency: number; run: string },
+  progress: (done: number) => void,
+): Promise<LatencyResult> {
+  const run = await alertUntilNotified(
+    stack,
+    queues.incident,
+    { ...options, channels: 'unconfigured' },
+    progress,
+  );
+  // At most 20 histories, read right after the run: the incidents are little further along.
+  const sample = run.notified.slice(0, 20);
+  const encryption = await measureEncryption(stack, sample);
+  const hops = summariseHops(
+    await Promise.all(
+      sample.map(async (id) => {
+        const { events } = await stack.client.workflow.getHandle(id).fetchHistory();
+        const { posted, notified } = run.times.get(id)!;
+        return hopsOf(events ?? [], posted, notified);
+      }),
+    ),
+  );
+  const incidentMs = distribution(run.incidentMs);
+  const baselineMs = distribution(await bareTemporal(stack, queues.baseline, options));
   return {
     incidents: options.count,
     concurrency: options.concurrency,
     incidentMs,
     baselineMs,
     ratio: { p50: ratio(incidentMs.p50, baselineMs.p50), p99: ratio(incidentMs.p99, baselineMs.p99) },
-    hops: hops!,
+    hops,
     encryption: {
-      ...encryption!,
-      shareOfP50: Math.round((encryption!.codecMs.p50 / Math.max(incidentMs.p50, 1)) * 1000) / 10,
+      ...encryption,
+      shareOfP50: Math.round((encryption.codecMs.p50 / Math.max(incidentMs.p50, 1)) * 1000) / 10,
     },
+  };
+}
+
+/** One more cell: its incidents on `taskQueue` (a worker with those channels), its own baseline. */
+export async function measureLatencyCell(
+  stack: BenchStack,
+  queues: { incident: string; baseline: string },
+  options: { count: number; concurrency: number; run: string; channels: Channels },
+  progress: (done: number) => void,
+): Promise<LatencyCell> {
+  const run = await alertUntilNotified(stack, queues.incident, options, progress);
+  const incidentMs = distribution(run.incidentMs);
+  const baselineMs = distribution(await bareTemporal(stack, queues.baseline, options));
+  return {
+    channels: options.channels,
+    concurrency: options.concurrency,
+    incidents: options.count,
+    incidentMs,
+    baselineMs,
+    ratio: { p50: ratio(incidentMs.p50, baselineMs.p50), p99: ratio(incidentMs.p99, baselineMs.p99) },
   };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { TEMPORAL_CLI_VERSION } from '../temporal/binaries';
 import { measureActions } from './actions';
-import { measureLatency } from './latency';
+import { measureLatency, measureLatencyCell, type LatencyCell } from './latency';
 import { measureMemory } from './memory';
 import { formatTable } from './report';
 import { startStack } from './stack';
@@ -19,6 +19,7 @@ interface BenchOptions {
   quick?: boolean;
   incidents?: number;
   latencyConcurrency: number;
+  latencyBurst: number;
   stormAlerts?: number;
   stormFingerprints?: number;
   stormConcurrency: number;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     .option('--quick', 'a small smoke run (20 incidents, 200 storm alerts, 100 open incidents)')
     .option('--incidents <n>', 'latency: incidents to open (default 300)', count)
     .option('--latency-concurrency <n>', 'latency: alerts in flight at once', count, 4)
+    .option('--latency-burst <n>', 'latency: alerts in flight in the second round', count, 32)
     .option('--storm-alerts <n>', 'storm: alerts to send (default 2000)', count)
     .option('--storm-fingerprints <k>', 'storm: distinct fingerprints (default 20)', count)
     .option('--storm-concurrency <n>', 'storm: HTTP requests in flight at once', count, 64)
@@ -79,8 +81,13 @@ async function main(): Promise<void> {
   const started = new Date();
   try {
     say(`Temporal dev server ${stack.address} (CLI ${TEMPORAL_CLI_VERSION}, server ${stack.serverVersion})`);
-    const queues = { incident: `bench-${run}-incidents`, baseline: `bench-${run}-baseline` };
+    const queues = {
+      incident: `bench-${run}-incidents`,
+      configured: `bench-${run}-configured`,
+      baseline: `bench-${run}-baseline`,
+    };
     const incidentWorker = await stack.worker('incident', queues.incident);
+    const configuredWorker = await stack.worker('incident', queues.configured, { configured: true });
     const baselineWorker = await stack.worker('baseline', queues.baseline);
 
     say(
@@ -100,6 +107,41 @@ async function main(): Promise<void> {
         `${latency.encryption.shareOfP50}% of p50)`,
     );
     say(`      p50 per hop: ${latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · ')}`);
+
+    const matrix: LatencyCell[] = [
+      {
+        channels: 'unconfigured',
+        concurrency: latency.concurrency,
+        incidents: latency.incidents,
+        incidentMs: latency.incidentMs,
+        baselineMs: latency.baselineMs,
+        ratio: latency.ratio,
+      },
+    ];
+    const cells = [
+      { channels: 'configured', concurrency: opts.latencyConcurrency },
+      { channels: 'unconfigured', concurrency: opts.latencyBurst },
+      { channels: 'configured', concurrency: opts.latencyBurst },
+    ] as const;
+    for (const cell of cells) {
+      say(`      channels ${cell.channels}, ${cell.concurrency} in flight`);
+      const measured = await measureLatencyCell(
+        stack,
+        {
+          incident: cell.channels === 'configured' ? queues.configured : queues.incident,
+          baseline: queues.baseline,
+        },
+        { count: plan.incidents, run, ...cell },
+        (done) => done % step === 0 && say(`      ${done}/${plan.incidents} notified`),
+      );
+      say(
+        `      p50 ${measured.incidentMs.p50} ms (bare ${measured.baselineMs.p50}, ${measured.ratio.p50}×), ` +
+          `p99 ${measured.incidentMs.p99} ms (bare ${measured.baselineMs.p99}, ${measured.ratio.p99}×)`,
+      );
+      matrix.push(measured);
+    }
+    latency.matrix = matrix;
+    await configuredWorker.stop();
 
     say(
       `(2/5) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,
@@ -141,6 +183,7 @@ async function main(): Promise<void> {
       plan: {
         ...plan,
         latencyConcurrency: opts.latencyConcurrency,
+        latencyBurst: opts.latencyBurst,
         stormConcurrency: opts.stormConcurrency,
         runbook: opts.runbook,
         quick: Boolean(opts.quick),
@@ -159,7 +202,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${formatTable(result)}\n`);
     say(`JSON: ${file}`);
-    if (!storm.exact) {
+    if (!storm.exact || !storm.twoGateways.exact) {
       say('FAILED: the storm did not produce exactly one incident per fingerprint with exact counts');
       process.exitCode = 1;
     }

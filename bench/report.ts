@@ -34,7 +34,7 @@ export function formatTable(r: BenchResult): string {
   const rows = [
     ['measure', 'lockout-runbook', 'bare Temporal', 'ratio'],
     [
-      `alert → first notification p50 (ms), ${latency.incidents} incidents`,
+      `alert → first notification p50 (ms), ${latency.incidents} incidents, channels unconfigured, ${latency.concurrency} in flight`,
       `${latency.incidentMs.p50}`,
       `${latency.baselineMs.p50}`,
       x(latency.ratio.p50),
@@ -45,6 +45,20 @@ export function formatTable(r: BenchResult): string {
       `${latency.baselineMs.p99}`,
       x(latency.ratio.p99),
     ],
+    ...(latency.matrix ?? []).slice(1).flatMap((cell) => [
+      [
+        `  channels ${cell.channels}, ${cell.concurrency} in flight: p50 (ms)`,
+        `${cell.incidentMs.p50}`,
+        `${cell.baselineMs.p50}`,
+        x(cell.ratio.p50),
+      ],
+      [
+        `  channels ${cell.channels}, ${cell.concurrency} in flight: p99 (ms)`,
+        `${cell.incidentMs.p99}`,
+        `${cell.baselineMs.p99}`,
+        x(cell.ratio.p99),
+      ],
+    ]),
     [
       `storm ingest (alerts/s), ${storm.alerts} alerts / ${storm.fingerprints} fingerprints`,
       `${storm.incident.alertsPerSecond}`,
@@ -58,6 +72,17 @@ export function formatTable(r: BenchResult): string {
       `${latency.encryption.shareOfP50}% of p50`,
     ],
     ['storm: workflows / fingerprints, counts', exact(storm.incident), exact(storm.baseline), ''],
+    ...(storm.twoGateways
+      ? [
+          [
+            'storm ingest through 2 gateways (alerts/s)',
+            `${storm.twoGateways.alertsPerSecond}`,
+            `${storm.baseline.alertsPerSecond}`,
+            x(storm.twoGateways.ratio),
+          ],
+          ['storm through 2 gateways: workflows / fingerprints, counts', exact(storm.twoGateways), '', ''],
+        ]
+      : []),
     [
       `Temporal actions per incident (${actions.runbook})`,
       `${actions.incident.total}`,
@@ -100,7 +125,7 @@ export function formatTable(r: BenchResult): string {
       latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
     `Baselines: bare signalWithStart of a workflow running one no-op activity (latency), of a no-op workflow (actions), of an empty counting workflow (storm), ` +
-      `${memory.open} open empty workflows (memory). Latency: ${latency.concurrency} alerts in flight; storm: ${storm.concurrency}.`,
+      `${memory.open} open empty workflows (memory). Latency: the first message accepted by its provider (SMTP; configured: also Twilio and webhooks on loopback); storm: ${storm.concurrency} in flight.`,
     `Machine: ${r.machine.cpus} CPUs (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ` +
       `load at start ${r.machine.loadAverageAtStart.join(' ')}; Temporal CLI ${r.temporal.cli} (server ${r.temporal.server}); ${r.date}`,
   ].join('\n');

@@ -27,6 +27,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { StartOutcomes } from '../client/start-outcomes';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { FromWorker, ToWorker, WorkerProcessOptions } from './worker-process';
+import { startProviders, type Providers } from './providers';
 
 const ROOT = join(__dirname, '..');
 
@@ -93,6 +94,8 @@ export interface BenchStack {
   /** The key ring every client and worker of the bench encrypts with. */
   keys: KeyRing;
   mail: MailClock;
+  /** Twilio's API and the chat webhooks on loopback, for workers started `configured`. */
+  providers: Providers;
   runbook: Runbook;
   /**
    * A gateway for one task queue; every alert runs the bench's runbook. With `statusPageAs`, it
@@ -102,7 +105,12 @@ export interface BenchStack {
     taskQueue: string,
     options?: { statusPageAs?: string },
   ): Promise<{ url: string; token: string; close(): Promise<void> }>;
-  worker(kind: WorkerProcessOptions['kind'], taskQueue: string): Promise<WorkerHandle>;
+  /** `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox). */
+  worker(
+    kind: WorkerProcessOptions['kind'],
+    taskQueue: string,
+    options?: { configured?: boolean },
+  ): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
 
@@ -143,6 +151,8 @@ export async function startStack(runbookId: string, say: (line: string) => void)
     const { serverVersion } = await connection.workflowService.getSystemInfo({});
     const mail = await startMailClock();
     closers.push(async () => (await mail.sink).close());
+    const providers = await startProviders(dir);
+    closers.push(() => providers.close());
 
     say('bundling workflow code (incident and baseline)');
     const bundles = {
@@ -172,6 +182,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
       client,
       keys,
       mail,
+      providers,
       runbook,
 
       async gateway(taskQueue, options = {}) {
@@ -213,7 +224,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         };
       },
 
-      async worker(kind, taskQueue) {
+      async worker(kind, taskQueue, { configured = false } = {}) {
         const options: WorkerProcessOptions = {
           kind,
           address: server.address,
@@ -224,7 +235,12 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         };
         const child = fork(join(__dirname, 'worker-process.ts'), [], {
           execArgv: ['--expose-gc', '--require', 'tsx/cjs'],
-          env: { ...process.env, BENCH_WORKER: JSON.stringify(options), SMTP_URL: mail.url },
+          env: {
+            ...process.env,
+            BENCH_WORKER: JSON.stringify(options),
+            SMTP_URL: mail.url,
+            ...(configured ? providers.env : {}),
+          },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         children.add(child);

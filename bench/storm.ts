@@ -1,6 +1,7 @@
 /**
  * (2) Alert storm: N alerts for K fingerprints through the gateway, as fast as it takes them;
- * then exactly K incidents must exist, each with its exact alert count. Baseline: the same N
+ * then exactly K incidents must exist, each with its exact alert count. Then the same through
+ * two gateways taking turns (on fresh fingerprints). Baseline: the same N
  * bare signalWithStarts over K ids of an empty workflow that counts its signals.
  */
 import { performance } from 'node:perf_hooks';
@@ -27,6 +28,8 @@ export interface StormResult {
   baseline: StormSide;
   ratio: number;
   exact: boolean;
+  /** The same storm spread over two gateways (alternate requests), on fresh fingerprints. */
+  twoGateways: StormSide & { ratio: number; exact: boolean };
 }
 
 /** How many of the N alerts go to fingerprint k (alert n goes to n mod K). */
@@ -52,6 +55,49 @@ async function workflowsWithPrefix(
   return found;
 }
 
+/** The storm through `gateways` gateways, request n to gateway n mod G; then every count checked. */
+async function stormThroughGateways(
+  stack: BenchStack,
+  taskQueue: string,
+  options: { alerts: number; fingerprints: number; concurrency: number; prefix: string; gateways: number },
+  progress: (done: number) => void,
+): Promise<{ seconds: number; wrong: string[] }> {
+  const { alerts, fingerprints, concurrency, prefix } = options;
+  const gateways = await Promise.all(
+    Array.from({ length: options.gateways }, () => stack.gateway(taskQueue)),
+  );
+  let sent = 0;
+  const started = performance.now();
+  try {
+    await pool(alerts, concurrency, async (n) => {
+      const gateway = gateways[n % gateways.length]!;
+      const response = await fetch(`${gateway.url}/alerts/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` },
+        body: JSON.stringify({
+          title: `Salesforce sync locked out (${n % fingerprints})`,
+          fingerprint: `${prefix}${n % fingerprints}`,
+          pattern: 'acl-misconfiguration',
+          labels: { instance: `sync-${n % 13}` },
+        }),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 202) throw new Error(`storm alert ${n}: HTTP ${response.status}`);
+      if (++sent % Math.max(1, Math.floor(alerts / 10)) === 0) progress(sent);
+    });
+  } finally {
+    await Promise.all(gateways.map((g) => g.close()));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const wrong: string[] = [];
+  for (let k = 0; k < fingerprints; k++) {
+    const status = await queryStatus(stack.client, `lockout-${prefix}${k}`);
+    if (status.alertCount !== expectedCount(alerts, k, fingerprints))
+      wrong.push(`${k}: ${status.alertCount}`);
+  }
+  return { seconds, wrong };
+}
+
 export async function measureStorm(
   stack: BenchStack,
   queues: { incident: string; baseline: string },
@@ -59,38 +105,20 @@ export async function measureStorm(
   progress: (side: string, done: number) => void,
 ): Promise<StormResult> {
   const { alerts, fingerprints, concurrency, run } = options;
-  const gateway = await stack.gateway(queues.incident);
-  let sent = 0;
-  const started = performance.now();
-  try {
-    await pool(alerts, concurrency, async (n) => {
-      const response = await fetch(`${gateway.url}/alerts/generic`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` },
-        body: JSON.stringify({
-          title: `Salesforce sync locked out (${n % fingerprints})`,
-          fingerprint: `bench-${run}-storm-${n % fingerprints}`,
-          pattern: 'acl-misconfiguration',
-          labels: { instance: `sync-${n % 13}` },
-        }),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 202) throw new Error(`storm alert ${n}: HTTP ${response.status}`);
-      if (++sent % Math.max(1, Math.floor(alerts / 10)) === 0) progress('gateway', sent);
-    });
-  } finally {
-    await gateway.close();
-  }
-  const incidentSeconds = (performance.now() - started) / 1000;
-  const incidentPrefix = `lockout-bench-${run}-storm-`;
-  const incidentWrong: string[] = [];
-  for (let k = 0; k < fingerprints; k++) {
-    const status = await queryStatus(stack.client, `${incidentPrefix}${k}`);
-    if (status.alertCount !== expectedCount(alerts, k, fingerprints))
-      incidentWrong.push(`${k}: ${status.alertCount}`);
-  }
+  const one = await stormThroughGateways(
+    stack,
+    queues.incident,
+    { alerts, fingerprints, concurrency, prefix: `bench-${run}-storm-`, gateways: 1 },
+    (done) => progress('gateway', done),
+  );
+  const two = await stormThroughGateways(
+    stack,
+    queues.incident,
+    { alerts, fingerprints, concurrency, prefix: `bench-${run}-storm2-`, gateways: 2 },
+    (done) => progress('2 gateways', done),
+  );
 
-  sent = 0;
+  let sent = 0;
   const baselineStarted = performance.now();
   await pool(alerts, concurrency, async (n) => {
     await stack.client.workflow.signalWithStart(benchIdle, {
@@ -115,9 +143,14 @@ export async function measureStorm(
     wrongCounts,
   });
   const incident = side(
-    incidentSeconds,
-    await workflowsWithPrefix(stack.client, queues.incident, incidentPrefix, fingerprints),
-    incidentWrong,
+    one.seconds,
+    await workflowsWithPrefix(stack.client, queues.incident, `lockout-bench-${run}-storm-`, fingerprints),
+    one.wrong,
+  );
+  const twoSide = side(
+    two.seconds,
+    await workflowsWithPrefix(stack.client, queues.incident, `lockout-bench-${run}-storm2-`, fingerprints),
+    two.wrong,
   );
   const baseline = side(
     baselineSeconds,
@@ -132,5 +165,10 @@ export async function measureStorm(
     baseline,
     ratio: ratio(incident.alertsPerSecond, baseline.alertsPerSecond),
     exact: incident.workflows === fingerprints && incident.wrongCounts.length === 0,
+    twoGateways: {
+      ...twoSide,
+      ratio: ratio(twoSide.alertsPerSecond, baseline.alertsPerSecond),
+      exact: twoSide.workflows === fingerprints && twoSide.wrongCounts.length === 0,
+    },
   };
 }

@@ -47,6 +47,8 @@ export interface TwilioDouble {
   failNext(times: number, fault: Fault): void;
   /** Every message to `to` gets this answer (an outage on one route) until cleared with undefined. */
   faultFor(to: string, fault: Fault | undefined): void;
+  /** Called with the text of each message accepted, as it is (the bench times deliveries with it). */
+  onAccepted?: (text: string) => void;
   /** Accept an API key (SK…) and its secret as credentials for this account. */
   addApiKey(sid: string, secret: string): void;
   close(): Promise<void>;
@@ -150,6 +152,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
         return error(res, 400, 21610, 'Attempt to send to unsubscribed recipient');
       const sid = `SM${hex(16)}`;
       double.messages.push({ sid, to, from: from ?? service!, body });
+      double.onAccepted?.(body);
       res.writeHead(201, { 'content-type': 'application/json' });
       return res.end(
         JSON.stringify({

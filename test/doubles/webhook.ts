@@ -24,12 +24,15 @@ export interface WebhookDouble {
   posts: WebhookPost[];
   /** The next POSTs to `path` get these answers, in order; afterwards 200 "ok". */
   answer(path: string, ...answers: Answer[]): void;
+  /** Called with the body of each post answered 2xx, as it is (the bench times deliveries with it). */
+  onAccepted?: (body: string) => void;
   close(): Promise<void>;
 }
 
 export async function startWebhookDouble(): Promise<WebhookDouble> {
   const posts: WebhookPost[] = [];
   const scripted = new Map<string, Answer[]>();
+  let accepted: WebhookDouble['onAccepted'];
   const server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -47,6 +50,7 @@ export async function startWebhookDouble(): Promise<WebhookDouble> {
       const next = scripted.get(path)?.shift() ?? { status: 200, body: 'ok' };
       res.writeHead(next.status, { 'content-type': 'text/plain', ...next.headers });
       res.end(next.body ?? '');
+      if (next.status >= 200 && next.status < 300) accepted?.(raw);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,6 +60,12 @@ export async function startWebhookDouble(): Promise<WebhookDouble> {
     posts,
     answer(path, ...answers) {
       scripted.set(path, [...(scripted.get(path) ?? []), ...answers]);
+    },
+    get onAccepted() {
+      return accepted;
+    },
+    set onAccepted(listener) {
+      accepted = listener;
     },
     close: () =>
       new Promise((resolve) => {

@@ -29,7 +29,21 @@ templateEngine.registerHelper('time', function (iso: unknown, ...rest: unknown[]
   return t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
 });
 
+/**
+ * Compiled templates by text: compiling took most of a message's CPU. Keyed by the text itself,
+ * so an edited template (templates reload while running) compiles anew; bounded for that reason.
+ */
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const COMPILED_KEEP = 1_000;
+
 /** Renders one template text; `escape` for HTML parts. Unknown variables throw (strict). */
 export function renderTemplate(text: string, context: object, escape: boolean): string {
-  return templateEngine.compile(text, { strict: true, noEscape: !escape })(context).trim();
+  const key = `${escape ? 'html' : 'text'}\u0000${text}`;
+  let template = compiled.get(key);
+  if (!template) {
+    if (compiled.size >= COMPILED_KEEP) compiled.clear();
+    template = templateEngine.compile(text, { strict: true, noEscape: !escape });
+    compiled.set(key, template);
+  }
+  return template(context).trim();
 }

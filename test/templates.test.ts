@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { renderTemplate as renderText } from '../lib/handlebars';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,16 @@ const EXPECTED = [
 ];
 
 describe('message templates', () => {
+  it('compiles a template text once and renders it afresh for every context; an edited text anew', () => {
+    assert.equal(renderText('Hello {{name}}', { name: 'Ana' }, false), 'Hello Ana');
+    assert.equal(renderText('Hello {{name}}', { name: 'Ben' }, false), 'Hello Ben');
+    assert.equal(renderText('Hi {{name}}', { name: 'Ben' }, false), 'Hi Ben');
+    // The same text escaped for HTML is a template of its own.
+    assert.equal(renderText('<b>{{name}}</b>', { name: '<i>' }, true), '<b>&lt;i&gt;</b>');
+    assert.equal(renderText('<b>{{name}}</b>', { name: '<i>' }, false), '<b><i></b>');
+    assert.throws(() => renderText('Hello {{nobody}}', {}, false), /nobody/);
+  });
+
   it('ships a template for every audience and phase, each with an sms text', () => {
     for (const id of EXPECTED) {
       assert.ok(templates.has(id), id);

@@ -7,10 +7,13 @@ import { gatewayOptionsFromConfig } from '../app/gateway';
 import { buildGateway } from '../gateway/server';
 import { storeFromConfig } from '../app/store';
 import { loadCodecKeys } from '../temporal/codec-keys';
+import { startTracing } from '../lib/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gateway');
+  const tracing = startTracing('lockout-gateway');
+  if (tracing) logger.info({ traces: tracing.endpoint }, 'OpenTelemetry traces');
   const store = await storeFromConfig(config, logger);
   if (config.store.kind === 'embedded')
     logger.warn(
@@ -33,7 +36,8 @@ async function main(): Promise<void> {
       void app
         .close()
         .then(() => client.connection.close())
-        .then(() => store.close());
+        .then(() => store.close())
+        .then(() => tracing?.shutdown());
     });
   }
 }

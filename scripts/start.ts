@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../lib/logger';
+import { startTracing } from '../lib/tracing';
 import { buildGateway } from '../gateway/server';
 import { gatewayOptionsFromConfig } from '../app/gateway';
 import { connectClient } from '../client/connection';
@@ -65,11 +66,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const logger = createLogger(config.logLevel, 'lockout');
+  const tracing = startTracing('lockout');
+  if (tracing) logger.info({ traces: tracing.endpoint }, 'OpenTelemetry traces');
   // Keys first: production without keys stops here, before anything starts.
   const madeKeyRing = ensureDevKeyRing(config);
   const keys = await loadCodecKeys(config);
   const server = await startTemporal(config);
   const stops: Array<() => Promise<unknown>> = [];
+  if (tracing) stops.push(() => tracing.shutdown());
   const stopAll = async () => {
     for (const stop of stops.reverse())
       await stop().catch((err: Error) => logger.warn({ err: err.message }, 'stop failed'));

@@ -12,11 +12,14 @@ import { installRuntime } from '../app/runtime';
 import { sharedState } from '../app/shared-state';
 import { storeFromConfig } from '../app/store';
 import { loadCodecKeys } from '../temporal/codec-keys';
+import { startTracing } from '../lib/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   installRuntime(logger, config.logLevel, config.workerMetricsAddress);
+  const tracing = startTracing('lockout-worker');
+  if (tracing) logger.info({ traces: tracing.endpoint }, 'OpenTelemetry traces');
   if (config.workerMetricsAddress)
     logger.info(
       { metrics: `http://${config.workerMetricsAddress}/metrics` },
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   await store?.close();
   await connection.close();
   await email.close();
+  await tracing?.shutdown();
 }
 
 main().catch((err: Error) => {

@@ -1,5 +1,6 @@
 /** How workflow code is bundled: by workers at start, and ahead of them (tests, bench, simulation). */
 import { join } from 'node:path';
+import { tracingWorkflowModules } from '../lib/tracing';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /**
@@ -77,6 +78,8 @@ export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWi
     workflowsPath,
     logger: QUIET_BUNDLER_LOGGER,
     failureConverterPath: require.resolve('./failure-converter'),
+    // With tracing on, workflows carry its interceptors (a worker that bundles at start gets them from the plugin).
+    workflowInterceptorModules: tracingWorkflowModules(),
     ...WORKFLOW_BUNDLER_OPTIONS,
   });
 }

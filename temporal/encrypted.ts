@@ -22,6 +22,7 @@ import {
   type TimeSkippingTestWorkflowEnvironmentOptions,
 } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
+import { activeTracing } from '../lib/tracing';
 import type { KeyRing } from './key-ring';
 import { EncryptionCodec } from './payload-codec';
 
@@ -35,8 +36,14 @@ export function encryptedDataConverter(keys: KeyRing): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
+/** With tracing on (lib/tracing.ts), clients and workers get its plugin: spans cross every hop. */
+function traced<T extends { plugins?: unknown[] }>(options: T): T {
+  const tracing = activeTracing();
+  return tracing ? { ...options, plugins: [...(options.plugins ?? []), tracing.plugin] } : options;
+}
+
 export function createClient(options: Omit<ClientOptions, 'dataConverter'>, keys: KeyRing): Client {
-  return new Client({ ...options, dataConverter: encryptedDataConverter(keys) });
+  return new Client(traced({ ...options, dataConverter: encryptedDataConverter(keys) }));
 }
 
 const keysOfConnection = new WeakMap<NativeConnection, KeyRing>();
@@ -60,7 +67,7 @@ export function createWorker(options: Omit<WorkerOptions, 'dataConverter'>): Pro
     throw new Error(
       'this worker connection has no key ring: open it with connectWorkers (temporal/encrypted.ts), or take a test environment from startTestEnvironment',
     );
-  return Worker.create({ ...options, dataConverter: encryptedDataConverter(keys) });
+  return Worker.create(traced({ ...options, dataConverter: encryptedDataConverter(keys) }));
 }
 
 /**

@@ -8,6 +8,7 @@
  * payload (each problem as `field: reason`), 503 Temporal unreachable. Only a 202 has recorded
  * anything.
  */
+import { inSpan } from '../../lib/tracing';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { JsonRefused, parseJsonText } from '../../lib/json-text';
 import { isTemporalUnavailable } from '../../client/status';
@@ -67,13 +68,23 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
 
   for (const kind of SOURCE_KINDS) {
     app.post(`/alerts/${kind}`, { config: { source: kind } }, (request, reply) =>
-      receive(kind, request, reply),
+      traced(kind, request, reply),
     );
   }
   // Tools that speak PagerDuty's Events API post to <base>/v2/enqueue.
   app.post('/alerts/pagerduty/v2/enqueue', { config: { source: 'pagerduty' } }, (request, reply) =>
-    receive('pagerduty', request, reply),
+    traced('pagerduty', request, reply),
   );
+
+  /** The alert's first span (lib/tracing.ts): the client's signalWithStart and the incident follow it. */
+  function traced(kind: SourceKind, request: FastifyRequest, reply: FastifyReply) {
+    return inSpan(`POST ${request.routeOptions.url ?? `/alerts/${kind}`}`, async (span) => {
+      span.setAttribute('lockout.alert.source', kind);
+      const sent = await receive(kind, request, reply);
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      return sent;
+    });
+  }
 
   const replays = options.replays ?? new ReplayGuard();
 

@@ -14,6 +14,7 @@ import { distribution, pool, ratio, type Distribution } from './stats';
 import { benchNotifyOnce, benchSignal } from './workflows';
 import { incidentIdFor } from '../client/ids';
 import { hopsOf, summariseHops, type HopSummary } from './hops';
+import type { TracesResult } from './traces';
 
 export interface LatencyResult {
   incidents: number;
@@ -27,6 +28,8 @@ export interface LatencyResult {
   encryption: { incidents: number; payloads: Distribution; codecMs: Distribution; shareOfP50: number };
   /** Every cell measured: channels unconfigured and configured, at each number in flight (this one first). */
   matrix?: LatencyCell[];
+  /** The same path with OpenTelemetry tracing on, cut into hops from each alert's trace (bench/traces.ts). */
+  traces?: TracesResult;
 }
 
 /** Every payload of a history (protobuf objects), wherever it sits. */
@@ -191,7 +194,7 @@ export async function measureLatency(
   };
 }
 
-/** One more cell: its incidents on `taskQueue` (a worker with those channels), its own baseline. */
+/** One more cell: its incidents on `taskQueue` (a worker with those channels), its own baseline; its incidents are terminated after. */
 export async function measureLatencyCell(
   stack: BenchStack,
   queues: { incident: string; baseline: string },
@@ -199,6 +202,10 @@ export async function measureLatencyCell(
   progress: (done: number) => void,
 ): Promise<LatencyCell> {
   const run = await alertUntilNotified(stack, queues.incident, options, progress);
+  // Ended again, so the later steps (the status page above all) see the same incidents as before.
+  await pool(run.notified.length, 16, async (i) => {
+    await stack.client.workflow.getHandle(run.notified[i]!).terminate('bench: latency cell measured');
+  });
   const incidentMs = distribution(run.incidentMs);
   const baselineMs = distribution(await bareTemporal(stack, queues.baseline, options));
   return {

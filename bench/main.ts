@@ -13,6 +13,7 @@ import { measureMemory } from './memory';
 import { formatTable } from './report';
 import { startStack } from './stack';
 import { measureStorm } from './storm';
+import { measureTraces } from './traces';
 import { measureStatusPage } from './status-page';
 
 interface BenchOptions {
@@ -131,8 +132,8 @@ async function main(): Promise<void> {
           incident: cell.channels === 'configured' ? queues.configured : queues.incident,
           baseline: queues.baseline,
         },
-        { count: plan.incidents, run, ...cell },
-        (done) => done % step === 0 && say(`      ${done}/${plan.incidents} notified`),
+        { count: Math.min(plan.incidents, 100), run, ...cell },
+        (done) => done % step === 0 && say(`      ${done} notified`),
       );
       say(
         `      p50 ${measured.incidentMs.p50} ms (bare ${measured.baselineMs.p50}, ${measured.ratio.p50}×), ` +
@@ -142,6 +143,14 @@ async function main(): Promise<void> {
     }
     latency.matrix = matrix;
     await configuredWorker.stop();
+
+    const traced = Math.min(plan.incidents, 20);
+    say(`      OpenTelemetry: ${traced} alerts traced from the gateway to the provider`);
+    latency.traces = await measureTraces(stack, { count: traced, concurrency: opts.latencyConcurrency, run });
+    say(
+      `      p50 per traced hop (${latency.traces.traced} traces, ${latency.traces.spans} spans): ` +
+        latency.traces.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
+    );
 
     say(
       `(2/5) storm: ${plan.stormAlerts} alerts for ${plan.stormFingerprints} fingerprints, ${opts.stormConcurrency} in flight`,
@@ -169,7 +178,11 @@ async function main(): Promise<void> {
     );
 
     say(`(5/5) status page with every incident the bench left open`);
-    const statusPage = await measureStatusPage(stack, [queues.incident, `bench-${run}-memory`], say);
+    const statusPage = await measureStatusPage(
+      stack,
+      [queues.incident, queues.configured, `bench-${run}-memory`],
+      say,
+    );
 
     const result = {
       date: started.toISOString(),

@@ -123,6 +123,12 @@ export function formatTable(r: BenchResult): string {
     statusPage,
     `Where the first notification's time goes (p50 ms per hop, ${latency.hops[0]?.ms.n ?? 0} incidents' histories): ` +
       latency.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
+    ...(latency.traces
+      ? [
+          `Traced with OpenTelemetry (p50 ms per hop, ${latency.traces.traced} of ${latency.traces.incidents} alerts' traces, tracing on): ` +
+            latency.traces.hops.map((h) => `${h.hop} ${h.ms.p50}`).join(' · '),
+        ]
+      : []),
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
     `Baselines: bare signalWithStart of a workflow running one no-op activity (latency), of a no-op workflow (actions), of an empty counting workflow (storm), ` +
       `${memory.open} open empty workflows (memory). Latency: the first message accepted by its provider (SMTP; configured: also Twilio and webhooks on loopback); storm: ${storm.concurrency} in flight.`,

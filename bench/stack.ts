@@ -103,13 +103,16 @@ export interface BenchStack {
    */
   gateway(
     taskQueue: string,
-    options?: { statusPageAs?: string },
+    options?: { statusPageAs?: string; client?: Client },
   ): Promise<{ url: string; token: string; close(): Promise<void> }>;
-  /** `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox). */
+  /**
+   * `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox);
+   * `env`: more of its environment; `bundlePath`: another workflow bundle than the stack's.
+   */
   worker(
     kind: WorkerProcessOptions['kind'],
     taskQueue: string,
-    options?: { configured?: boolean },
+    options?: { configured?: boolean; env?: Record<string, string>; bundlePath?: string },
   ): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
@@ -190,7 +193,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         const webUiLink = (id: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`;
         const person = options.statusPageAs;
         const app: FastifyInstance = buildGateway({
-          intake: { client, taskQueue, runbooks: () => runbooks, starts },
+          intake: { client: options.client ?? client, taskQueue, runbooks: () => runbooks, starts },
           webUiLink,
           logger,
           sources: { generic: { mode: 'bearer', tokens: [token] } },
@@ -224,12 +227,12 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         };
       },
 
-      async worker(kind, taskQueue, { configured = false } = {}) {
+      async worker(kind, taskQueue, { configured = false, env = {}, bundlePath } = {}) {
         const options: WorkerProcessOptions = {
           kind,
           address: server.address,
           taskQueue,
-          bundlePath: bundles[kind],
+          bundlePath: bundlePath ?? bundles[kind],
           smtpUrl: mail.url,
           keyRing,
         };
@@ -240,6 +243,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
             BENCH_WORKER: JSON.stringify(options),
             SMTP_URL: mail.url,
             ...(configured ? providers.env : {}),
+            ...env,
           },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });

@@ -12,6 +12,7 @@ import { activityDeps } from '../app/activity-deps';
 import { installRuntime } from '../app/runtime';
 import { createIncidentWorker } from '../workers/worker';
 import { benchActivities } from './activities';
+import { startTracing } from '../lib/tracing';
 
 export interface WorkerProcessOptions {
   kind: 'incident' | 'baseline';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   // Errors only: the bench reads its own figures.
   const logger = createLogger('error', `bench-${options.kind}-worker`);
   installRuntime(logger, 'error');
+  // On when the bench gives this worker an OTLP endpoint (bench/traces.ts).
+  const tracing = startTracing('lockout-worker');
   const keys = parseKeyRing(options.keyRing, 'the bench key ring');
   const connection = await connectWorkers({ address: options.address }, keys);
   const workflowBundle = { codePath: options.bundlePath };
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
   const running = worker.run();
   send({ type: 'ready', maxCachedWorkflows: worker.options.maxCachedWorkflows });
   await running;
+  await tracing?.shutdown();
   await connection.close();
   process.exit(0);
 }

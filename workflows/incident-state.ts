@@ -47,6 +47,9 @@ export const URGENCY_ATTRIBUTES_PATCH = 'status-urgency-attributes';
  */
 export const LEAN_LIFECYCLE_PATCH = 'lean-lifecycle';
 
+/** Where the urgency attributes start in searchAttributes(): the status page's, not the filters'. */
+const URGENCY_AT = 7;
+
 export class IncidentState {
   phase: Phase = 'detected';
   escalationLevel = 0;
@@ -166,16 +169,8 @@ export class IncidentState {
       setCurrentDetails(this.details());
       return;
     }
-    const { facts } = this;
-    upsertSearchAttributes([
-      { key: sa.PATTERN, value: facts.pattern },
-      { key: sa.SEVERITY, value: facts.severity },
-      { key: sa.REGION, value: facts.region },
-      { key: sa.PHASE, value: this.phase },
-      { key: sa.ESCALATION_LEVEL, value: this.escalationLevel },
-      { key: sa.EU_PERSONAL_DATA, value: facts.euPersonalData },
-      { key: sa.PENDING_APPROVALS, value: this.pendingApprovals.length },
-    ]);
+    // Runs from before the lean lifecycle: the seven filter attributes every time.
+    upsertSearchAttributes(this.searchAttributes().slice(0, URGENCY_AT));
     this.publishUrgency();
     setCurrentDetails(this.details());
   }
@@ -191,13 +186,10 @@ export class IncidentState {
     const key = JSON.stringify(urgency);
     if (key === this.publishedUrgency) return;
     this.publishedUrgency = key;
-    upsertSearchAttributes([
-      { key: sa.NEXT_DEADLINE, value: urgency.nextDeadline ? new Date(urgency.nextDeadline) : null },
-      { key: sa.APPROVERS, value: urgency.approvers.length ? urgency.approvers : null },
-    ]);
+    upsertSearchAttributes(this.searchAttributes().slice(URGENCY_AT));
   }
 
-  /** Every search attribute the incident sets, as it should be now. */
+  /** Every search attribute the incident sets, as it should be now (the urgency ones from URGENCY_AT). */
   private searchAttributes(): SearchAttributeUpdatePair[] {
     const { facts } = this;
     const urgency = urgencyOf(this);

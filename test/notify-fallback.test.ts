@@ -39,19 +39,6 @@ async function activitiesOf(env: TestWorkflowEnvironment, incidentId: string): P
   });
 }
 
-function workerDeps(mail: MailCatcher, twilio: TwilioDouble, hooks: WebhookDouble) {
-  return testDeps(mail.url, {
-    twilio: {
-      accountSid: twilio.accountSid,
-      auth: { authToken: twilio.authToken },
-      from: '+15555550100',
-      apiUrl: twilio.url,
-      ca: twilio.ca,
-    },
-    secrets: { SLACK_OPS_WEBHOOK_URL: `${hooks.url}/services/T000/B000/XXXX` },
-  });
-}
-
 describe('notification fallback in the incident workflow (time-skipping server, real worker)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
@@ -74,16 +61,30 @@ describe('notification fallback in the incident workflow (time-skipping server, 
     await hooks?.close();
   });
 
-  it('falls back from SMS (21211 invalid number) to email, and records every attempt', async () => {
-    twilio.invalidNumbers.add('+4915100000001');
-    const taskQueue = uniqueTaskQueue('fallback');
-    const worker = await createIncidentWorker({
+  /** A real incident worker whose SMS go to the Twilio double and whose ops-chat posts go to the webhook double. */
+  async function startWorker(taskQueue: string) {
+    return createIncidentWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: workerDeps(mail, twilio, hooks),
+      deps: testDeps(mail.url, {
+        twilio: {
+          accountSid: twilio.accountSid,
+          auth: { authToken: twilio.authToken },
+          from: '+15555550100',
+          apiUrl: twilio.url,
+          ca: twilio.ca,
+        },
+        secrets: { SLACK_OPS_WEBHOOK_URL: `${hooks.url}/services/T000/B000/XXXX` },
+      }),
       workflowBundle: await workflowBundle(),
     });
+  }
+
+  it('falls back from SMS (21211 invalid number) to email, and records every attempt', async () => {
+    twilio.invalidNumbers.add('+4915100000001');
+    const taskQueue = uniqueTaskQueue('fallback');
+    const worker = await startWorker(taskQueue);
     await worker.runUntil(async () => {
       try {
         const { incidentId } = await sendAlert(
@@ -158,13 +159,7 @@ describe('notification fallback in the incident workflow (time-skipping server, 
     hooks.answer('/services/T000/B000/XXXX', { status: 503, body: 'busy' }, { status: 503, body: 'busy' });
     const postsBefore = hooks.posts.length;
     const taskQueue = uniqueTaskQueue('fallback-transient');
-    const worker = await createIncidentWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      deps: workerDeps(mail, twilio, hooks),
-      workflowBundle: await workflowBundle(),
-    });
+    const worker = await startWorker(taskQueue);
     await worker.runUntil(async () => {
       try {
         const { incidentId } = await sendAlert(

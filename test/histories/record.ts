@@ -158,10 +158,7 @@ const genericEscalatedThenResolved =
     await env.sleep('10m');
     await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ben', reason: 'permission set restored' }] });
     // Runbooks with a post-incident review (generic-lockout v4 on) stay open until it is recorded.
-    if (shippedRunbooks().find((r) => r.id === 'generic-lockout')?.review) {
-      await reviewOpen(client, incidentId);
-      await handle.executeUpdate(recordReviewUpdate, { args: [{ by: 'dev', summary: 'integration user audited' }] });
-    }
+    await recordReviewIfAny(client, incidentId, 'generic-lockout', { by: 'dev', summary: 'integration user audited' });
     await handle.result();
     return incidentId;
   };
@@ -224,12 +221,15 @@ export const SCENARIOS: Record<string, Scenario> = {
 };
 
 /** Runbooks with a post-incident review stay open until it is recorded (histories from before had none). */
-async function recordReviewIfAny(client: Client, incidentId: string, runbookId: string): Promise<void> {
+async function recordReviewIfAny(
+  client: Client,
+  incidentId: string,
+  runbookId: string,
+  review = { by: 'ana', summary: 'permissions drifted after a deploy' },
+): Promise<void> {
   if (!shippedRunbooks().find((r) => r.id === runbookId)?.review) return;
   await reviewOpen(client, incidentId);
-  await client.workflow
-    .getHandle(incidentId)
-    .executeUpdate(recordReviewUpdate, { args: [{ by: 'ana', summary: 'permissions drifted after a deploy' }] });
+  await client.workflow.getHandle(incidentId).executeUpdate(recordReviewUpdate, { args: [review] });
 }
 
 async function recordAclRestoreFailed(env: TestWorkflowEnvironment, client: Client, taskQueue: string) {

@@ -4,7 +4,7 @@
  * printing never fetches anything.
  */
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -18,24 +18,69 @@ const FLAGS = [
 
 export type Printed = { ok: true; pdf: Buffer } | { ok: false; reason: string };
 
+/**
+ * Prints that overlap share one browser (a worker closing several incidents at once launches
+ * Chromium once, not once each: about three times faster, docs/evidence.md); the last one to
+ * finish closes it, so no process keeps a browser it is not using.
+ */
+interface Shared {
+  browser: Promise<Browser>;
+  users: number;
+}
+const shared = new Map<string, Shared>();
+let launches = 0;
+
+/** Browsers launched by this process so far, and open now (tests and diagnostics). */
+export function printerStats(): { launched: number; open: number } {
+  return { launched: launches, open: shared.size };
+}
+
+async function withBrowser<T>(chromiumPath: string, use: (browser: Browser) => Promise<T>): Promise<T> {
+  let entry = shared.get(chromiumPath);
+  if (!entry) {
+    launches++;
+    const launched = chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS });
+    const created: Shared = { browser: launched, users: 0 };
+    entry = created;
+    shared.set(chromiumPath, created);
+    // A browser that crashed is not handed to the next print.
+    launched.then(
+      (b) =>
+        b.once('disconnected', () => shared.get(chromiumPath) === created && shared.delete(chromiumPath)),
+      () => shared.get(chromiumPath) === created && shared.delete(chromiumPath),
+    );
+  }
+  const mine = entry;
+  mine.users++;
+  try {
+    return await use(await mine.browser);
+  } finally {
+    if (--mine.users === 0) {
+      if (shared.get(chromiumPath) === mine) shared.delete(chromiumPath);
+      await mine.browser.then((b) => b.close()).catch(() => undefined);
+    }
+  }
+}
+
 export async function printPdf(html: string, chromiumPath = DEFAULT_CHROMIUM): Promise<Printed> {
   if (!existsSync(chromiumPath))
     return {
       ok: false,
       reason: `Chromium not found at ${chromiumPath} (install Debian's chromium or set LOCKOUT_CHROMIUM)`,
     };
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS });
-  try {
+  return withBrowser(chromiumPath, async (browser) => {
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
-    const page = await context.newPage();
-    await page.setContent(html, { waitUntil: 'load' });
-    const pdf = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' },
-    });
-    return { ok: true, pdf };
-  } finally {
-    await browser.close();
-  }
+    try {
+      const page = await context.newPage();
+      await page.setContent(html, { waitUntil: 'load' });
+      const pdf = await page.pdf({
+        format: 'A4',
+        printBackground: true,
+        margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' },
+      });
+      return { ok: true, pdf };
+    } finally {
+      await context.close().catch(() => undefined);
+    }
+  });
 }

@@ -190,6 +190,22 @@ function roundRobin(targets: () => string[]): Promise<{ url: string; close(): Pr
   );
 }
 
+/** What a stuck incident is waiting for, for the failure message: its pending activities and phase. */
+async function waitingOn(client: Awaited<ReturnType<typeof createClient>>, id: string): Promise<string> {
+  try {
+    const d = await client.workflow.getHandle(id).describe();
+    const pending = (d.raw.pendingActivities ?? []).map(
+      (a) =>
+        `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? 1} state ${a.state ?? '?'}` +
+        (a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''),
+    );
+    const s = await queryStatus(client, id).catch(() => undefined);
+    return `status ${d.status.name}, phase ${s?.phase ?? '?'}, pending: ${pending.join('; ') || 'none'}`;
+  } catch (err) {
+    return `not describable: ${(err as Error).message}`;
+  }
+}
+
 async function main(): Promise<void> {
   const opts = new Command('npm run chaos --')
     .description(
@@ -209,8 +225,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = started + plan.deadlineMs;
   const left = () => deadline - Date.now();
-  // Closing archives the evidence pack; a worker killed while it runs is noticed after its 1-minute
-  // heartbeat timeout and the archive retried 10 s later: three minutes is stuck, not slow.
+  // Closing archives the evidence pack; a worker killed while it runs is noticed after its 20 s
+  // heartbeat timeout and the archive retried 2-16 s later: three minutes is stuck, not slow.
   const CLOSE_GRACE_MS = 180_000;
   const dir = mkdtempSync(join(tmpdir(), 'lockout-chaos-'));
   const closers: Array<() => Promise<unknown>> = [];
@@ -485,7 +501,10 @@ async function main(): Promise<void> {
           // Stuck: not closed within the grace after its resolve, even when the run's budget is spent.
           sleep(Math.max(left(), CLOSE_GRACE_MS)).then(() => false),
         ]).catch(() => false);
-        if (!done) stuck.push(`${id}: not closed within ${CLOSE_GRACE_MS / 1000} s of its resolve`);
+        if (!done)
+          stuck.push(
+            `${id}: not closed within ${CLOSE_GRACE_MS / 1000} s of its resolve; ${await waitingOn(client, id)}`,
+          );
       }),
     );
     stopping = true;
@@ -536,13 +555,22 @@ async function main(): Promise<void> {
         notOnce.push(`${key}: accepted ${n} times, not in the incident's deliveries`);
     let taskFailures = 0;
     let taskTimeouts = 0;
+    // The attempts each incident's evidence archive took (the started event records the last).
+    const archiveAttempts: number[] = [];
     const E = temporal.api.enums.v1.EventType;
     for (const id of ids) {
       const history = await client.workflow.getHandle(id).fetchHistory();
+      const archives = new Set<string>();
+      let attempts = 0;
       for (const e of history.events ?? []) {
         if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) taskFailures++;
         if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) taskTimeouts++;
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name === 'archiveEvidence') archives.add(String(e.eventId));
+        const started = e.activityTaskStartedEventAttributes;
+        if (started && archives.has(String(started.scheduledEventId))) attempts += started.attempt ?? 1;
       }
+      archiveAttempts.push(attempts);
     }
     const approvalsWrong = statuses
       .map((s) => ({ s, a: s.approvals.find((x) => x.step === STEP_APPROVAL) }))
@@ -571,6 +599,7 @@ async function main(): Promise<void> {
       email: { deliveries: delivered, smtpAccepted: smtp.accepted.length, notExactlyOnce: notOnce },
       workflowTaskFailures: taskFailures,
       workflowTaskTimeouts: taskTimeouts,
+      evidenceArchiveAttempts: archiveAttempts,
       stuck,
       actionErrorsRetried: { count: actionErrors.length, kinds: [...new Set(actionErrors)] },
       approvals: {
@@ -600,6 +629,7 @@ async function main(): Promise<void> {
     say(
       `chaos run: ${figures.seconds} s; ${kills} worker SIGKILLs and restarts, 1 gateway restart, SMTP paused ${plan.smtpPauseMs / 1000} s (${smtp.refusedWhilePaused()} connections or messages refused)`,
     );
+    say(`  evidence archive attempts per incident: ${archiveAttempts.join(', ')}`);
     say(
       `  storm: ${plan.alerts} alerts over ${plan.fingerprints} fingerprints in ${stormSeconds.toFixed(1)} s through ${plan.gateways} gateways`,
     );

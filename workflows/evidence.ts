@@ -13,9 +13,14 @@ export const EVIDENCE_ARCHIVE_PATCH = 'evidence-archive-on-close';
 
 const retry = { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m' } as const;
 // A worker that dies while archiving is noticed in 20 s, as with every other activity. (Timeouts
-// are not part of replay's command check: running incidents replay unchanged.)
+// and retry policies are not part of replay's command check: running incidents replay unchanged.)
 const options = { startToCloseTimeout: '10m', heartbeatTimeout: '20s' } as const;
-const firstTries = proxyActivities<Activities>({ ...options, retry: { ...retry, maximumAttempts: 5 } });
+// The first tries come quickly (2, 4, 8, 16 s apart): a lost worker costs its heartbeat timeout,
+// not minutes of back-off, and five failures still take about two minutes before attention.
+const firstTries = proxyActivities<Activities>({
+  ...options,
+  retry: { ...retry, initialInterval: '2s', maximumAttempts: 5 },
+});
 const untilDone = proxyActivities<Activities>({ ...options, retry });
 
 export async function archiveOnClose(incident: IncidentState): Promise<void> {

@@ -6,25 +6,25 @@
 import { z } from 'zod';
 import { DATA_REGIONS, regionalTaskQueue, type DataRegion } from './regions';
 
-const ApiName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce API name (letters, digits, _)');
-const FieldValue = z.union([z.string().max(131_072), z.number(), z.boolean(), z.null()]);
+const apiName = () =>
+  z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce API name (letters, digits, _)');
+const fieldValue = () => z.union([z.string().max(131_072), z.number(), z.boolean(), z.null()]);
 
-const WriteShape = {
+// Built on first use: workflows evaluate this module per run (temporal/bundle.ts), most never parse.
+const writeShape = () => ({
   /** The storefront's idempotency key: the same write sent twice is applied once. */
   writeId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or . _ : -'),
-  object: ApiName,
-  externalIdField: ApiName,
+  object: apiName(),
+  externalIdField: apiName(),
   externalId: z.string().min(1).max(255),
-  fields: z.record(ApiName, FieldValue),
+  fields: z.record(apiName(), fieldValue()),
   /** When the storefront made the change (informational). */
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   /** Where the record's customer data must stay: its buffer and upserts run only on that region's workers. */
   region: z
     .enum(DATA_REGIONS, `must be one of ${DATA_REGIONS.join(', ')} (or left out for no residency rule)`)
     .optional(),
-};
+});
 
 function onlyDataFields(
   write: { externalIdField: string; fields: Record<string, unknown> },
@@ -44,11 +44,11 @@ function onlyDataFields(
   }
 }
 
-export const CrmWrite = z.object(WriteShape).strict().superRefine(onlyDataFields);
+export const CrmWrite = z.lazy(() => z.object(writeShape()).strict().superRefine(onlyDataFields));
 export type CrmWrite = z.infer<typeof CrmWrite>;
 
 /** A batch in order, as POST /crm/writes takes it (`{"writes": [...]}`). */
-export const CrmWriteBatch = z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict();
+export const CrmWriteBatch = z.lazy(() => z.object({ writes: z.array(CrmWrite).min(1).max(500) }).strict());
 
 /**
  * One write or a batch. The shape decides which schema reads it, so a mistake in a single write
@@ -63,10 +63,12 @@ export function parseCrmWriteBody(body: unknown) {
 }
 
 /** A write as the buffer holds it: with the time the gateway accepted it. */
-export const BufferedWrite = z
-  .object({ ...WriteShape, acceptedAt: z.iso.datetime({ offset: true }) })
-  .strict()
-  .superRefine(onlyDataFields);
+export const BufferedWrite = z.lazy(() =>
+  z
+    .object({ ...writeShape(), acceptedAt: z.iso.datetime({ offset: true }) })
+    .strict()
+    .superRefine(onlyDataFields),
+);
 export type BufferedWrite = z.infer<typeof BufferedWrite>;
 
 export interface RecordKey {

@@ -18,76 +18,88 @@ export const PERIOD_KINDS = [
   'other',
 ] as const;
 
-const Instant = z.iso.datetime({
-  offset: true,
-  message: 'must be a date-time with offset, e.g. 2026-12-01T08:00:00+01:00',
-});
+// Schemas are built on first use: workflows evaluate this module per run (temporal/bundle.ts).
+const instant = () =>
+  z.iso.datetime({
+    offset: true,
+    message: 'must be a date-time with offset, e.g. 2026-12-01T08:00:00+01:00',
+  });
 
-const Duration = z.string().superRefine((text, ctx) => {
-  const parsed = parseDuration(text);
-  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-});
+const duration = () =>
+  z.string().superRefine((text, ctx) => {
+    const parsed = parseDuration(text);
+    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+  });
 
-export const PeriodId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and "-" (at most 63)');
+export const PeriodId = z.lazy(() =>
+  z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and "-" (at most 63)'),
+);
 
 /** Who counts as which responder when the rotas are checked: directory roles. */
-export const CoverageRoles = z
-  .object({
-    engineering: z.array(z.string().min(1)).min(1).default(['engineering', 'sre']),
-    compliance: z.array(z.string().min(1)).min(1).default(['compliance']),
-  })
-  .strict();
+export const CoverageRoles = z.lazy(() =>
+  z
+    .object({
+      engineering: z.array(z.string().min(1)).min(1).default(['engineering', 'sre']),
+      compliance: z.array(z.string().min(1)).min(1).default(['compliance']),
+    })
+    .strict(),
+);
 export type CoverageRoles = z.infer<typeof CoverageRoles>;
 
-export const HighRiskPeriod = z
-  .object({
-    id: PeriodId,
-    kind: z.enum(PERIOD_KINDS).default('other'),
-    reason: z.string().trim().min(1, 'say why this period is high-risk').max(500),
-    start: Instant,
-    until: Instant,
-    /** How often the continuous checks run while the period lasts (the schedule's own cadence otherwise). */
-    checkEvery: Duration.default('15m'),
-    /** How long before the start the rotas are checked: each entry is one check. */
-    coverageChecks: z.array(Duration).max(5).default(['7d', '24h']),
-    coverageRoles: CoverageRoles.default({ engineering: ['engineering', 'sre'], compliance: ['compliance'] }),
-    /** Who hears of a gap in a rota that names no owner (a directory target). */
-    gapsTo: z.string().min(1).default('incident-commander'),
-    /** Send the vendor-assessment pack to key accounts' procurement contacts before the start, after approval. */
-    vendorPack: z
-      .object({
-        ahead: Duration.default('7d'),
-        /** Who is asked to approve it (a directory target), by email, when approval is due. */
-        approvers: z.string().min(1).max(100).default('compliance'),
-      })
-      .strict()
-      .optional(),
-    /** Incidents opened during the period: no escalation level waits longer than this for an acknowledgement. */
-    acknowledgeWithin: Duration.optional(),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if (Date.parse(p.until) <= Date.parse(p.start))
-      ctx.addIssue({ code: 'custom', path: ['until'], message: `must be after start (${p.start})` });
-    if (!('error' in parseDuration(p.checkEvery)) && durationMs(p.checkEvery) < 60_000)
-      ctx.addIssue({ code: 'custom', path: ['checkEvery'], message: 'must be at least 1m' });
-  });
+export const HighRiskPeriod = z.lazy(() =>
+  z
+    .object({
+      id: PeriodId,
+      kind: z.enum(PERIOD_KINDS).default('other'),
+      reason: z.string().trim().min(1, 'say why this period is high-risk').max(500),
+      start: instant(),
+      until: instant(),
+      /** How often the continuous checks run while the period lasts (the schedule's own cadence otherwise). */
+      checkEvery: duration().default('15m'),
+      /** How long before the start the rotas are checked: each entry is one check. */
+      coverageChecks: z.array(duration()).max(5).default(['7d', '24h']),
+      coverageRoles: CoverageRoles.default({
+        engineering: ['engineering', 'sre'],
+        compliance: ['compliance'],
+      }),
+      /** Who hears of a gap in a rota that names no owner (a directory target). */
+      gapsTo: z.string().min(1).default('incident-commander'),
+      /** Send the vendor-assessment pack to key accounts' procurement contacts before the start, after approval. */
+      vendorPack: z
+        .object({
+          ahead: duration().default('7d'),
+          /** Who is asked to approve it (a directory target), by email, when approval is due. */
+          approvers: z.string().min(1).max(100).default('compliance'),
+        })
+        .strict()
+        .optional(),
+      /** Incidents opened during the period: no escalation level waits longer than this for an acknowledgement. */
+      acknowledgeWithin: duration().optional(),
+    })
+    .strict()
+    .superRefine((p, ctx) => {
+      if (Date.parse(p.until) <= Date.parse(p.start))
+        ctx.addIssue({ code: 'custom', path: ['until'], message: `must be after start (${p.start})` });
+      if (!('error' in parseDuration(p.checkEvery)) && durationMs(p.checkEvery) < 60_000)
+        ctx.addIssue({ code: 'custom', path: ['checkEvery'], message: 'must be at least 1m' });
+    }),
+);
 export type HighRiskPeriod = z.infer<typeof HighRiskPeriod>;
 export type HighRiskPeriodInput = z.input<typeof HighRiskPeriod>;
 
-export const PeriodsFile = z
-  .object({ periods: z.array(HighRiskPeriod).default([]) })
-  .strict()
-  .superRefine((f, ctx) => {
-    const seen = new Set<string>();
-    f.periods.forEach((p, i) => {
-      if (seen.has(p.id))
-        ctx.addIssue({ code: 'custom', path: ['periods', i, 'id'], message: `"${p.id}" is listed twice` });
-      seen.add(p.id);
-    });
-  });
+export const PeriodsFile = z.lazy(() =>
+  z
+    .object({ periods: z.array(HighRiskPeriod).default([]) })
+    .strict()
+    .superRefine((f, ctx) => {
+      const seen = new Set<string>();
+      f.periods.forEach((p, i) => {
+        if (seen.has(p.id))
+          ctx.addIssue({ code: 'custom', path: ['periods', i, 'id'], message: `"${p.id}" is listed twice` });
+        seen.add(p.id);
+      });
+    }),
+);
 export type PeriodsFile = z.infer<typeof PeriodsFile>;
 
 /** One stretch of the period without a responder of a kind, and whom it was told to. */
@@ -177,18 +189,19 @@ export function readinessMilestones(period: HighRiskPeriod): {
 
 // Responder input to a period (signals and updates of the readiness workflow).
 
-const By = z
-  .string()
-  .trim()
-  .min(1, 'say who (by)')
-  .max(100)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+const by = () =>
+  z
+    .string()
+    .trim()
+    .min(1, 'say who (by)')
+    .max(100)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
 /** Built per workflow: zod caches onto a schema while it parses (see temporal/bundle.ts). */
 export function periodInputSchemas() {
   return {
-    stopPeriod: z.object({ by: By, reason: z.string().trim().min(1, 'say why').max(500) }).strict(),
-    decideVendorPack: z.object({ by: By, decision: z.enum(['approve', 'reject']) }).strict(),
+    stopPeriod: z.object({ by: by(), reason: z.string().trim().min(1, 'say why').max(500) }).strict(),
+    decideVendorPack: z.object({ by: by(), decision: z.enum(['approve', 'reject']) }).strict(),
   };
 }
 export type StopPeriodInput = { by: string; reason: string };

@@ -32,24 +32,30 @@ export function businessDaysAfter(from: string, days: number): string {
 
 // ---- the five actions: schemas (types derived), checks ----
 
-const common = { by: text(100), ...actionId, via: channelFields.via };
-const itemId = text(10).regex(/^A\d{1,4}$/, 'must be an action item id like A1');
+const common = () => ({ by: text(100), ...actionId, via: channelFields.via });
+const itemId = () => text(10).regex(/^A\d{1,4}$/, 'must be an action item id like A1');
 
-export const AddReviewItemInput = z.object({
-  title: text(500),
-  owner: text(100).optional(),
-  due: isoTime.optional(),
-  ...common,
-});
-export const AssignReviewItemInput = z.object({
-  item: itemId,
-  owner: text(100),
-  due: isoTime.optional(),
-  ...common,
-});
-export const CloseReviewItemInput = z.object({ item: itemId, note: text(2000).optional(), ...common });
-export const RecordReviewInput = z.object({ summary: text(10_000), ...common });
-export const WaiveReviewInput = z.object({ reason: text(2000), ...common });
+export const AddReviewItemInput = z.lazy(() =>
+  z.object({
+    title: text(500),
+    owner: text(100).optional(),
+    due: isoTime.optional(),
+    ...common(),
+  }),
+);
+export const AssignReviewItemInput = z.lazy(() =>
+  z.object({
+    item: itemId(),
+    owner: text(100),
+    due: isoTime.optional(),
+    ...common(),
+  }),
+);
+export const CloseReviewItemInput = z.lazy(() =>
+  z.object({ item: itemId(), note: text(2000).optional(), ...common() }),
+);
+export const RecordReviewInput = z.lazy(() => z.object({ summary: text(10_000), ...common() }));
+export const WaiveReviewInput = z.lazy(() => z.object({ reason: text(2000), ...common() }));
 export type AddReviewItemInput = z.output<typeof AddReviewItemInput>;
 export type AssignReviewItemInput = z.output<typeof AssignReviewItemInput>;
 export type CloseReviewItemInput = z.output<typeof CloseReviewItemInput>;

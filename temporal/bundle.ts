@@ -10,7 +10,8 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
  * own state, not a copy of zod and every schema (2.4 MB per incident without this). Only
  * modules without mutable state may be listed: never @temporalio/workflow or workflows/. Shared
  * modules are deep-frozen, and a zod schema caches onto itself when it first parses, so a module
- * whose schemas workflows parse with stays per workflow (NOT_SHARED).
+ * whose schemas workflows parse with stays per workflow (NOT_SHARED), its schemas built on first
+ * use (z.lazy) so that an incident pays only for the ones it parses with.
  * test/workflow-bundle.test.ts checks that the two lists cover every domain module in the bundle.
  */
 export const SHARED_DOMAIN_MODULES = [

@@ -23,11 +23,30 @@ templateEngine.registerHelper('time', function (iso: unknown, ...rest: unknown[]
   const options = rest.at(-1) as Handlebars.HelperOptions;
   const root = options.data.root as { recipient?: { timezone?: string } } | undefined;
   const zone = rest.length > 1 ? String(rest[0]) : (root?.recipient?.timezone ?? 'UTC');
-  const t = DateTime.fromISO(String(iso), { zone });
-  // Offsets rather than abbreviations: "CET"/"EST" depend on the locale, "UTC+1" never misleads.
-  if (!t.isValid) return String(iso);
-  return t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
+  return formatTime(String(iso), zone);
 });
+
+/**
+ * Formatted times by zone and instant: a report prints every timeline entry's time, for each
+ * recipient and part (text, HTML, SMS), and luxon took most of a report's rendering. Bounded.
+ */
+const formattedTimes = new Map<string, string>();
+const FORMATTED_KEEP = 10_000;
+
+function formatTime(iso: string, zone: string): string {
+  const key = `${zone}\u0000${iso}`;
+  let text = formattedTimes.get(key);
+  if (text === undefined) {
+    const t = DateTime.fromISO(iso, { zone });
+    // Offsets rather than abbreviations: "CET"/"EST" depend on the locale, "UTC+1" never misleads.
+    text = !t.isValid
+      ? iso
+      : t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
+    if (formattedTimes.size >= FORMATTED_KEEP) formattedTimes.clear();
+    formattedTimes.set(key, text);
+  }
+  return text;
+}
 
 /**
  * Compiled templates by text: compiling took most of a message's CPU. Keyed by the text itself,

@@ -81,6 +81,17 @@ describe('message templates', () => {
     assert.throws(() => renderText('Hello {{nobody}}', {}, false), /nobody/);
   });
 
+  it('prints a time in the zone asked for, each zone on its own, a date it cannot read as given', () => {
+    const at = '2026-11-26T02:14:00.000Z';
+    const time = (context: object, args = '') => renderText(`{{time at${args}}}`, { at, ...context }, false);
+    // The same instant for three recipients in a row: each sees it in their own zone.
+    assert.equal(time({ recipient: { timezone: 'America/New_York' } }), '2026-11-25 21:14 UTC-5');
+    assert.equal(time({ recipient: { timezone: 'Europe/Paris' } }), '2026-11-26 03:14 UTC+1');
+    assert.equal(time({}), '2026-11-26 02:14 UTC');
+    assert.equal(time({ recipient: { timezone: 'UTC' } }, ' "Asia/Kolkata"'), '2026-11-26 07:44 UTC+5:30');
+    assert.equal(renderText('{{time at}}', { at: 'not a time' }, false), 'not a time');
+  });
+
   it('ships a template for every audience and phase, each with an sms text', () => {
     for (const id of EXPECTED) {
       assert.ok(templates.has(id), id);

@@ -1,12 +1,15 @@
 /**
  * An alert opens an incident or joins the one already running for its fingerprint, in one
- * atomic signalWithStart: duplicates are counted by the workflow, never lost, never doubled.
+ * atomic signalWithStart: duplicates are counted by the workflow, never lost, never doubled. An
+ * incident this intake already saw running gets its next alerts as plain signals to that run
+ * (client/running-incidents.ts), falling back to the signalWithStart when the run has ended.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert';
 import type { IncidentFacts, IncidentInput } from '../domain/incident';
 import type { Runbook } from '../domain/runbook';
 import * as sa from '../domain/search-attributes';
+import type { RunningIncidents } from './running-incidents';
 import type { StartOutcomes } from './start-outcomes';
 import type { ActivePeriod } from './periods';
 import { parseDuration } from '../domain/duration';
@@ -34,6 +37,8 @@ export interface IntakeOptions {
    * takes the shortest acknowledgement window among them.
    */
   activePeriods?: () => Promise<ActivePeriod[]>;
+  /** Runs this intake saw running: their next alerts go as plain signals (client/running-incidents.ts). */
+  running?: RunningIncidents;
 }
 
 const DEFAULT_TIMEOUT_MS = 8_000;
@@ -63,10 +68,38 @@ export async function openOrJoinIncident(
   alert: Alert,
   open: OpenOptions = {},
 ): Promise<IntakeResult> {
+  const incidentId = incidentIdFor(alert.fingerprint);
+  const running = options.running?.get(incidentId);
+  if (running) {
+    try {
+      await withinTimeout(options, () =>
+        options.client.workflow.getHandle(incidentId, running.runId).signal(alertSignal, alert),
+      );
+      return { incidentId, opened: false, ...running };
+    } catch (err) {
+      // That run has ended: the signalWithStart below opens the incident again, or joins its new run.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      options.running?.forget(incidentId);
+    }
+  }
+  const result = await signalWithStartIncident(options, alert, incidentId, open);
+  options.running?.remember(incidentId, {
+    runId: result.runId,
+    runbook: result.runbook,
+    ...(result.note ? { note: result.note } : {}),
+  });
+  return result;
+}
+
+async function signalWithStartIncident(
+  options: IntakeOptions,
+  alert: Alert,
+  incidentId: string,
+  open: OpenOptions,
+): Promise<IntakeResult> {
   const choice = chooseRunbook(options.runbooks(), alert.pattern, open.runbookId);
   const runbook = resolveRunbook(choice.runbook);
   const { note } = choice;
-  const incidentId = incidentIdFor(alert.fingerprint);
   const { facts, acknowledgeWithin } = await duringPeriods(options, factsFrom(alert, runbook));
   const input: IncidentInput = {
     incidentId,

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../gateway/server';
+import { createClient } from '../temporal/encrypted';
+import { StartOutcomes } from '../client/start-outcomes';
+import { TEST_KEYS } from './helpers/codec-keys';
 import { createIncidentWorker } from '../workers/worker';
 import { runCli } from './helpers/cli';
 import { testDeps } from './helpers/deps';
@@ -81,6 +86,78 @@ describe('alert intake: gateway and CLI (dev server)', function () {
     assert.equal(status.alerts[0]!.count, 5);
     assert.deepEqual(await incidentsOnQueue(), ['lockout-dup-5']);
     await mail.waitFor((m) => m.headers.get('x-lockout-incident') === 'lockout-dup-5');
+  });
+
+  it('signals an incident it saw running, and opens it again once that run has ended', async () => {
+    // A gateway of its own, on a connection that counts the intake's calls by method.
+    const calls = new Map<string, number>();
+    const counting: Interceptor = (callOptions, nextCall) => {
+      const method = callOptions.method_definition.path.split('/').at(-1)!;
+      calls.set(method, (calls.get(method) ?? 0) + 1);
+      return new InterceptingCall(nextCall(callOptions));
+    };
+    const starts = new StartOutcomes();
+    const connection = await Connection.connect({
+      address: env.address,
+      interceptors: [counting, starts.interceptor],
+    });
+    const runbooks = shippedRunbooks();
+    const own = buildGateway({
+      intake: {
+        client: createClient({ connection }, TEST_KEYS),
+        taskQueue,
+        runbooks: () => runbooks,
+        starts,
+      },
+      webUiLink: (id) => `http://ui.test/workflows/${id}`,
+      sources: { generic: { mode: 'none' } },
+    });
+    await own.listen({ host: '127.0.0.1', port: 0 });
+    const alert = JSON.stringify({
+      title: 'Sync locked out',
+      pattern: 'acl-misconfiguration',
+      fingerprint: 'sig-1',
+    });
+    const send = async () => {
+      const response = await fetch(
+        `http://127.0.0.1:${(own.server.address() as AddressInfo).port}/alerts/generic`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: alert,
+        },
+      );
+      assert.equal(response.status, 202);
+      return (await response.json()) as { outcome: string; runId: string; runbook: string };
+    };
+    try {
+      const first = await send();
+      assert.equal(first.outcome, 'opened');
+      const next = [await send(), await send(), await send()];
+      assert.deepEqual(
+        next.map((r) => [r.outcome, r.runId, r.runbook]),
+        next.map(() => ['joined', first.runId, first.runbook]),
+      );
+      assert.equal(
+        calls.get('SignalWithStartWorkflowExecution'),
+        1,
+        'only the first alert carried the runbook',
+      );
+      assert.equal(calls.get('SignalWorkflowExecution'), 3);
+      assert.equal((await incidentStatus(env.client, 'lockout-sig-1')).alertCount, 4);
+
+      // The run ends: the next alert's signal finds no workflow, and the alert opens a new run.
+      await env.client.workflow.getHandle('lockout-sig-1').terminate('test: the run ended');
+      const reopened = await send();
+      assert.equal(reopened.outcome, 'opened');
+      assert.notEqual(reopened.runId, first.runId);
+      assert.equal(calls.get('SignalWithStartWorkflowExecution'), 2);
+      assert.equal((await incidentStatus(env.client, 'lockout-sig-1')).alertCount, 1);
+      await env.client.workflow.getHandle('lockout-sig-1').terminate('test: done');
+    } finally {
+      await own.close();
+      await connection.close();
+    }
   });
 
   it('refuses bad alerts with the field and reason, and starts nothing', async () => {

@@ -26,6 +26,7 @@ import {
 import { AlertRejected, SOURCE_KINDS, type SourceKind } from '../../intake/source-alert';
 import { ALERT_FORMATS } from '../../intake/sources';
 import { incidentIdFor } from '../../client/ids';
+import { RunningIncidents } from '../../client/running-incidents';
 
 export interface AlertRoutesOptions {
   intake: IntakeOptions;
@@ -58,7 +59,11 @@ const BATCH: Record<SourceKind, boolean> = {
   generic: false,
 };
 
-export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
+export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, given) => {
+  // Each gateway remembers the incidents it saw running, unless its caller shares one memory.
+  const options = given.intake.running
+    ? given
+    : { ...given, intake: { ...given.intake, running: new RunningIncidents() } };
   // Signatures are over the bytes as sent, so alert bodies stay raw until they are authenticated.
   // (Only inside this plugin: other routes keep Fastify's JSON parsing.)
   app.removeContentTypeParser('application/json');

@@ -16,8 +16,6 @@ const KEEP = 10_000;
 export class RunningIncidents {
   private readonly runs = new Map<string, RunningIncident>();
 
-  constructor(private readonly keep = KEEP) {}
-
   get(incidentId: string): RunningIncident | undefined {
     return this.runs.get(incidentId);
   }
@@ -25,14 +23,10 @@ export class RunningIncidents {
   remember(incidentId: string, run: RunningIncident): void {
     this.runs.delete(incidentId);
     this.runs.set(incidentId, run);
-    if (this.runs.size > this.keep) this.runs.delete(this.runs.keys().next().value!);
+    if (this.runs.size > KEEP) this.runs.delete(this.runs.keys().next().value!);
   }
 
   forget(incidentId: string): void {
     this.runs.delete(incidentId);
-  }
-
-  get size(): number {
-    return this.runs.size;
   }
 }

@@ -20,7 +20,7 @@ export type Printed = { ok: true; pdf: Buffer } | { ok: false; reason: string };
 
 /**
  * Prints that overlap share one browser (a worker closing several incidents at once launches
- * Chromium once, not once each: about three times faster, docs/evidence.md); the last one to
+ * Chromium once, not once each: six reports 2.5–3 s instead of 4, docs/evidence.md); the last one to
  * finish closes it, so no process keeps a browser it is not using.
  */
 interface Shared {

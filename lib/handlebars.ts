@@ -26,43 +26,45 @@ templateEngine.registerHelper('time', function (iso: unknown, ...rest: unknown[]
   return formatTime(String(iso), zone);
 });
 
+/** What `make` gave for each key, kept up to `keep` keys, then started afresh (keys rarely churn). */
+function kept<V>(keep: number): (key: string, make: () => V) => V {
+  const values = new Map<string, V>();
+  return (key, make) => {
+    let value = values.get(key);
+    if (value === undefined) {
+      if (values.size >= keep) values.clear();
+      value = make();
+      values.set(key, value);
+    }
+    return value;
+  };
+}
+
 /**
  * Formatted times by zone and instant: a report prints every timeline entry's time, for each
- * recipient and part (text, HTML, SMS), and luxon took most of a report's rendering. Bounded.
+ * recipient and part (text, HTML, SMS), and luxon took most of a report's rendering.
  */
-const formattedTimes = new Map<string, string>();
-const FORMATTED_KEEP = 10_000;
+const formattedTime = kept<string>(10_000);
 
 function formatTime(iso: string, zone: string): string {
-  const key = `${zone}\u0000${iso}`;
-  let text = formattedTimes.get(key);
-  if (text === undefined) {
+  return formattedTime(`${zone}\u0000${iso}`, () => {
     const t = DateTime.fromISO(iso, { zone });
     // Offsets rather than abbreviations: "CET"/"EST" depend on the locale, "UTC+1" never misleads.
-    text = !t.isValid
-      ? iso
-      : t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
-    if (formattedTimes.size >= FORMATTED_KEEP) formattedTimes.clear();
-    formattedTimes.set(key, text);
-  }
-  return text;
+    if (!t.isValid) return iso;
+    return t.toFormat(t.offset === 0 ? "yyyy-LL-dd HH:mm 'UTC'" : "yyyy-LL-dd HH:mm 'UTC'Z");
+  });
 }
 
 /**
  * Compiled templates by text: compiling took most of a message's CPU. Keyed by the text itself,
  * so an edited template (templates reload while running) compiles anew; bounded for that reason.
  */
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
-const COMPILED_KEEP = 1_000;
+const compiled = kept<HandlebarsTemplateDelegate>(1_000);
 
 /** Renders one template text; `escape` for HTML parts. Unknown variables throw (strict). */
 export function renderTemplate(text: string, context: object, escape: boolean): string {
-  const key = `${escape ? 'html' : 'text'}\u0000${text}`;
-  let template = compiled.get(key);
-  if (!template) {
-    if (compiled.size >= COMPILED_KEEP) compiled.clear();
-    template = templateEngine.compile(text, { strict: true, noEscape: !escape });
-    compiled.set(key, template);
-  }
+  const template = compiled(`${escape ? 'html' : 'text'}\u0000${text}`, () =>
+    templateEngine.compile(text, { strict: true, noEscape: !escape }),
+  );
   return template(context).trim();
 }

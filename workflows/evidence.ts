@@ -16,7 +16,8 @@ const retry = { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: 
 // and retry policies are not part of replay's command check: running incidents replay unchanged.)
 const options = { startToCloseTimeout: '10m', heartbeatTimeout: '20s' } as const;
 // The first tries come quickly (2, 4, 8, 16 s apart): a lost worker costs its heartbeat timeout,
-// not minutes of back-off, and five failures still take about two minutes before attention.
+// not minutes of back-off. Five lost workers take about two minutes before attention, five quick
+// refusals (a store that is down) about half a minute.
 const firstTries = proxyActivities<Activities>({
   ...options,
   retry: { ...retry, initialInterval: '2s', maximumAttempts: 5 },

@@ -82,7 +82,15 @@ describe('worker metrics: the Temporal runtime and notification outcomes (worker
       fingerprint: 'metrics-w1',
     });
     await mail.waitFor((m) => m.headers.get('x-lockout-incident') === incidentId);
-    const text = await scrape(url, (t) => /lockout_notifications/.test(t));
+    // Core records an activity's execution latency once its completion is reported, which can be
+    // a scrape later than the counter the activity itself increments.
+    const text = await scrape(
+      url,
+      (t) =>
+        /lockout_notifications/.test(t) &&
+        /^temporal_activity_execution_latency\w*\{/m.test(t) &&
+        /^temporal_workflow_task_execution_latency\w*\{/m.test(t),
+    );
 
     const name = /^(\w*lockout_notifications\w*)\{/m.exec(text)![1]!;
     assert.equal(name, 'lockout_notifications_total');

@@ -3,10 +3,11 @@
  * schema per payload, the types derived from them. The checks run inside the workflow, so a bad
  * payload from the Web UI must come back as a refusal naming the field, never an exception.
  *
- * Workflows evaluate this module per incident (temporal/bundle.ts, NOT_SHARED_DOMAIN_MODULES):
- * zod writes to its schemas as it parses, so they cannot be shared frozen across workflows. So
- * each schema is built on first use (z.lazy): an incident that is never sent an action never
- * builds one (about 350 KiB less per open incident, issue 16).
+ * Workflows share this module (temporal/bundle.ts): the worker evaluates it once and freezes what
+ * it exports, while zod writes to a schema as it parses. So no schema is exported: each stays
+ * private to this module, reached only through its `check*` function, and the building blocks
+ * other modules compose (`text`, `isoTime`, `actionId`, `channelFields`) are functions that make
+ * new schemas.
  */
 import { z } from 'zod';
 import { ALERT_STATUSES, FINGERPRINT, PATTERNS, REGIONS, SEVERITIES, type Alert } from './alert';
@@ -22,123 +23,108 @@ export const text = (max: number) =>
     .max(max, `must be at most ${max} characters`);
 
 /** An ISO 8601 time, normalised to UTC with milliseconds. */
-export const isoTime = z
-  .string({ error: 'must be an ISO 8601 time like 2026-11-26T09:30:00Z' })
-  .max(40, 'must be an ISO 8601 time like 2026-11-26T09:30:00Z')
-  .refine(
-    (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) && !Number.isNaN(Date.parse(v)),
-    'must be an ISO 8601 time like 2026-11-26T09:30:00Z',
-  )
-  .transform((v) => new Date(Date.parse(v)).toISOString());
+export const isoTime = () =>
+  z
+    .string({ error: 'must be an ISO 8601 time like 2026-11-26T09:30:00Z' })
+    .max(40, 'must be an ISO 8601 time like 2026-11-26T09:30:00Z')
+    .refine(
+      (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) && !Number.isNaN(Date.parse(v)),
+      'must be an ISO 8601 time like 2026-11-26T09:30:00Z',
+    )
+    .transform((v) => new Date(Date.parse(v)).toISOString());
 
 /**
  * Every responder action may carry an id (the CLI, links and the status page always send one):
  * the same id again, as an update retried or as the signal sent after it, is applied once.
  */
-export const actionId = {
+export const actionId = () => ({
   id: text(100)
     .regex(/^[A-Za-z0-9._:-]+$/, 'must be letters, digits, ".", "_", ":" or "-"')
     .optional(),
-};
+});
 
 /** Set by the gateway when a person acted through a signed link or the signed-in status page. */
-export const channelFields = {
+export const channelFields = () => ({
   /** How the person proved who they are, for the timeline: `signed link`, `status page`. */
   via: text(100).optional(),
   /** The signed link's nonce: the incident refuses a nonce it has seen used. */
   link: text(64).optional(),
-};
+});
 
-export const AcknowledgeInput = z.lazy(() =>
-  z.object({ by: text(100), note: text(1000).optional(), ...actionId }),
-);
+const AcknowledgeInput = z.object({ by: text(100), note: text(1000).optional(), ...actionId() });
 export type AcknowledgeInput = z.output<typeof AcknowledgeInput>;
 
-export const ResolveInput = z.lazy(() => z.object({ by: text(100), reason: text(2000), ...actionId }));
+const ResolveInput = z.object({ by: text(100), reason: text(2000), ...actionId() });
 export type ResolveInput = z.output<typeof ResolveInput>;
 
-export const ReopenInput = z.lazy(() => z.object({ by: text(100), reason: text(2000), ...actionId }));
+const ReopenInput = z.object({ by: text(100), reason: text(2000), ...actionId() });
 export type ReopenInput = z.output<typeof ReopenInput>;
 
-export const EscalateInput = z.lazy(() =>
-  z.object({ by: text(100), reason: text(1000).optional(), ...actionId }),
-);
+const EscalateInput = z.object({ by: text(100), reason: text(1000).optional(), ...actionId() });
 export type EscalateInput = z.output<typeof EscalateInput>;
 
 const decisionShape = () => ({
   step: text(100),
   by: text(100),
   reason: text(1000).optional(),
-  ...channelFields,
-  ...actionId,
+  ...channelFields(),
+  ...actionId(),
 });
-export const ApproveInput = z.lazy(() => z.object(decisionShape()));
-export const RejectInput = z.lazy(() => z.object({ ...decisionShape(), reason: text(1000) }));
+const ApproveInput = z.object(decisionShape());
+const RejectInput = z.object({ ...decisionShape(), reason: text(1000) });
 export type DecisionInput = z.output<typeof ApproveInput>;
 export type ChannelFields = { via?: string; link?: string };
 
-export const AwarenessInput = z.lazy(() =>
-  z.object({ at: isoTime, by: text(100), reason: text(1000), ...actionId }),
-);
+const AwarenessInput = z.object({ at: isoTime(), by: text(100), reason: text(1000), ...actionId() });
 export type AwarenessInput = z.output<typeof AwarenessInput>;
 
 const factValue = () =>
   z.union([z.string(), z.number(), z.boolean(), z.array(z.string())], {
     error: 'must be text, a number, true/false or a list of text',
   });
-export const FactInput = z.lazy(() =>
-  z.object({ name: text(60), value: factValue(), by: text(100), ...actionId }),
-);
+const FactInput = z.object({ name: text(60), value: factValue(), by: text(100), ...actionId() });
 export type FactInput = z.output<typeof FactInput>;
 
-export const ClockMetInput = z.lazy(() =>
-  z.object({
-    clock: text(100),
-    by: text(100),
-    at: isoTime.optional(),
-    note: text(1000).optional(),
-    ...actionId,
-  }),
-);
+const ClockMetInput = z.object({
+  clock: text(100),
+  by: text(100),
+  at: isoTime().optional(),
+  note: text(1000).optional(),
+  ...actionId(),
+});
 export type ClockMetInput = z.output<typeof ClockMetInput>;
 
-export const ReceiptInput = z.lazy(() =>
-  z.object({
-    step: text(100),
-    recipient: text(200),
-    via: text(100),
-    /** Also acknowledge the incident as this recipient (stops escalation). */
-    acknowledge: z.boolean({ error: 'must be true or false' }).optional(),
-    /** The signed link's nonce, when a link was used: refused if already used. */
-    link: text(64).optional(),
-    ...actionId,
-  }),
-);
+const ReceiptInput = z.object({
+  step: text(100),
+  recipient: text(200),
+  via: text(100),
+  /** Also acknowledge the incident as this recipient (stops escalation). */
+  acknowledge: z.boolean({ error: 'must be true or false' }).optional(),
+  /** The signed link's nonce, when a link was used: refused if already used. */
+  link: text(64).optional(),
+  ...actionId(),
+});
 export type ReceiptInput = z.output<typeof ReceiptInput>;
 
-export const PhaseInput = z.lazy(() =>
-  z.object({
-    phase: z.enum(['contained', 'recovered'], { error: 'must be contained or recovered' }),
-    by: text(100),
-    note: text(1000).optional(),
-    ...actionId,
-  }),
-);
+const PhaseInput = z.object({
+  phase: z.enum(['contained', 'recovered'], { error: 'must be contained or recovered' }),
+  by: text(100),
+  note: text(1000).optional(),
+  ...actionId(),
+});
 export type PhaseInput = z.output<typeof PhaseInput>;
 
 /** A signed link the gateway refused (forged, expired, for another action): for the timeline. */
-export const LinkRefusalInput = z.lazy(() =>
-  z.object({
-    /** approve, reject, ack, receipt. */
-    kind: text(20),
-    /** What the link claims; for a forged link these claims are not to be trusted. */
-    step: text(200).optional(),
-    person: text(200).optional(),
-    reason: text(500),
-    /** How many refusals this one stands for (the gateway sums repeats per minute). */
-    count: z.number().int().min(1).max(1_000_000_000).optional(),
-  }),
-);
+const LinkRefusalInput = z.object({
+  /** approve, reject, ack, receipt. */
+  kind: text(20),
+  /** What the link claims; for a forged link these claims are not to be trusted. */
+  step: text(200).optional(),
+  person: text(200).optional(),
+  reason: text(500),
+  /** How many refusals this one stands for (the gateway sums repeats per minute). */
+  count: z.number().int().min(1).max(1_000_000_000).optional(),
+});
 export type LinkRefusalInput = z.output<typeof LinkRefusalInput>;
 
 // Copies: the shared domain modules are frozen in workflows, and zod writes to what it is given
@@ -151,41 +137,37 @@ const fingerprintPattern = new RegExp(FINGERPRINT.source, FINGERPRINT.flags);
  * The `alert` signal: the gateway sends what the intake parsed, but anyone with access to the
  * namespace can send anything; an alert that is not one is refused, never counted.
  */
-export const AlertInput = z.lazy(() =>
-  z.object({
-    fingerprint: text(128).regex(fingerprintPattern, 'not a valid fingerprint'),
-    source: text(100),
-    status: oneOf(ALERT_STATUSES),
-    title: text(300),
-    pattern: oneOf(PATTERNS),
-    severity: oneOf(SEVERITIES).optional(),
-    region: oneOf(REGIONS),
-    description: text(4000).optional(),
-    euPersonalData: z.boolean({ error: 'must be true or false' }).optional(),
-    labels: z
-      .record(z.string(), z.string().max(500), { error: 'must be at most 100 text labels' })
-      .refine((l) => Object.keys(l).length <= 100, 'must be at most 100 text labels')
-      .default({}),
-    startsAt: isoTime.optional(),
-    receivedAt: isoTime,
-  }),
-) satisfies z.ZodType<Alert, unknown>;
+const AlertInput = z.object({
+  fingerprint: text(128).regex(fingerprintPattern, 'not a valid fingerprint'),
+  source: text(100),
+  status: oneOf(ALERT_STATUSES),
+  title: text(300),
+  pattern: oneOf(PATTERNS),
+  severity: oneOf(SEVERITIES).optional(),
+  region: oneOf(REGIONS),
+  description: text(4000).optional(),
+  euPersonalData: z.boolean({ error: 'must be true or false' }).optional(),
+  labels: z
+    .record(z.string(), z.string().max(500), { error: 'must be at most 100 text labels' })
+    .refine((l) => Object.keys(l).length <= 100, 'must be at most 100 text labels')
+    .default({}),
+  startsAt: isoTime().optional(),
+  receivedAt: isoTime(),
+}) satisfies z.ZodType<Alert, unknown>;
 
 /**
  * `reclassify`: move the incident to another pattern's runbook (or a named one). The runbook is
  * fetched by the worker afterwards: a runbook that does not exist is refused then, in the timeline.
  */
-export const ReclassifyInput = z.lazy(() =>
-  z.object({
-    pattern: oneOf(PATTERNS),
-    runbook: text(63)
-      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a runbook id: lower-case letters, digits and "-"')
-      .optional(),
-    by: text(100),
-    reason: text(2000),
-    ...actionId,
-  }),
-);
+const ReclassifyInput = z.object({
+  pattern: oneOf(PATTERNS),
+  runbook: text(63)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a runbook id: lower-case letters, digits and "-"')
+    .optional(),
+  by: text(100),
+  reason: text(2000),
+  ...actionId(),
+});
 export type ReclassifyInput = z.output<typeof ReclassifyInput>;
 
 /** Parses a payload; the first problem, as `field: reason`, becomes the refusal. */

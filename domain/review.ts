@@ -6,7 +6,8 @@
  * the five review actions, their reducers, and the reminder arithmetic. The workflow's part is in
  * workflows/review.ts; docs/evidence.md#post-incident-review describes it.
  *
- * Workflows evaluate this module per incident (its zod schemas are written to as they parse).
+ * Workflows share this module (temporal/bundle.ts): its schemas stay private, reached through
+ * their `check*` functions, because the worker freezes what a shared module exports.
  */
 import { z } from 'zod';
 import { durationMs } from './duration';
@@ -32,30 +33,24 @@ export function businessDaysAfter(from: string, days: number): string {
 
 // ---- the five actions: schemas (types derived), checks ----
 
-const common = () => ({ by: text(100), ...actionId, via: channelFields.via });
+const common = () => ({ by: text(100), ...actionId(), via: channelFields().via });
 const itemId = () => text(10).regex(/^A\d{1,4}$/, 'must be an action item id like A1');
 
-export const AddReviewItemInput = z.lazy(() =>
-  z.object({
-    title: text(500),
-    owner: text(100).optional(),
-    due: isoTime.optional(),
-    ...common(),
-  }),
-);
-export const AssignReviewItemInput = z.lazy(() =>
-  z.object({
-    item: itemId(),
-    owner: text(100),
-    due: isoTime.optional(),
-    ...common(),
-  }),
-);
-export const CloseReviewItemInput = z.lazy(() =>
-  z.object({ item: itemId(), note: text(2000).optional(), ...common() }),
-);
-export const RecordReviewInput = z.lazy(() => z.object({ summary: text(10_000), ...common() }));
-export const WaiveReviewInput = z.lazy(() => z.object({ reason: text(2000), ...common() }));
+const AddReviewItemInput = z.object({
+  title: text(500),
+  owner: text(100).optional(),
+  due: isoTime().optional(),
+  ...common(),
+});
+const AssignReviewItemInput = z.object({
+  item: itemId(),
+  owner: text(100),
+  due: isoTime().optional(),
+  ...common(),
+});
+const CloseReviewItemInput = z.object({ item: itemId(), note: text(2000).optional(), ...common() });
+const RecordReviewInput = z.object({ summary: text(10_000), ...common() });
+const WaiveReviewInput = z.object({ reason: text(2000), ...common() });
 export type AddReviewItemInput = z.output<typeof AddReviewItemInput>;
 export type AssignReviewItemInput = z.output<typeof AssignReviewItemInput>;
 export type CloseReviewItemInput = z.output<typeof CloseReviewItemInput>;

@@ -4,15 +4,19 @@ import { tracingWorkflowModules } from '../lib/tracing';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /**
- * The pure modules the workflows run (zod, the runbook schema, clock and condition logic). In
- * the reusable V8 context every workflow evaluates its own copy of each module it imports;
- * preloaded modules are evaluated once and shared by all of them, so an open incident costs its
- * own state, not a copy of zod and every schema (2.4 MB per incident without this). Only
- * modules without mutable state may be listed: never @temporalio/workflow or workflows/. Shared
- * modules are deep-frozen, and a zod schema caches onto itself when it first parses, so a module
- * whose schemas workflows parse with stays per workflow (NOT_SHARED), its schemas built on first
- * use (z.lazy) so that an incident pays only for the ones it parses with.
- * test/workflow-bundle.test.ts checks that the two lists cover every domain module in the bundle.
+ * The pure modules the workflows run (zod, the runbook schema, clock and condition logic, the
+ * checks of every signal and update). In the reusable V8 context every workflow evaluates its own
+ * copy of each module it imports; preloaded modules are evaluated once and shared by all of them,
+ * so an open incident costs its own state, not a copy of zod and every schema (2.4 MB per incident
+ * without this). Only modules without mutable state may be listed: never @temporalio/workflow or
+ * workflows/.
+ *
+ * The worker deep-freezes what a shared module exports, and a zod schema writes to itself when it
+ * first parses: a frozen schema throws. So a shared module whose schemas workflows parse with
+ * (responder-input, review, spend-input) exports no schema, only the `check*` functions that close
+ * over them; test/workflow-bundle.test.ts freezes every shared module as the worker does and runs
+ * each check. test/workflow-bundle.test.ts also checks that the two lists cover every domain module
+ * in the bundle.
  */
 export const SHARED_DOMAIN_MODULES = [
   'alert',
@@ -27,32 +31,30 @@ export const SHARED_DOMAIN_MODULES = [
   'expiry',
   'expiry-watch',
   'facts',
+  'incident-actions',
   'incident-progress',
   'incident-reducers',
   'phase',
   'reach',
   'reclassification',
   'regions',
+  'responder-input',
+  'review',
   'runbook',
   'search-attributes',
+  'spend-input',
   'spend-reducers',
   'timeline-fold',
   'urgency',
 ] as const;
 
 /**
- * Modules whose zod schemas workflows parse with, and the modules that import them: crm-sync-record
- * validates each buffered write (crm-write); every signal and update is parsed at the incident's
- * boundary (responder-input, and the action table that names its checks).
+ * Modules whose exported zod schemas the other workflows parse with: crm-sync-record validates
+ * each buffered write (crm-write), readiness each period action (high-risk-period). Their
+ * schemas are exported for the gateway, CLI and client, so each of those workflows evaluates its
+ * own copy, each schema built on first use (z.lazy).
  */
-export const NOT_SHARED_DOMAIN_MODULES = [
-  'crm-write',
-  'incident-actions',
-  'responder-input',
-  'review',
-  'high-risk-period',
-  'spend-input',
-] as const;
+export const NOT_SHARED_DOMAIN_MODULES = ['crm-write', 'high-risk-period'] as const;
 
 export const WORKFLOW_BUNDLER_OPTIONS = {
   // zod comes with them (listing it alone does nothing: webpack drops an unused side-effect-free require).

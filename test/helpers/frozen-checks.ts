@@ -4,6 +4,7 @@
  * walked, functions frozen but not walked), then calls every `check*` function with payloads it
  * must refuse. Prints one JSON line: what each check answered, or the exception it threw.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SHARED_DOMAIN_MODULES } from '../../temporal/bundle';
@@ -32,9 +33,10 @@ function attempt(run: () => unknown): unknown {
   }
 }
 
+const load = createRequire(__filename);
 const modules = SHARED_DOMAIN_MODULES.map((name) => ({
   name,
-  exports: require(join(__dirname, '..', '..', 'domain', `${name}.ts`)) as Record<string, unknown>,
+  exports: load(join(__dirname, '..', '..', 'domain', `${name}.ts`)) as Record<string, unknown>,
 }));
 for (const m of modules) freezeDeep(m.exports);
 

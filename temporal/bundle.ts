@@ -8,15 +8,15 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
  * checks of every signal and update). In the reusable V8 context every workflow evaluates its own
  * copy of each module it imports; preloaded modules are evaluated once and shared by all of them,
  * so an open incident costs its own state, not a copy of zod and every schema (2.4 MB per incident
- * without this). Only modules without mutable state may be listed: never @temporalio/workflow or
- * workflows/.
+ * without this). Never @temporalio/workflow or workflows/: only modules whose state no workflow can
+ * see change.
  *
  * The worker deep-freezes what a shared module exports, and a zod schema writes to itself when it
- * first parses: a frozen schema throws. So a shared module whose schemas workflows parse with
- * (responder-input, review, spend-input) exports no schema, only the `check*` functions that close
- * over them; test/workflow-bundle.test.ts freezes every shared module as the worker does and runs
- * each check. test/workflow-bundle.test.ts also checks that the two lists cover every domain module
- * in the bundle.
+ * first parses (caches of what any parse would compute again): a frozen schema throws. So a shared
+ * module whose schemas workflows parse with (responder-input, review, spend-input) exports no
+ * schema, only the `check*` functions that close over them. test/workflow-bundle.test.ts freezes
+ * every shared module as the worker does and runs each check, and checks that the two lists cover
+ * every domain module in the bundle.
  */
 export const SHARED_DOMAIN_MODULES = [
   'alert',

@@ -109,7 +109,10 @@ describe('worker metrics: the Temporal runtime and notification outcomes (worker
     assert.equal(/^(\w*lockout_notifications\w*)\{/m.exec(text)![1], 'lockout_notifications_total');
     assert.ok(caught >= 1);
     assert.equal(delivered(text), caught);
-    assert.equal(metricValue(text, 'lockout_notifications_total', { channel: 'email', outcome: 'failed' }), 0);
+    assert.equal(
+      metricValue(text, 'lockout_notifications_total', { channel: 'email', outcome: 'failed' }),
+      0,
+    );
     assert.match(text, /^temporal_activity_execution_latency\w*\{/m);
     assert.match(text, /^temporal_workflow_task_execution_latency\w*\{/m);
   });

@@ -29,17 +29,22 @@ export async function createConfiguredWorkers(
   let bundle: ReturnType<typeof bundleWorkflows> | undefined;
   const workflowBundle = () => (bundle ??= bundleWorkflows(WORKFLOWS_PATH));
   if (config.workers.main) {
-    result.workers.push(
-      await createIncidentWorker({
-        connection,
-        namespace,
-        taskQueue,
-        deps,
-        shutdownGraceTime: config.workerShutdownGraceMs,
-        workflowBundle: await workflowBundle(),
-      }),
+    const incidents = await createIncidentWorker({
+      connection,
+      namespace,
+      taskQueue,
+      deps,
+      shutdownGraceTime: config.workerShutdownGraceMs,
+      workflowBundle: await workflowBundle(),
+      ...(config.workerCacheSize ? { maxCachedWorkflows: config.workerCacheSize } : {}),
+    });
+    result.workers.push(incidents);
+    // The cache bounds how many open incidents stay in memory (docs/production.md): said at start.
+    const cache = incidents.options.maxCachedWorkflows;
+    result.descriptions.push(
+      `task queue "${taskQueue}" (workflows and non-regional activities; caches up to ${cache} workflows` +
+        `${config.workerCacheSize ? '' : ', the default for this heap: LOCKOUT_WORKER_CACHE_SIZE sets it'})`,
     );
-    result.descriptions.push(`task queue "${taskQueue}" (workflows and non-regional activities)`);
     const sync = config.crmSync;
     result.workers.push(
       await createCrmSyncWorker({

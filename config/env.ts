@@ -73,6 +73,15 @@ const EnvSchema = z.object({
     .default('127.0.0.1:9464'),
   /** On SIGTERM, how long running activities may finish before they are cancelled (docker-compose: below stop_grace_period). */
   LOCKOUT_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** Workflows (open incidents) the incident worker keeps in memory; unset: the SDK's, from the heap limit. */
+  LOCKOUT_WORKER_CACHE_SIZE: optionalText.pipe(
+    z.coerce
+      .number<string>({ error: 'must be a whole number of workflows, e.g. 2000' })
+      .int('must be a whole number of workflows, e.g. 2000')
+      .min(2, 'must be at least 2 (the SDK needs two to run)')
+      .max(100_000, 'must be at most 100000 (one worker; add workers beyond that)')
+      .optional(),
+  ),
   LOCKOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: optionalText.pipe(
     z
@@ -209,6 +218,8 @@ export interface Config {
   workerMetricsAddress?: string;
   /** On SIGTERM, running activities get this long to finish (ms). */
   workerShutdownGraceMs: number;
+  /** Workflows the incident worker caches; undefined: the SDK's default (from the heap limit). */
+  workerCacheSize?: number;
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
   smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
   /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
@@ -313,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
     workerShutdownGraceMs: e.LOCKOUT_WORKER_SHUTDOWN_GRACE_MS,
+    workerCacheSize: e.LOCKOUT_WORKER_CACHE_SIZE,
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),

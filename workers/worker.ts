@@ -15,6 +15,8 @@ export interface IncidentWorkerOptions {
   identity?: string;
   /** On shutdown, running activities get this long (ms) before they are cancelled. */
   shutdownGraceTime?: number;
+  /** Workflows kept in memory between tasks; beyond it the least recent is evicted (and replayed). */
+  maxCachedWorkflows?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -31,5 +33,6 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }

@@ -176,6 +176,11 @@ async function main(): Promise<void> {
     const memory = await measureMemory(stack, { open: plan.open, run }, (side, done) =>
       say(`      ${side}: ${done}/${plan.open} open`),
     );
+    say(
+      `      ${memory.incident.perWorkflowKiB} KiB of worker RSS per open incident (bare Temporal ` +
+        `${memory.baseline.perWorkflowKiB}); cached when measured ${memory.incident.cachedAtMeasure} ` +
+        `(bare ${memory.baseline.cachedAtMeasure})`,
+    );
 
     say(`(5/5) status page with every incident the bench left open`);
     const statusPage = await measureStatusPage(

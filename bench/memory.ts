@@ -15,6 +15,8 @@ export interface MemorySide {
   heapOpenMiB: number;
   perWorkflowKiB: number;
   maxCachedWorkflows: number;
+  /** Workflows in the worker's cache when it was measured (every open one, if none was evicted). */
+  cachedAtMeasure: number;
 }
 
 export interface MemoryResult {
@@ -29,7 +31,7 @@ const round = (x: number) => Math.round(x * 10) / 10;
 
 function side(
   idle: { rss: number },
-  open: { rss: number; heapUsed: number },
+  open: { rss: number; heapUsed: number; cached: number },
   n: number,
   cache: number,
 ): MemorySide {
@@ -39,6 +41,7 @@ function side(
     heapOpenMiB: round(open.heapUsed / MiB),
     perWorkflowKiB: round((open.rss - idle.rss) / 1024 / n),
     maxCachedWorkflows: cache,
+    cachedAtMeasure: open.cached,
   };
 }
 
@@ -70,8 +73,11 @@ export async function measureMemory(
   const { open, run } = options;
   const step = Math.max(1, Math.floor(open / 10));
 
+  // Both workers cache every open workflow (the SDK's default for this heap may be fewer: then
+  // the oldest would be evicted and the figure would say less than an open incident costs).
+  const maxCachedWorkflows = open + 100;
   const incidentQueue = `bench-${run}-memory`;
-  const incidentWorker = await stack.worker('incident', incidentQueue);
+  const incidentWorker = await stack.worker('incident', incidentQueue, { maxCachedWorkflows });
   const incidentIdle = await incidentWorker.memory();
   const gateway = await stack.gateway(incidentQueue);
   const ids = Array.from({ length: open }, (_, i) => `lockout-bench-${run}-open-${i}`);
@@ -99,7 +105,7 @@ export async function measureMemory(
   await incidentWorker.stop();
 
   const baselineQueue = `bench-${run}-memory-baseline`;
-  const baselineWorker = await stack.worker('baseline', baselineQueue);
+  const baselineWorker = await stack.worker('baseline', baselineQueue, { maxCachedWorkflows });
   const baselineIdle = await baselineWorker.memory();
   const idleIds = Array.from({ length: open }, (_, i) => `bench-${run}-idle-open-${i}`);
   done = 0;

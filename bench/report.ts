@@ -102,6 +102,12 @@ export function formatTable(r: BenchResult): string {
       `${memory.baseline.perWorkflowKiB}`,
       x(memory.ratio.perWorkflow),
     ],
+    [
+      'workflows cached when measured',
+      `${memory.incident.cachedAtMeasure}`,
+      `${memory.baseline.cachedAtMeasure}`,
+      '',
+    ],
   ];
   const sp = r.statusPage;
   const browser =

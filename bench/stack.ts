@@ -82,7 +82,8 @@ function startMailClock(): Promise<MailClock & { sink: Promise<SmtpSink> }> {
 
 export interface WorkerHandle {
   ready: { maxCachedWorkflows: number };
-  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** The process's memory, and how many workflows its cache holds at that moment. */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number; cached: number }>;
   stop(): Promise<void>;
 }
 
@@ -107,12 +108,18 @@ export interface BenchStack {
   ): Promise<{ url: string; token: string; close(): Promise<void> }>;
   /**
    * `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox);
-   * `env`: more of its environment; `bundlePath`: another workflow bundle than the stack's.
+   * `env`: more of its environment; `bundlePath`: another workflow bundle than the stack's;
+   * `maxCachedWorkflows`: its workflow cache (else the SDK's default for its heap).
    */
   worker(
     kind: WorkerProcessOptions['kind'],
     taskQueue: string,
-    options?: { configured?: boolean; env?: Record<string, string>; bundlePath?: string },
+    options?: {
+      configured?: boolean;
+      env?: Record<string, string>;
+      bundlePath?: string;
+      maxCachedWorkflows?: number;
+    },
   ): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
@@ -227,7 +234,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         };
       },
 
-      async worker(kind, taskQueue, { configured = false, env = {}, bundlePath } = {}) {
+      async worker(kind, taskQueue, { configured = false, env = {}, bundlePath, maxCachedWorkflows } = {}) {
         const options: WorkerProcessOptions = {
           kind,
           address: server.address,
@@ -235,6 +242,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
           bundlePath: bundlePath ?? bundles[kind],
           smtpUrl: mail.url,
           keyRing,
+          ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}),
         };
         const child = fork(join(__dirname, 'worker-process.ts'), [], {
           execArgv: ['--expose-gc', '--require', 'tsx/cjs'],
@@ -266,8 +274,8 @@ export async function startStack(runbookId: string, say: (line: string) => void)
           async memory() {
             const reply = next('memory');
             tell({ type: 'measure' });
-            const { rss, heapUsed, external } = await reply;
-            return { rss, heapUsed, external };
+            const { rss, heapUsed, external, cached } = await reply;
+            return { rss, heapUsed, external, cached };
           },
           async stop() {
             tell({ type: 'stop' });

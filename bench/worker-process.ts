@@ -23,12 +23,14 @@ export interface WorkerProcessOptions {
   smtpUrl: string;
   /** The bench's key ring (JSON): the same as the gateway's client. */
   keyRing: string;
+  /** The workflow cache; unset: the SDK's default for this heap. */
+  maxCachedWorkflows?: number;
 }
 
 export type ToWorker = { type: 'measure' } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; maxCachedWorkflows: number }
-  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+  | { type: 'memory'; rss: number; heapUsed: number; external: number; cached: number };
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   const keys = parseKeyRing(options.keyRing, 'the bench key ring');
   const connection = await connectWorkers({ address: options.address }, keys);
   const workflowBundle = { codePath: options.bundlePath };
+  const cache = options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {};
   const worker: Worker =
     options.kind === 'incident'
       ? await createIncidentWorker({
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
           namespace: 'default',
           taskQueue: options.taskQueue,
           workflowBundle,
+          ...cache,
           deps: activityDeps(
             loadConfig({ ...process.env, TEMPORAL_ADDRESS: options.address }),
             { url: options.smtpUrl, mode: 'smtp' },
@@ -72,6 +76,7 @@ async function main(): Promise<void> {
           taskQueue: options.taskQueue,
           workflowBundle,
           activities: benchActivities,
+          ...cache,
         });
 
   process.on('message', (message: ToWorker) => {
@@ -79,7 +84,13 @@ async function main(): Promise<void> {
     if (message.type === 'measure') {
       void settle().then(() => {
         const m = process.memoryUsage();
-        send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+        send({
+          type: 'memory',
+          rss: m.rss,
+          heapUsed: m.heapUsed,
+          external: m.external,
+          cached: worker.getStatus().numCachedWorkflows,
+        });
       });
     }
   });

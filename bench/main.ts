@@ -36,8 +36,12 @@ function count(value: string): number {
   return n;
 }
 
+const benchStarted = Date.now();
+
+/** Progress on stderr, with the seconds since the bench started (where a long run spends them). */
 function say(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
+  const elapsed = Math.round((Date.now() - benchStarted) / 1000);
+  process.stderr.write(`[bench ${String(elapsed).padStart(4)} s] ${line}\n`);
 }
 
 async function main(): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * report.pdf: report.html printed by Chromium (Debian's package; no browser is downloaded),
  * driven by playwright-core. The page is loaded from a string with scripts and network off, so
- * printing never fetches anything.
+ * printing never fetches anything. playwright-core loads on the first print (almost a second of
+ * start-up that a process which prints nothing should not pay).
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -39,7 +40,9 @@ async function withBrowser<T>(chromiumPath: string, use: (browser: Browser) => P
   let entry = shared.get(chromiumPath);
   if (!entry) {
     launches++;
-    const launched = chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS });
+    const launched = import('playwright-core').then(({ chromium }) =>
+      chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS }),
+    );
     const created: Shared = { browser: launched, users: 0 };
     entry = created;
     shared.set(chromiumPath, created);

@@ -1,5 +1,16 @@
 /** Building SOQL safely: literals quoted, configured criteria checked by a real SOQL parser. */
-import { isQueryValid } from '@jetstreamapp/soql-parser-js';
+import type * as SoqlParser from '@jetstreamapp/soql-parser-js';
+
+let parser: typeof SoqlParser | undefined;
+
+/**
+ * The parser builds its whole grammar when loaded (about 0.6 s), and most processes that import
+ * this file never check a condition (the CLI, the gateway): it loads on the first check.
+ */
+function soqlParser(): typeof SoqlParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use
+  return (parser ??= require('@jetstreamapp/soql-parser-js') as typeof SoqlParser);
+}
 
 /** A string literal: backslashes and quotes escaped as SOQL requires. */
 export function soqlString(value: string): string {
@@ -20,7 +31,7 @@ export function soqlDateTime(date: Date): string {
 /** Why a configured WHERE clause is not valid SOQL, or undefined when it is. */
 export function whereClauseProblem(sobject: string, where: string): string | undefined {
   if (/;|\bLIMIT\b|\bORDER\s+BY\b/i.test(where)) return 'only the condition: no ORDER BY, LIMIT or ";"';
-  return isQueryValid(`SELECT Id FROM ${sobject} WHERE ${where}`)
+  return soqlParser().isQueryValid(`SELECT Id FROM ${sobject} WHERE ${where}`)
     ? undefined
     : `not a valid SOQL condition for ${sobject}: ${where}`;
 }

@@ -3,11 +3,13 @@
  * with no database server. Same SQL as the server. One process only: a second process opening
  * the same directory is refused by PGlite, so gateway replicas need LOCKOUT_DATABASE_URL.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database';
 
 /** `dir`: where the data lives; undefined keeps it in memory (tests). */
 export async function embeddedDatabase(dir?: string): Promise<Database> {
+  // Loaded here, not at start-up: commands that never open the store skip its WebAssembly.
+  const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(dir ? { dataDir: dir } : {});
   const queryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     query: async <Row extends object>(sql: string, params: unknown[] = []) =>

@@ -7,19 +7,23 @@
  *
  * A worker takes its keys from the connection it polls on: `connectWorkers` records which key
  * ring a connection was opened with, and `createWorker` refuses a connection it did not open.
+ *
+ * The worker and testing SDKs load on first use (about half a second): the CLI and the gateway
+ * only build clients and never pay for them.
  */
 import { Client, type ClientOptions, type DataConverter } from '@temporalio/client';
-import {
+import type {
   NativeConnection,
+  NativeConnectionOptions,
+  ReplayResult,
+  ReplayWorkerOptions,
   Worker,
-  type NativeConnectionOptions,
-  type ReplayWorkerOptions,
-  type WorkerOptions,
+  WorkerOptions,
 } from '@temporalio/worker';
-import {
+import type {
+  LocalTestWorkflowEnvironmentOptions,
   TestWorkflowEnvironment,
-  type LocalTestWorkflowEnvironmentOptions,
-  type TimeSkippingTestWorkflowEnvironmentOptions,
+  TimeSkippingTestWorkflowEnvironmentOptions,
 } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
 import { activeTracing } from '../lib/tracing';
@@ -58,15 +62,17 @@ export async function connectWorkers(
   options: NativeConnectionOptions,
   keys: KeyRing,
 ): Promise<NativeConnection> {
+  const { NativeConnection } = await import('@temporalio/worker');
   return remember(await NativeConnection.connect(options), keys);
 }
 
-export function createWorker(options: Omit<WorkerOptions, 'dataConverter'>): Promise<Worker> {
+export async function createWorker(options: Omit<WorkerOptions, 'dataConverter'>): Promise<Worker> {
   const keys = keysOfConnection.get(options.connection as NativeConnection);
   if (!keys)
     throw new Error(
       'this worker connection has no key ring: open it with connectWorkers (temporal/encrypted.ts), or take a test environment from startTestEnvironment',
     );
+  const { Worker } = await import('@temporalio/worker');
   return Worker.create(traced({ ...options, dataConverter: encryptedDataConverter(keys) }));
 }
 
@@ -83,6 +89,7 @@ export async function startTestEnvironment(
     ...options,
     client: { ...options.client, dataConverter: encryptedDataConverter(keys) },
   };
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env =
     kind === 'local'
       ? await TestWorkflowEnvironment.createLocal(withCodec)
@@ -94,10 +101,11 @@ export async function startTestEnvironment(
 type History = temporal.api.history.v1.IHistory;
 
 /** Replays recorded histories, encrypted or plain, with today's workflow code. */
-export function replayHistories(
+export async function* replayHistories(
   options: Omit<ReplayWorkerOptions, 'dataConverter'>,
   histories: Iterable<{ workflowId: string; history: History }>,
   keys: KeyRing,
-) {
-  return Worker.runReplayHistories({ ...options, dataConverter: encryptedDataConverter(keys) }, histories);
+): AsyncGenerator<ReplayResult> {
+  const { Worker } = await import('@temporalio/worker');
+  yield* Worker.runReplayHistories({ ...options, dataConverter: encryptedDataConverter(keys) }, histories);
 }

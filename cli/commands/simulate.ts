@@ -5,7 +5,7 @@ import { validateRunbooks } from '../validate-runbooks';
 import { formatProblem } from '../../lib/yaml-file';
 import { parseDuration } from '../../domain/duration';
 import { formatSimulation, simulationReport } from '../../simulation/report';
-import { runSimulation } from '../../simulation/run';
+import type { runSimulation as RunSimulation } from '../../simulation/run';
 import { parseFacts, parseResponse, RESPONSE_HELP } from '../../simulation/script';
 import { CliError, emit } from '../output';
 
@@ -73,6 +73,10 @@ export function simulateCommand(): Command {
         });
         if (problems.length)
           throw new CliError(`the runbook does not validate:\n${problems.map(formatProblem).join('\n')}`);
+        // Loaded when a simulation runs: it builds a worker and every activity, a second of start-up
+        // that every other command would pay.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, see above
+        const { runSimulation } = require('../../simulation/run') as { runSimulation: typeof RunSimulation };
         const result = await runSimulation({
           config,
           runbook: found.runbook,

@@ -5,6 +5,10 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 COPY . .
+# The workflow bundle, built once here instead of by webpack at every worker start; a worker whose
+# code or tracing setting differs from the bundle's bundles at start instead (docs/production.md).
+RUN npx tsx scripts/bundle-workflows.ts --out dist/workflow-bundle.js
+ENV LOCKOUT_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 # The code stays root's and read-only to the app; what it writes goes to the data directory,
 # owned by the unprivileged `node` user. A named volume mounted there (docker-compose.yml) takes
 # its owner from this directory when first created.

@@ -9,13 +9,59 @@ import type { Config } from '../config/env';
 import { regionalTaskQueue } from '../domain/regions';
 import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { createRegionalWorker } from '../workers/regional';
+import { activeTracing } from '../lib/tracing';
 import { bundleWorkflows } from '../temporal/bundle';
+import { checkPrebuiltBundle, NotABundle } from '../temporal/prebuilt-bundle';
 import { createIncidentWorker, WORKFLOWS_PATH } from '../workers/worker';
 
 export interface ConfiguredWorkers {
   workers: Worker[];
-  /** One line per worker, for start-up output. */
+  /** One line per worker, then where the workflow code came from, for start-up output. */
   descriptions: string[];
+  /** Said at start as warnings (a prebuilt bundle that could not be used). */
+  warnings: string[];
+}
+
+type WorkflowBundle = { code: string } | { codePath: string };
+
+/** The workflow code, and a line saying where it came from. */
+interface WorkflowCode {
+  bundle: WorkflowBundle;
+  description: string;
+}
+
+/**
+ * LOCKOUT_WORKFLOW_BUNDLE when it was built from this code with this tracing setting; otherwise
+ * workflows/ bundled now (webpack: seconds), saying why. A file that is no bundle is refused.
+ */
+async function workflowCode(config: Config, warnings: string[]): Promise<WorkflowCode> {
+  const path = config.workflowBundle;
+  if (path) {
+    let choice;
+    try {
+      choice = checkPrebuiltBundle(path, { tracing: activeTracing() !== undefined });
+    } catch (err) {
+      if (err instanceof NotABundle)
+        throw new Error(`LOCKOUT_WORKFLOW_BUNDLE: ${err.message}`, { cause: err });
+      throw err;
+    }
+    if (choice.use)
+      return {
+        bundle: { codePath: path },
+        description: `workflow code from ${path} (built ${choice.header.builtAt})`,
+      };
+    warnings.push(
+      `LOCKOUT_WORKFLOW_BUNDLE=${path} not used: ${choice.reason}; bundling workflows/ at start instead (rebuild it with npm run bundle)`,
+    );
+  }
+  const started = Date.now();
+  const { code } = await bundleWorkflows(WORKFLOWS_PATH);
+  return {
+    bundle: { code },
+    description:
+      `workflow code bundled at start in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+      (path ? '' : ' (npm run bundle and LOCKOUT_WORKFLOW_BUNDLE skip this)'),
+  };
 }
 
 export async function createConfiguredWorkers(
@@ -24,10 +70,10 @@ export async function createConfiguredWorkers(
   deps: ActivityDeps,
 ): Promise<ConfiguredWorkers> {
   const { namespace, taskQueue } = config.temporal;
-  const result: ConfiguredWorkers = { workers: [], descriptions: [] };
-  // One bundle of workflows/ for every worker of this process (webpack takes seconds per bundle).
-  let bundle: ReturnType<typeof bundleWorkflows> | undefined;
-  const workflowBundle = () => (bundle ??= bundleWorkflows(WORKFLOWS_PATH));
+  const result: ConfiguredWorkers = { workers: [], descriptions: [], warnings: [] };
+  // One bundle for every worker of this process.
+  let code: Promise<WorkflowCode> | undefined;
+  const workflowBundle = async () => (await (code ??= workflowCode(config, result.warnings))).bundle;
   if (config.workers.main) {
     const incidents = await createIncidentWorker({
       connection,
@@ -97,5 +143,6 @@ export async function createConfiguredWorkers(
   }
   if (!result.workers.length)
     throw new Error('nothing to run: LOCKOUT_WORKER_MAIN=false and LOCKOUT_WORKER_REGIONS is empty');
+  if (code) result.descriptions.push((await code).description);
   return result;
 }

@@ -82,6 +82,8 @@ const EnvSchema = z.object({
       .max(100_000, 'must be at most 100000 (one worker; add workers beyond that)')
       .optional(),
   ),
+  /** A workflow bundle written by `npm run bundle`; unset: each worker process bundles workflows/ at start. */
+  LOCKOUT_WORKFLOW_BUNDLE: optionalText,
   LOCKOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: optionalText.pipe(
     z
@@ -220,6 +222,8 @@ export interface Config {
   workerShutdownGraceMs: number;
   /** Workflows the incident worker caches; undefined: the SDK's default (from the heap limit). */
   workerCacheSize?: number;
+  /** A prebuilt workflow bundle (temporal/prebuilt-bundle.ts); undefined: bundle at start. */
+  workflowBundle?: string;
   logLevel: Env['LOCKOUT_LOG_LEVEL'];
   smtp: { url?: string; from: string; sinkPort: number; caFile?: string };
   /** SMS and voice; undefined when no Twilio credentials are set (messages go to the outbox). */
@@ -325,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsAddress: e.LOCKOUT_WORKER_METRICS === 'off' ? undefined : e.LOCKOUT_WORKER_METRICS,
     workerShutdownGraceMs: e.LOCKOUT_WORKER_SHUTDOWN_GRACE_MS,
     workerCacheSize: e.LOCKOUT_WORKER_CACHE_SIZE,
+    workflowBundle: e.LOCKOUT_WORKFLOW_BUNDLE,
     logLevel: e.LOCKOUT_LOG_LEVEL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, sinkPort: e.LOCKOUT_SMTP_SINK_PORT, caFile: e.SMTP_TLS_CA },
     twilio: twilioConfig(e),

@@ -33,9 +33,12 @@ export function activeTracing(): Tracing | undefined {
   return active;
 }
 
-/** The workflow interceptors a prebuilt bundle needs when tracing is on (temporal/bundle.ts). */
-export function tracingWorkflowModules(): string[] {
-  return active ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
+/**
+ * The workflow interceptors a prebuilt bundle needs for tracing (temporal/bundle.ts): by default
+ * when this process traces, or as `tracing` says (a bundle built for other processes).
+ */
+export function tracingWorkflowModules(tracing = active !== undefined): string[] {
+  return tracing ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
 }
 
 /**

@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     const shared = config.store.kind === 'postgresql' ? sharedState(store, config) : undefined;
     const { deps, close: closeDeps } = activityDeps(config, email, logger, keys, shared);
     stops.push(closeDeps);
-    const { workers, descriptions } = await createConfiguredWorkers(config, workerConnection, deps);
+    const { workers, descriptions, warnings } = await createConfiguredWorkers(config, workerConnection, deps);
+    for (const line of warnings) logger.warn({}, line);
 
     const starts = new StartOutcomes();
     const client = await connectClient(config, { interceptors: [starts.interceptor], keys });

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     keys,
     store && sharedState(store, config),
   );
-  const { workers, descriptions } = await createConfiguredWorkers(config, connection, deps);
+  const { workers, descriptions, warnings } = await createConfiguredWorkers(config, connection, deps);
+  for (const line of warnings) logger.warn({}, line);
   for (const line of descriptions) logger.info({ server: config.temporal.address }, `worker: ${line}`);
   // Each worker returns after SIGINT/SIGTERM and a graceful shutdown.
   await Promise.all(workers.map((w) => w.run()));

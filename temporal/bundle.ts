@@ -74,15 +74,19 @@ export const QUIET_BUNDLER_LOGGER = {
 /**
  * A bundle built ahead of its workers. It carries the failure converter that encrypts failure
  * messages (temporal/failure-converter.ts); a worker that bundles at start gets it from its data
- * converter instead (temporal/encrypted.ts).
+ * converter instead (temporal/encrypted.ts). `tracing`: whether it carries the tracing
+ * interceptors (default: when this process traces).
  */
-export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(
+  workflowsPath: string,
+  options: { tracing?: boolean } = {},
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
     logger: QUIET_BUNDLER_LOGGER,
     failureConverterPath: require.resolve('./failure-converter'),
     // With tracing on, workflows carry its interceptors (a worker that bundles at start gets them from the plugin).
-    workflowInterceptorModules: tracingWorkflowModules(),
+    workflowInterceptorModules: tracingWorkflowModules(options.tracing),
     ...WORKFLOW_BUNDLER_OPTIONS,
   });
 }

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
 import type { Worker } from '@temporalio/worker';
 import { createConfiguredWorkers } from '../app/workers';
 import { loadConfig } from '../config/env';
@@ -85,6 +86,49 @@ describe('the prebuilt workflow bundle: npm run bundle and LOCKOUT_WORKFLOW_BUND
         (err: Error) => err instanceof NotABundle && reason.test(err.message),
       );
     }
+  });
+
+  it('any bundle line, any file: a clear NotABundle or a choice, never another error or a wrong use', () => {
+    const code = readFileSync(bundle, 'utf8');
+    const prefix = '// lockout-runbook workflow bundle: ';
+    const line = code.slice(
+      code.lastIndexOf(prefix) + prefix.length,
+      code.indexOf('\n', code.lastIndexOf(prefix)),
+    );
+    const header = JSON.parse(line) as Record<string, unknown>;
+    const path = join(dir, 'hostile.js');
+    const anyLine = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.json(),
+      fc
+        .record({ fingerprint: fc.string(), tracing: fc.anything(), builtAt: fc.string() })
+        .map((h) => JSON.stringify(h)),
+      // One field of the real header changed to anything.
+      fc
+        .tuple(fc.constantFrom('fingerprint', 'tracing', 'builtAt', 'extra'), fc.jsonValue())
+        .map(([field, value]) => JSON.stringify({ ...header, [field]: value })),
+    );
+    fc.assert(
+      fc.property(anyLine, fc.boolean(), fc.boolean(), (hostile, withPrefix, tracing) => {
+        writeFileSync(
+          path,
+          `${code.slice(0, code.lastIndexOf(prefix))}${withPrefix ? prefix : ''}${hostile.replace(/\n/g, ' ')}\n`,
+        );
+        let choice;
+        try {
+          choice = checkPrebuiltBundle(path, { tracing });
+        } catch (err) {
+          if (err instanceof NotABundle) return true;
+          throw err;
+        }
+        // Only the real header, unchanged in what matters, is used.
+        const parsed = JSON.parse(hostile.replace(/\n/g, ' ')) as Record<string, unknown>;
+        if (choice.use) assert.equal(parsed.fingerprint, codeFingerprint());
+        if (choice.use) assert.equal(parsed.tracing, tracing);
+        return true;
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("fingerprints the code: a changed source file changes it, tests and the bench don't", () => {

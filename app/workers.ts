@@ -11,7 +11,7 @@ import { createCrmSyncWorker } from '../workers/crm-sync-worker';
 import { createRegionalWorker } from '../workers/regional';
 import { activeTracing } from '../lib/tracing';
 import { bundleWorkflows } from '../temporal/bundle';
-import { checkPrebuiltBundle, NotABundle } from '../temporal/prebuilt-bundle';
+import { checkPrebuiltBundle, NotABundle, type BundleChoice } from '../temporal/prebuilt-bundle';
 import { createIncidentWorker, WORKFLOWS_PATH } from '../workers/worker';
 
 export interface ConfiguredWorkers {
@@ -37,7 +37,7 @@ interface WorkflowCode {
 async function workflowCode(config: Config, warnings: string[]): Promise<WorkflowCode> {
   const path = config.workflowBundle;
   if (path) {
-    let choice;
+    let choice: BundleChoice;
     try {
       choice = checkPrebuiltBundle(path, { tracing: activeTracing() !== undefined });
     } catch (err) {

@@ -5,7 +5,6 @@ import { validateRunbooks } from '../validate-runbooks';
 import { formatProblem } from '../../lib/yaml-file';
 import { parseDuration } from '../../domain/duration';
 import { formatSimulation, simulationReport } from '../../simulation/report';
-import type { runSimulation as RunSimulation } from '../../simulation/run';
 import { parseFacts, parseResponse, RESPONSE_HELP } from '../../simulation/script';
 import { CliError, emit } from '../output';
 
@@ -76,7 +75,7 @@ export function simulateCommand(): Command {
         // Loaded when a simulation runs: it builds a worker and every activity, a second of start-up
         // that every other command would pay.
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, see above
-        const { runSimulation } = require('../../simulation/run') as { runSimulation: typeof RunSimulation };
+        const { runSimulation } = require('../../simulation/run') as typeof import('../../simulation/run');
         const result = await runSimulation({
           config,
           runbook: found.runbook,

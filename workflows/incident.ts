@@ -31,6 +31,8 @@ export async function lockoutIncident(input: IncidentInput): Promise<IncidentSta
   } else {
     incident.record('step', `incident opened with runbook ${input.runbook.id} v${input.runbook.version}`);
   }
+  // The deadlines go out with the first publish, not in a second upsert when the clocks start.
+  if (incident.clocksBeforeFirstPublish) incident.refreshClocks();
   incident.publish();
 
   const background = [

@@ -128,6 +128,8 @@ export const RUNBOOK_SCENARIOS: Record<string, RunbookScenario> = {
    */
   'lean-certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
   'lean-token-expiry-unanswered': { runbook: 'token-expiry', facts: { region: 'us' }, responses: [] },
+  /** Lean lifecycle 2 (patch lean-lifecycle-2): the clocks go out with the first publish, one upsert. */
+  'lean2-certificate-chain-prompt': { runbook: 'certificate-chain', facts: EU, responses: CERTIFICATE_CHAIN_PROMPT },
   /** Drift found, awareness corrected by legal, reopen, then restored and resolved. */
   'acl-misconfiguration-reopened': {
     runbook: 'acl-misconfiguration',
@@ -173,6 +175,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'audience-local-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-local-generic-1'),
   /** The same in a lean lifecycle (patch lean-lifecycle). */
   'lean-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-lean-generic-1'),
+  /** The same in lean lifecycle 2 (patch lean-lifecycle-2). */
+  'lean2-generic-escalated-then-resolved': genericEscalatedThenResolved('replay-lean2-generic-1'),
   /**
    * An unclassified incident (generic-lockout) whose alert resolves at the source (patch
    * reclassify-alerts-resolved: recorded, owner told, resolution proposed), acknowledged, then

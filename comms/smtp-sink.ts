@@ -21,6 +21,8 @@ export interface SmtpSinkOptions {
   /** Store each message here as <time>-<random>.eml. */
   dir?: string;
   onMessage?: (message: SinkMessage) => void;
+  /** A client's connection failed (reset, timed out); the sink keeps serving the others. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface SmtpSink {
@@ -71,6 +73,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
+  // smtp-server emits a client's failed connection (a worker killed mid-message, a port scan's
+  // reset) as 'error' on the server: unheard, that event would end the whole process.
+  server.removeAllListeners('error');
+  server.on('error', (err: Error) => options.onConnectionError?.(err));
   const { port } = server.server.address() as AddressInfo;
   return {
     port,

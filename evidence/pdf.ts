@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { withoutAllocator } from '../lib/allocator';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -41,7 +42,13 @@ async function withBrowser<T>(chromiumPath: string, use: (browser: Browser) => P
   if (!entry) {
     launches++;
     const launched = import('playwright-core').then(({ chromium }) =>
-      chromium.launch({ executablePath: chromiumPath, headless: true, args: FLAGS }),
+      // Not with our allocator settings (the Docker image preloads jemalloc): Chromium dies under them.
+      chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: FLAGS,
+        env: withoutAllocator(process.env),
+      }),
     );
     const created: Shared = { browser: launched, users: 0 };
     entry = created;

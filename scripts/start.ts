@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../lib/logger';
+import { describeAllocator, keepAllocatorToThisProcess, processAllocator } from '../lib/allocator';
 import { startTracing } from '../lib/tracing';
 import { buildGateway } from '../gateway/server';
 import { gatewayOptionsFromConfig } from '../app/gateway';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
         'and, without SMTP_URL, a local SMTP sink writing to .data/outbox/email/. Configured by environment (docs/configuration.md).',
     )
     .parse();
+  const allocator = processAllocator();
+  keepAllocatorToThisProcess();
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const logger = createLogger(config.logLevel, 'lockout');
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       `  Codec server      POST ${config.gateway.publicUrl}/codec/{encode,decode} (the Web UI decodes through it: sign in to the status page first)`,
     );
     for (const [i, line] of descriptions.entries()) say(`  ${(i ? '' : 'Workers').padEnd(18)}${line}`);
+    say(`  Memory allocator  ${describeAllocator(allocator)}`);
     say(`  Expiry watch      every ${watch.every} (Temporal Schedule; now: npx lockout watch --once)`);
     say(`  High-risk periods ${periods.periods.length} configured (npx lockout period list)`);
     say(

@@ -13,12 +13,16 @@ import { sharedState } from '../app/shared-state';
 import { storeFromConfig } from '../app/store';
 import { loadCodecKeys } from '../temporal/codec-keys';
 import { startTracing } from '../lib/tracing';
+import { describeAllocator, keepAllocatorToThisProcess, processAllocator } from '../lib/allocator';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   installRuntime(logger, config.logLevel, config.workerMetricsAddress);
   const tracing = startTracing('lockout-worker');
+  const allocator = processAllocator();
+  keepAllocatorToThisProcess();
+  logger.info({ allocator: allocator.name }, `memory allocator: ${describeAllocator(allocator)}`);
   if (tracing) logger.info({ traces: tracing.endpoint }, 'OpenTelemetry traces');
   if (config.workerMetricsAddress)
     logger.info(

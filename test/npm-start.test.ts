@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { IncidentStatus } from '../domain/incident';
 import { runCli } from './helpers/cli';
 import { freePort } from './helpers/ports';
+import { findJemalloc, JEMALLOC_CONF } from '../lib/allocator';
 
 const ROOT = join(__dirname, '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -39,6 +40,8 @@ describe('npm start: the embedded stack, stopped and started again (real process
     temporalAddress = `localhost:${temporal}`;
     env = { ...process.env };
     for (const name of [
+      'LD_PRELOAD',
+      'MALLOC_CONF',
       'TEMPORAL_ADDRESS',
       'SMTP_URL',
       'LOCKOUT_LINK_SECRET',
@@ -68,10 +71,10 @@ describe('npm start: the embedded stack, stopped and started again (real process
       }
   });
 
-  async function start(): Promise<Stack> {
+  async function start(more: NodeJS.ProcessEnv = {}): Promise<Stack> {
     const child = spawn(process.execPath, [TSX, join('scripts', 'start.ts')], {
       cwd: ROOT,
-      env,
+      env: { ...env, ...more },
       detached: true, // its own process group, so after() can end all of it
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -146,7 +149,11 @@ describe('npm start: the embedded stack, stopped and started again (real process
   });
 
   it('keeps an open incident across a restart on the same data directory, and carries it on', async () => {
-    const first = await start();
+    // The first start runs with jemalloc preloaded as the Docker image does; the second without.
+    const jemalloc = findJemalloc();
+    if (!jemalloc && process.env.CI) assert.fail('jemalloc is not installed (CI: tests must not skip)');
+    const first = await start(jemalloc ? { LD_PRELOAD: jemalloc, MALLOC_CONF: JEMALLOC_CONF } : {});
+    if (jemalloc) assert.match(first.output(), new RegExp(`Memory allocator {2}jemalloc \\(${jemalloc}\\)`));
     assert.match(first.output(), new RegExp(`Temporal server {3}${temporalAddress}`));
     const keyRing = join(dataDir, 'codec-keys.json');
     assert.match(first.output(), /Payloads {10}encrypted \(AES-256-GCM\).*made now/);
@@ -191,6 +198,7 @@ describe('npm start: the embedded stack, stopped and started again (real process
 
     const second = await start();
     assert.doesNotMatch(second.output(), /made now/, 'the key ring of the first start is kept');
+    assert.match(second.output(), /Memory allocator {2}the system's malloc \(/);
     try {
       const after = await status(incidentId);
       assert.equal(after.incidentId, incidentId);

@@ -15,6 +15,7 @@ import { startStack } from './stack';
 import { measureStorm } from './storm';
 import { measureTraces } from './traces';
 import { measureStatusPage } from './status-page';
+import { findJemalloc, type Allocator } from '../lib/allocator';
 
 interface BenchOptions {
   quick?: boolean;
@@ -27,7 +28,25 @@ interface BenchOptions {
   lifecycles?: number;
   open?: number;
   runbook: string;
+  allocator: 'auto' | 'jemalloc' | 'system';
   out: string;
+}
+
+function allocatorChoice(value: string): BenchOptions['allocator'] {
+  if (value === 'auto' || value === 'jemalloc' || value === 'system') return value;
+  throw new InvalidArgumentError('must be auto, jemalloc or system');
+}
+
+/** The workers' malloc: jemalloc as the Docker image runs them, when this machine has it. */
+function chooseAllocator(choice: BenchOptions['allocator']): Allocator {
+  if (choice === 'system') return { name: 'system' };
+  const library = findJemalloc();
+  if (library) return { name: 'jemalloc', library };
+  if (choice === 'jemalloc')
+    throw new InvalidArgumentError(
+      '--allocator jemalloc: no libjemalloc.so.2 here (Debian: apt-get install libjemalloc2)',
+    );
+  return { name: 'system' };
 }
 
 function count(value: string): number {
@@ -59,6 +78,12 @@ async function main(): Promise<void> {
     .option('--lifecycles <n>', 'actions: full incident lifecycles to count (default 5)', count)
     .option('--open <n>', 'memory: open incidents in the worker (default 1000)', count)
     .option('--runbook <id>', 'the standard runbook every bench incident runs', 'generic-lockout')
+    .option(
+      '--allocator <auto|jemalloc|system>',
+      "every worker's malloc; auto: jemalloc when installed, as the Docker image runs it",
+      allocatorChoice,
+      'auto' as const,
+    )
     .option('--out <dir>', 'where the JSON result goes', 'bench-results')
     .parse()
     .opts<BenchOptions>();
@@ -82,7 +107,11 @@ async function main(): Promise<void> {
     `machine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
   );
 
-  const stack = await startStack(opts.runbook, say);
+  const allocator = chooseAllocator(opts.allocator);
+  say(
+    `workers' memory allocator: ${allocator.name === 'jemalloc' ? `jemalloc (${allocator.library})` : "the system's malloc"}`,
+  );
+  const stack = await startStack(opts.runbook, say, allocator);
   const started = new Date();
   try {
     say(`Temporal dev server ${stack.address} (CLI ${TEMPORAL_CLI_VERSION}, server ${stack.serverVersion})`);
@@ -182,7 +211,8 @@ async function main(): Promise<void> {
     );
     say(
       `      ${memory.incident.perWorkflowKiB} KiB of worker RSS per open incident (bare Temporal ` +
-        `${memory.baseline.perWorkflowKiB}); cached when measured ${memory.incident.cachedAtMeasure} ` +
+        `${memory.baseline.perWorkflowKiB}); ${memory.incident.marginalKiB} KiB from half to all open (bare ` +
+        `${memory.baseline.marginalKiB}); cached when measured ${memory.incident.cachedAtMeasure} ` +
         `(bare ${memory.baseline.cachedAtMeasure})`,
     );
 
@@ -208,6 +238,7 @@ async function main(): Promise<void> {
         latencyBurst: opts.latencyBurst,
         stormConcurrency: opts.stormConcurrency,
         runbook: opts.runbook,
+        allocator: allocator.name,
         quick: Boolean(opts.quick),
       },
       latency,
@@ -234,6 +265,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  console.error(`bench: ${err.stack ?? err.message}`);
+  // A ServiceError says what failed; its cause says why (the server's gRPC status and details).
+  const cause = (err as { cause?: Error & { details?: string } }).cause;
+  console.error(
+    `bench: ${err.stack ?? err.message}${cause ? `\ncaused by: ${cause.details ?? cause.message}` : ''}`,
+  );
   process.exit(1);
 });

@@ -1,11 +1,13 @@
 /**
- * (4) Worker memory with many open incidents: a fresh incident worker process, RSS before and
- * after N incidents are open (each has sent its first notification and waits on its escalation
- * timer, cached by the worker). Baseline: a fresh worker with N open empty workflows.
+ * (4) Worker memory with many open incidents: a fresh incident worker process, RSS before, with
+ * half and with all N incidents open (each has sent its first notification and waits on its
+ * escalation timer, cached by the worker). Baseline: a fresh worker with N open empty workflows.
+ * Per workflow from the fresh worker (the figure kept since issue 16) and from half to all open
+ * (the marginal cost, without what a worker grows by once in use).
  */
 import type { Client } from '@temporalio/client';
 import { statusQuery } from '../workflows/messages';
-import type { BenchStack } from './stack';
+import type { BenchStack, WorkerHandle } from './stack';
 import { pool, ratio } from './stats';
 import { benchIdle, benchSignal, countQuery } from './workflows';
 
@@ -13,7 +15,12 @@ export interface MemorySide {
   rssIdleMiB: number;
   rssOpenMiB: number;
   heapOpenMiB: number;
+  /** (RSS open − RSS of the fresh worker) / N: includes what the worker grows by once in use. */
   perWorkflowKiB: number;
+  /** RSS with the first half open. */
+  rssHalfMiB: number;
+  /** (RSS open − RSS with half open) / the second half: what one more open workflow costs. */
+  marginalKiB: number;
   maxCachedWorkflows: number;
   /** Workflows in the worker's cache when it was measured (every open one, if none was evicted). */
   cachedAtMeasure: number;
@@ -21,25 +28,27 @@ export interface MemorySide {
 
 export interface MemoryResult {
   open: number;
+  /** Both workers' malloc (`jemalloc` or `system`): runs with different ones are not comparable. */
+  allocator: string;
   incident: MemorySide;
   baseline: MemorySide;
-  ratio: { rss: number; perWorkflow: number };
+  ratio: { rss: number; perWorkflow: number; marginal: number };
 }
 
 const MiB = 1024 * 1024;
 const round = (x: number) => Math.round(x * 10) / 10;
 
-function side(
-  idle: { rss: number },
-  open: { rss: number; heapUsed: number; cached: number },
-  n: number,
-  cache: number,
-): MemorySide {
+type Measured = Awaited<ReturnType<WorkerHandle['memory']>>;
+
+function side(idle: Measured, half: Measured, open: Measured, n: number, cache: number): MemorySide {
+  const halfN = Math.ceil(n / 2);
   return {
     rssIdleMiB: round(idle.rss / MiB),
     rssOpenMiB: round(open.rss / MiB),
     heapOpenMiB: round(open.heapUsed / MiB),
     perWorkflowKiB: round((open.rss - idle.rss) / 1024 / n),
+    rssHalfMiB: round(half.rss / MiB),
+    marginalKiB: n > halfN ? round((open.rss - half.rss) / 1024 / (n - halfN)) : 0,
     maxCachedWorkflows: cache,
     cachedAtMeasure: open.cached,
   };
@@ -72,6 +81,7 @@ export async function measureMemory(
 ): Promise<MemoryResult> {
   const { open, run } = options;
   const step = Math.max(1, Math.floor(open / 10));
+  const half = Math.ceil(open / 2);
 
   // Both workers cache every open workflow (the SDK's default for this heap may be fewer: then
   // the oldest would be evicted and the figure would say less than an open incident costs).
@@ -82,8 +92,9 @@ export async function measureMemory(
   const gateway = await stack.gateway(incidentQueue);
   const ids = Array.from({ length: open }, (_, i) => `lockout-bench-${run}-open-${i}`);
   let done = 0;
-  try {
-    await pool(open, 16, async (i) => {
+  const openIncidents = (from: number, to: number) =>
+    pool(to - from, 16, async (k) => {
+      const i = from + k;
       const response = await fetch(`${gateway.url}/alerts/generic`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` },
@@ -97,6 +108,12 @@ export async function measureMemory(
       await stack.mail.firstMessage(ids[i]!);
       if (++done % step === 0) progress('incidents', done);
     });
+  let incidentHalf: Measured;
+  try {
+    await openIncidents(0, half);
+    await queryAll(stack.client, ids.slice(0, half), statusQuery.name);
+    incidentHalf = await incidentWorker.memory();
+    await openIncidents(half, open);
   } finally {
     await gateway.close();
   }
@@ -109,28 +126,48 @@ export async function measureMemory(
   const baselineIdle = await baselineWorker.memory();
   const idleIds = Array.from({ length: open }, (_, i) => `bench-${run}-idle-open-${i}`);
   done = 0;
-  await pool(open, 16, async (i) => {
-    await stack.client.workflow.signalWithStart(benchIdle, {
-      workflowId: idleIds[i]!,
-      taskQueue: baselineQueue,
-      signal: benchSignal,
-      signalArgs: [{ i }],
+  const openEmpty = (from: number, to: number) =>
+    pool(to - from, 16, async (k) => {
+      const i = from + k;
+      await stack.client.workflow.signalWithStart(benchIdle, {
+        workflowId: idleIds[i]!,
+        taskQueue: baselineQueue,
+        signal: benchSignal,
+        signalArgs: [{ i }],
+      });
+      if (++done % step === 0) progress('empty workflows', done);
     });
-    if (++done % step === 0) progress('empty workflows', done);
-  });
+  await openEmpty(0, half);
+  await queryAll(stack.client, idleIds.slice(0, half), countQuery.name);
+  const baselineHalf = await baselineWorker.memory();
+  await openEmpty(half, open);
   await queryAll(stack.client, idleIds, countQuery.name);
   const baselineOpen = await baselineWorker.memory();
   await baselineWorker.stop();
 
-  const incident = side(incidentIdle, incidentOpen, open, incidentWorker.ready.maxCachedWorkflows);
-  const baseline = side(baselineIdle, baselineOpen, open, baselineWorker.ready.maxCachedWorkflows);
+  const incident = side(
+    incidentIdle,
+    incidentHalf,
+    incidentOpen,
+    open,
+    incidentWorker.ready.maxCachedWorkflows,
+  );
+  const baseline = side(
+    baselineIdle,
+    baselineHalf,
+    baselineOpen,
+    open,
+    baselineWorker.ready.maxCachedWorkflows,
+  );
   return {
     open,
+    allocator: stack.allocator.name,
     incident,
     baseline,
     ratio: {
       rss: ratio(incident.rssOpenMiB, baseline.rssOpenMiB),
       perWorkflow: ratio(incident.perWorkflowKiB, baseline.perWorkflowKiB),
+      marginal: ratio(incident.marginalKiB, baseline.marginalKiB),
     },
   };
 }

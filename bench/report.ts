@@ -97,11 +97,21 @@ export function formatTable(r: BenchResult): string {
       x(memory.ratio.rss),
     ],
     [
-      'worker RSS per open workflow (KiB)',
+      `worker RSS per open workflow (KiB), ${memory.allocator === 'jemalloc' ? 'jemalloc' : "system's malloc"}`,
       `${memory.incident.perWorkflowKiB}`,
       `${memory.baseline.perWorkflowKiB}`,
       x(memory.ratio.perWorkflow),
     ],
+    ...(memory.incident.marginalKiB
+      ? [
+          [
+            `  from ${Math.ceil(memory.open / 2)} to ${memory.open} open (KiB per workflow)`,
+            `${memory.incident.marginalKiB}`,
+            `${memory.baseline.marginalKiB}`,
+            x(memory.ratio.marginal),
+          ],
+        ]
+      : []),
     [
       'workflows cached when measured',
       `${memory.incident.cachedAtMeasure}`,

@@ -28,6 +28,7 @@ import { StartOutcomes } from '../client/start-outcomes';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { FromWorker, ToWorker, WorkerProcessOptions } from './worker-process';
 import { startProviders, type Providers } from './providers';
+import { JEMALLOC_CONF, withoutAllocator, type Allocator } from '../lib/allocator';
 
 const ROOT = join(__dirname, '..');
 
@@ -41,6 +42,12 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The product's jemalloc settings, with freed pages given back after 1 s instead of 10 s: the
+ * same memory once settled, reached before the bench measures it (bench/worker-process.ts).
+ */
+const BENCH_JEMALLOC_CONF = `${JEMALLOC_CONF},dirty_decay_ms:1000,muzzy_decay_ms:1000`;
 
 /** The SMTP sink, noting when the first message of each incident arrived (performance.now()). */
 export interface MailClock {
@@ -81,7 +88,7 @@ function startMailClock(): Promise<MailClock & { sink: Promise<SmtpSink> }> {
 }
 
 export interface WorkerHandle {
-  ready: { maxCachedWorkflows: number };
+  ready: { maxCachedWorkflows: number; allocator: Allocator['name'] };
   /** The process's memory, and how many workflows its cache holds at that moment. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number; cached: number }>;
   stop(): Promise<void>;
@@ -89,6 +96,8 @@ export interface WorkerHandle {
 
 export interface BenchStack {
   dir: string;
+  /** The malloc every worker process runs with (both sides, as the Docker image runs them). */
+  allocator: Allocator;
   address: string;
   serverVersion: string;
   client: Client;
@@ -124,7 +133,11 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startStack(runbookId: string, say: (line: string) => void): Promise<BenchStack> {
+export async function startStack(
+  runbookId: string,
+  say: (line: string) => void,
+  allocator: Allocator = { name: 'system' },
+): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'lockout-bench-'));
   const runbooks = loadRunbooks(process.env.LOCKOUT_RUNBOOKS_DIR ?? join(ROOT, 'runbooks')).map(
     (r) => r.runbook,
@@ -187,6 +200,7 @@ export async function startStack(runbookId: string, say: (line: string) => void)
 
     return {
       dir,
+      allocator,
       address: server.address,
       serverVersion: serverVersion ?? 'unknown',
       client,
@@ -247,7 +261,10 @@ export async function startStack(runbookId: string, say: (line: string) => void)
         const child = fork(join(__dirname, 'worker-process.ts'), [], {
           execArgv: ['--expose-gc', '--require', 'tsx/cjs'],
           env: {
-            ...process.env,
+            ...withoutAllocator(process.env),
+            ...(allocator.name === 'jemalloc'
+              ? { LD_PRELOAD: allocator.library, MALLOC_CONF: BENCH_JEMALLOC_CONF }
+              : {}),
             BENCH_WORKER: JSON.stringify(options),
             SMTP_URL: mail.url,
             ...(configured ? providers.env : {}),
@@ -268,6 +285,8 @@ export async function startStack(runbookId: string, say: (line: string) => void)
             void exited.then(() => reject(new Error(`${kind} worker exited (code ${child.exitCode})`)));
           });
         const ready = await next('ready');
+        if (ready.allocator !== allocator.name)
+          throw new Error(`${kind} worker runs with ${ready.allocator}, not ${allocator.name}`);
         const tell = (m: ToWorker) => child.send(m);
         return {
           ready,

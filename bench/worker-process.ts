@@ -13,6 +13,7 @@ import { installRuntime } from '../app/runtime';
 import { createIncidentWorker } from '../workers/worker';
 import { benchActivities } from './activities';
 import { startTracing } from '../lib/tracing';
+import { keepAllocatorToThisProcess, processAllocator, type Allocator } from '../lib/allocator';
 
 export interface WorkerProcessOptions {
   kind: 'incident' | 'baseline';
@@ -29,19 +30,27 @@ export interface WorkerProcessOptions {
 
 export type ToWorker = { type: 'measure' } | { type: 'stop' };
 export type FromWorker =
-  | { type: 'ready'; maxCachedWorkflows: number }
+  | { type: 'ready'; maxCachedWorkflows: number; allocator: Allocator['name'] }
   | { type: 'memory'; rss: number; heapUsed: number; external: number; cached: number };
 
 function send(message: FromWorker): void {
   process.send?.(message);
 }
 
+const allocator = processAllocator();
+keepAllocatorToThisProcess();
+
+/**
+ * Garbage collected, and what was freed given back: jemalloc returns freed pages over its decay
+ * time (1 s as the bench runs it), glibc's malloc keeps them (so there is nothing to wait for).
+ */
 async function settle(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 300));
   }
+  if (allocator.name === 'jemalloc') await new Promise((r) => setTimeout(r, 3_000));
 }
 
 async function main(): Promise<void> {
@@ -95,7 +104,7 @@ async function main(): Promise<void> {
     }
   });
   const running = worker.run();
-  send({ type: 'ready', maxCachedWorkflows: worker.options.maxCachedWorkflows });
+  send({ type: 'ready', maxCachedWorkflows: worker.options.maxCachedWorkflows, allocator: allocator.name });
   await running;
   await tracing?.shutdown();
   await connection.close();

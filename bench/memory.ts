@@ -87,7 +87,10 @@ export async function measureMemory(
   // the oldest would be evicted and the figure would say less than an open incident costs).
   const maxCachedWorkflows = open + 100;
   const incidentQueue = `bench-${run}-memory`;
-  const incidentWorker = await stack.worker('incident', incidentQueue, { maxCachedWorkflows });
+  const incidentWorker = await stack.worker('incident', incidentQueue, {
+    maxCachedWorkflows,
+    memoryProbe: true,
+  });
   const incidentIdle = await incidentWorker.memory();
   const gateway = await stack.gateway(incidentQueue);
   const ids = Array.from({ length: open }, (_, i) => `lockout-bench-${run}-open-${i}`);
@@ -122,7 +125,10 @@ export async function measureMemory(
   await incidentWorker.stop();
 
   const baselineQueue = `bench-${run}-memory-baseline`;
-  const baselineWorker = await stack.worker('baseline', baselineQueue, { maxCachedWorkflows });
+  const baselineWorker = await stack.worker('baseline', baselineQueue, {
+    maxCachedWorkflows,
+    memoryProbe: true,
+  });
   const baselineIdle = await baselineWorker.memory();
   const idleIds = Array.from({ length: open }, (_, i) => `bench-${run}-idle-open-${i}`);
   done = 0;

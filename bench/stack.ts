@@ -44,10 +44,11 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The product's jemalloc settings, with freed pages given back after 1 s instead of 10 s: the
- * same memory once settled, reached before the bench measures it (bench/worker-process.ts).
+ * For the memory step's workers: the product's jemalloc settings with freed pages given back
+ * after 1 s instead of 10 s, the same memory once settled, reached before the bench measures it
+ * (bench/worker-process.ts). Every other worker runs with the product's settings.
  */
-const BENCH_JEMALLOC_CONF = `${JEMALLOC_CONF},dirty_decay_ms:1000,muzzy_decay_ms:1000`;
+const MEMORY_PROBE_CONF = `${JEMALLOC_CONF},dirty_decay_ms:1000,muzzy_decay_ms:1000`;
 
 /** The SMTP sink, noting when the first message of each incident arrived (performance.now()). */
 export interface MailClock {
@@ -118,7 +119,8 @@ export interface BenchStack {
   /**
    * `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox);
    * `env`: more of its environment; `bundlePath`: another workflow bundle than the stack's;
-   * `maxCachedWorkflows`: its workflow cache (else the SDK's default for its heap).
+   * `maxCachedWorkflows`: its workflow cache (else the SDK's default for its heap);
+   * `memoryProbe`: a worker whose memory is measured (see MEMORY_PROBE_CONF).
    */
   worker(
     kind: WorkerProcessOptions['kind'],
@@ -128,6 +130,7 @@ export interface BenchStack {
       env?: Record<string, string>;
       bundlePath?: string;
       maxCachedWorkflows?: number;
+      memoryProbe?: boolean;
     },
   ): Promise<WorkerHandle>;
   close(): Promise<void>;
@@ -248,7 +251,11 @@ export async function startStack(
         };
       },
 
-      async worker(kind, taskQueue, { configured = false, env = {}, bundlePath, maxCachedWorkflows } = {}) {
+      async worker(
+        kind,
+        taskQueue,
+        { configured = false, env = {}, bundlePath, maxCachedWorkflows, memoryProbe = false } = {},
+      ) {
         const options: WorkerProcessOptions = {
           kind,
           address: server.address,
@@ -263,7 +270,10 @@ export async function startStack(
           env: {
             ...withoutAllocator(process.env),
             ...(allocator.name === 'jemalloc'
-              ? { LD_PRELOAD: allocator.library, MALLOC_CONF: BENCH_JEMALLOC_CONF }
+              ? {
+                  LD_PRELOAD: allocator.library,
+                  MALLOC_CONF: memoryProbe ? MEMORY_PROBE_CONF : JEMALLOC_CONF,
+                }
               : {}),
             BENCH_WORKER: JSON.stringify(options),
             SMTP_URL: mail.url,

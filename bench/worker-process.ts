@@ -42,7 +42,7 @@ keepAllocatorToThisProcess();
 
 /**
  * Garbage collected, and what was freed given back: jemalloc returns freed pages over its decay
- * time (1 s as the bench runs it), glibc's malloc keeps them (so there is nothing to wait for).
+ * time (1 s in the bench's memory step), glibc's malloc keeps them (so there is nothing to wait for).
  */
 async function settle(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -58,7 +58,11 @@ export const NOT_SHARED_DOMAIN_MODULES = ['crm-write', 'high-risk-period'] as co
 
 export const WORKFLOW_BUNDLER_OPTIONS = {
   // zod comes with them (listing it alone does nothing: webpack drops an unused side-effect-free require).
-  preloadModules: SHARED_DOMAIN_MODULES.map((m) => join(__dirname, '..', 'domain', `${m}.ts`)),
+  preloadModules: [
+    // First, so every stack after it is captured at its length.
+    join(__dirname, 'workflow-stacks.ts'),
+    ...SHARED_DOMAIN_MODULES.map((m) => join(__dirname, '..', 'domain', `${m}.ts`)),
+  ],
 } satisfies Partial<BundleOptions>;
 
 /** Webpack's progress chatter is dropped; its errors still show. */

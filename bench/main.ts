@@ -175,7 +175,6 @@ async function main(): Promise<void> {
       matrix.push(measured);
     }
     latency.matrix = matrix;
-    await configuredWorker.stop();
 
     const traced = Math.min(plan.incidents, 20);
     say(`      OpenTelemetry: ${traced} alerts traced from the gateway to the provider`);
@@ -202,12 +201,13 @@ async function main(): Promise<void> {
 
     say(`(3/5) actions: ${plan.lifecycles} full lifecycles of ${opts.runbook}`);
     const actions = await measureActions(stack, queues, { count: plan.lifecycles, run });
-    await incidentWorker.stop();
     await baselineWorker.stop();
 
     say(`(4/5) worker memory with ${plan.open} open incidents (fresh worker processes)`);
-    const memory = await measureMemory(stack, { open: plan.open, run }, (side, done) =>
-      say(`      ${side}: ${done}/${plan.open} open`),
+    const { memory, openIncidentsWorker } = await measureMemory(
+      stack,
+      { open: plan.open, run },
+      (side, done) => say(`      ${side}: ${done}/${plan.open} open`),
     );
     say(
       `      ${memory.incident.perWorkflowKiB} KiB of worker RSS per open incident (bare Temporal ` +
@@ -217,11 +217,9 @@ async function main(): Promise<void> {
     );
 
     say(`(5/5) status page with every incident the bench left open`);
-    const statusPage = await measureStatusPage(
-      stack,
-      [queues.incident, queues.configured, `bench-${run}-memory`],
-      say,
-    );
+    // The workers that ran the open incidents still cache them, as long-running workers would.
+    const statusPage = await measureStatusPage(stack, queues.incident, say);
+    for (const worker of [incidentWorker, configuredWorker, openIncidentsWorker]) await worker.stop();
 
     const result = {
       date: started.toISOString(),

@@ -78,7 +78,7 @@ export async function measureMemory(
   stack: BenchStack,
   options: { open: number; run: string },
   progress: (side: string, done: number) => void,
-): Promise<MemoryResult> {
+): Promise<{ memory: MemoryResult; openIncidentsWorker: WorkerHandle }> {
   const { open, run } = options;
   const step = Math.max(1, Math.floor(open / 10));
   const half = Math.ceil(open / 2);
@@ -122,7 +122,6 @@ export async function measureMemory(
   }
   await queryAll(stack.client, ids, statusQuery.name);
   const incidentOpen = await incidentWorker.memory();
-  await incidentWorker.stop();
 
   const baselineQueue = `bench-${run}-memory-baseline`;
   const baselineWorker = await stack.worker('baseline', baselineQueue, {
@@ -165,7 +164,7 @@ export async function measureMemory(
     open,
     baselineWorker.ready.maxCachedWorkflows,
   );
-  return {
+  const memory = {
     open,
     allocator: stack.allocator.name,
     incident,
@@ -176,4 +175,6 @@ export async function measureMemory(
       marginal: ratio(incident.marginalKiB, baseline.marginalKiB),
     },
   };
+  // Left running, its incidents cached, for the status page step; the caller stops it.
+  return { memory, openIncidentsWorker: incidentWorker };
 }

@@ -6,6 +6,12 @@ import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert, terminateOpenIncidents } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { startLocalTemporal, uniqueTaskQueue } from './helpers/temporal';
+import { withWorker } from './helpers/worker';
+import { WORKFLOW_STACK_FRAMES } from '../temporal/workflow-stacks';
+
+interface EnhancedStackTrace {
+  stacks: Array<{ locations: Array<{ file_path?: string; function_name?: string; line?: number }> }>;
+}
 
 describe('the incident worker cache: LOCKOUT_WORKER_CACHE_SIZE (dev server)', function () {
   this.timeout(120_000);
@@ -73,6 +79,29 @@ describe('the incident worker cache: LOCKOUT_WORKER_CACHE_SIZE (dev server)', fu
     assert.match(descriptions[0]!, new RegExp(`caches up to ${cache} workflows, the default for this heap`));
     // Started and stopped at once: the SDK shuts down only a running worker.
     await Promise.all(workers.map((w) => w.runUntil(Promise.resolve())));
+  });
+
+  // The SDK keeps a stack per pending promise of every cached incident (temporal/workflow-stacks.ts).
+  it('keeps short stacks for a cached incident, which still show where it waits (Stack Trace tab)', async () => {
+    await withWorker(env, testDeps(mail.url), async (taskQueue) => {
+      const { incidentId } = await sendAlert(env.client, taskQueue, {
+        title: 'Stacks',
+        fingerprint: `stacks-${taskQueue}`,
+      });
+      await mail.waitFor((m) => m.headers.get('x-lockout-incident') === incidentId);
+      const handle = env.client.workflow.getHandle(incidentId);
+      const { stacks } = await handle.query<EnhancedStackTrace>('__enhanced_stack_trace');
+
+      assert.ok(stacks.length >= 3, `an open incident waits on several promises (${stacks.length})`);
+      // The hook's own two frames are cut from each stack before it is kept.
+      const longest = Math.max(...stacks.map((s) => s.locations.length));
+      assert.ok(longest <= WORKFLOW_STACK_FRAMES - 2, `a stack kept ${longest} frames`);
+      const waitSites = stacks.flatMap((s) =>
+        s.locations.filter((l) => /\/workflows\/[\w-]+\.ts$/.test(l.file_path ?? '')),
+      );
+      assert.ok(waitSites.length > 0, 'some stack names the incident code it waits in');
+      assert.match(await handle.query<string>('__stack_trace'), /workflows\/escalation\.ts:\d+/);
+    });
   });
 
   it('refuses a size that is not a whole number from 2 to 100000, naming the variable', () => {

@@ -68,8 +68,17 @@ async function readEvents(
       const [arg] = await decode(input?.payloads);
       if (signalName === 'alert' && isObject(arg))
         alerts.push({ at: when(event), alert: arg as unknown as Alert });
-      else if (signalName && names.has(signalName))
-        actions.push({ at: when(event), action: signalName, as: 'signal', input: isObject(arg) ? arg : {} });
+      else if (signalName === 'alerts' && Array.isArray(arg)) {
+        // Alerts that arrived together (client/alert-batches.ts): each is one alert received.
+        for (const one of arg)
+          if (isObject(one)) alerts.push({ at: when(event), alert: one as unknown as Alert });
+      } else if (signalName && names.has(signalName))
+        actions.push({
+          at: when(event),
+          action: signalName,
+          as: 'signal',
+          input: isObject(arg) ? arg : {},
+        });
     } else if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED) {
       const request = event.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest;
       const name = request?.input?.name;

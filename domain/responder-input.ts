@@ -237,3 +237,24 @@ export function timeOutsideWindow(
     return `${field}: ${at} is more than ${Math.round(window.pastMarginMs / 86_400_000)} day(s) before the incident's first alert (${window.detectedAt})`;
   return undefined;
 }
+
+/** The most alerts one `alerts` signal may carry (the gateway sends far fewer: those that queued behind one signal). */
+export const MAX_ALERTS_PER_SIGNAL = 500;
+
+/**
+ * The `alerts` signal: alerts for this incident that arrived together (client/alert-batches.ts).
+ * Each element is checked as an `alert` signal would be; the caller counts the valid ones and
+ * refuses the others one by one, so one bad element does not hide the rest.
+ */
+export function checkAlerts(
+  payload: unknown,
+): Checked<Array<{ index: number; checked: ReturnType<typeof checkAlert> }>> {
+  if (!Array.isArray(payload) || payload.length === 0)
+    return { ok: false, reason: 'payload: must be a non-empty list of alerts' };
+  if (payload.length > MAX_ALERTS_PER_SIGNAL)
+    return {
+      ok: false,
+      reason: `payload: at most ${MAX_ALERTS_PER_SIGNAL} alerts per signal (got ${payload.length})`,
+    };
+  return { ok: true, value: payload.map((alert, index) => ({ index, checked: checkAlert(alert) })) };
+}

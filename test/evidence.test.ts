@@ -29,7 +29,7 @@ import { evidenceDeps } from '../app/activity-deps';
 import type { IncidentStatus } from '../domain/incident';
 import { readPack } from '../evidence/files';
 import { verifyPack } from '../evidence/verify';
-import { approveSignal, acknowledgeSignal, statusQuery } from '../workflows/messages';
+import { alertsSignal, approveSignal, acknowledgeSignal, statusQuery } from '../workflows/messages';
 import { createIncidentWorker } from '../workers/worker';
 import { statusPage } from './helpers/status-page-gateway';
 import { CHROMIUM } from './helpers/chromium';
@@ -135,6 +135,18 @@ describe('evidence pack of a real certificate-chain incident', function () {
 
     await env.sleep('3m');
     await handle.signal(acknowledgeSignal, { by: 'ana', note: 'typed into the Web UI' });
+    // Two alerts that arrived together, as a gateway sends them in a storm: each is evidence.
+    const again = {
+      fingerprint: `evidence-${process.pid}`,
+      source: 'datadog',
+      status: 'firing',
+      title: 'Certificate chain still invalid',
+      pattern: 'certificate-chain',
+      region: 'eu',
+      labels: {},
+      receivedAt: new Date().toISOString(),
+    } as const;
+    await handle.signal(alertsSignal, [again, { ...again, source: 'alertmanager' }]);
     await pending('approve-checkout-fallback');
     await accepted(
       sendAction(env.client, incidentId, 'approve', { step: 'approve-checkout-fallback', by: 'ben' }),
@@ -259,6 +271,11 @@ describe('evidence pack of a real certificate-chain incident', function () {
 
     const alerts = JSON.parse(files.get('alerts.json')!.toString());
     assert.equal(alerts.received[0].alert.title, 'Salesforce API certificate chain invalid');
+    assert.deepEqual(
+      alerts.received.slice(1).map((r: { alert: { source: string; title: string } }) => r.alert.source),
+      ['datadog', 'alertmanager'],
+      'both alerts of the `alerts` signal',
+    );
     const breach = JSON.parse(files.get('gdpr-art33-record.json')!.toString());
     assert.equal(breach.notificationClocks[0].state, 'missed');
     const controls = JSON.parse(files.get('controls.json')!.toString()).controls.map(

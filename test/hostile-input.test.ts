@@ -323,6 +323,74 @@ describe('no input can stop an incident (dev server)', function () {
         );
       }));
 
+    it('counts exactly the valid alerts of an `alerts` signal and refuses each of the others', () =>
+      withIncident('fuzz-alerts', async (incidentId) => {
+        const handle = env.client.workflow.getHandle(incidentId);
+        const valid = fc.record({
+          fingerprint: fc.constant('fuzz-alerts'),
+          source: fc.constantFrom('generic', 'datadog'),
+          status: fc.constant('firing'),
+          title: fc.constantFrom('Hostile', 'again', '__proto__', 'constructor'),
+          pattern: fc.constant('acl-misconfiguration'),
+          region: fc.constant('eu'),
+          labels: fc.dictionary(fc.constantFrom('env', 'team', 'host'), fc.string({ maxLength: 20 }), {
+            maxKeys: 3,
+          }),
+          receivedAt: fc.constant('2026-12-02T02:00:00.000Z'),
+        });
+        const element = fc.oneof(
+          valid.map((alert) => ({ alert, valid: true })),
+          fc.oneof(notAnObject, fc.record({ title: hostileText }), fc.constant({})).map((alert) => ({
+            alert,
+            valid: false,
+          })),
+        );
+        // A list of 1 to 8 elements, or a payload that is no list of alerts at all (refused once).
+        const payload = fc.oneof(
+          fc.array(element, { minLength: 1, maxLength: 8 }).map((elements) => ({
+            payload: elements.map((e) => e.alert) as unknown,
+            counted: elements.filter((e) => e.valid).length,
+            refused: elements.filter((e) => !e.valid).length,
+          })),
+          fc
+            .oneof(fc.constant([]), fc.constant(null), fc.string(), fc.integer(), fc.object({ maxDepth: 1 }))
+            .map((p) => ({ payload: p as unknown, counted: 0, refused: 1 })),
+          fc.constant({
+            payload: Array.from({ length: 501 }, () => ({})) as unknown,
+            counted: 0,
+            refused: 1,
+          }),
+        );
+        let counted = 0;
+        let refused = 0;
+        const before = await incidentStatus(env.client, incidentId);
+        await fc.assert(
+          fc.asyncProperty(payload, async (p) => {
+            await handle.signal(m.alertsSignal, p.payload as never);
+            counted += p.counted;
+            refused += p.refused;
+          }),
+          { numRuns: 40, seed: 20261202 },
+        );
+        const s = await waitFor(
+          env.client,
+          incidentId,
+          (x) =>
+            x.alertCount - before.alertCount >= counted &&
+            refusals(x).length - refusals(before).length >= refused,
+          `${counted} alerts counted and ${refused} refused`,
+        );
+        assert.equal(s.alertCount - before.alertCount, counted, 'exactly the valid alerts counted');
+        assert.equal(refusals(s).length - refusals(before).length, refused, 'each invalid one refused once');
+        assert.ok(
+          refusals(s)
+            .slice(refusals(before).length)
+            .every((r) => /^alerts(\[\d+\])? refused: /.test(r.summary)),
+          'each refusal names the element',
+        );
+        assert.equal(s.phase, before.phase);
+      }));
+
     it('keeps its invariants whatever well-formed but hostile updates and alerts arrive', () =>
       withIncident('fuzz-hostile', async (incidentId) => {
         const handle = env.client.workflow.getHandle(incidentId);

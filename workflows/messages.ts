@@ -31,6 +31,12 @@ import type { SpendDecisionInput, SpendRequestInput } from '../domain/spend-inpu
 
 /** Every alert for this fingerprint, the first one included (delivered by signalWithStart). */
 export const alertSignal = defineSignal<[Alert]>('alert');
+/**
+ * Alerts that arrived together for a running incident, in order: a gateway sends those that queued
+ * while its previous signal to the run was in flight as one (client/alert-batches.ts). Each is
+ * counted as an `alert` signal would be.
+ */
+export const alertsSignal = defineSignal<[Alert[]]>('alerts');
 
 export const acknowledgeSignal = defineSignal<[AcknowledgeInput]>('acknowledge');
 export const acknowledgeUpdate = defineUpdate<string, [AcknowledgeInput]>('acknowledge');

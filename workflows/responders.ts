@@ -31,17 +31,30 @@ const GUARDS_PATCH = 'responder-guards-v2';
 export function handleResponders(incident: IncidentState): void {
   setHandler(m.statusQuery, () => incident.status());
   setHandler(m.alertSignal, (payload) =>
-    guarded(incident, 'alert', () => {
-      const checked = input.checkAlert(payload);
-      if (!checked.ok) return void refuse(incident, 'alert', checked.reason);
-      const reduced = reduce.alert(incident.snapshot(), checked.value, context(incident));
-      if (reduced.ok) commit(incident, reduced);
+    guarded(incident, 'alert', () => countAlert(incident, 'alert', input.checkAlert(payload))),
+  );
+  setHandler(m.alertsSignal, (payload) =>
+    guarded(incident, 'alerts', () => {
+      const checked = input.checkAlerts(payload);
+      if (!checked.ok) return void refuse(incident, 'alerts', checked.reason);
+      for (const { index, checked: one } of checked.value) countAlert(incident, `alerts[${index}]`, one);
     }),
   );
   setHandler(m.linkRefusedSignal, (payload) =>
     guarded(incident, 'linkRefused', () => recordLinkRefusal(incident, payload)),
   );
   for (const name of RESPONDER_ACTION_NAMES) register(incident, name);
+}
+
+/** One alert, counted; or refused with the reason, counting nothing. */
+function countAlert(
+  incident: IncidentState,
+  what: string,
+  checked: ReturnType<typeof input.checkAlert>,
+): void {
+  if (!checked.ok) return void refuse(incident, what, checked.reason);
+  const reduced = reduce.alert(incident.snapshot(), checked.value, context(incident));
+  if (reduced.ok) commit(incident, reduced);
 }
 
 /** What a reducer may know beyond the record: the runbook, the time, and the shell's decisions. */

@@ -2,18 +2,20 @@
  * An alert opens an incident or joins the one already running for its fingerprint, in one
  * atomic signalWithStart: duplicates are counted by the workflow, never lost, never doubled. An
  * incident this intake already saw running gets its next alerts as plain signals to that run
- * (client/running-incidents.ts), falling back to the signalWithStart when the run has ended.
+ * (client/running-incidents.ts), those that arrive together as one (client/alert-batches.ts),
+ * falling back to the signalWithStart when the run has ended.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert';
 import type { IncidentFacts, IncidentInput } from '../domain/incident';
 import type { Runbook } from '../domain/runbook';
 import * as sa from '../domain/search-attributes';
+import type { AlertBatches } from './alert-batches';
 import type { RunningIncidents } from './running-incidents';
 import type { StartOutcomes } from './start-outcomes';
 import type { ActivePeriod } from './periods';
 import { parseDuration } from '../domain/duration';
-import { alertSignal } from '../workflows/messages';
+import { alertSignal, alertsSignal } from '../workflows/messages';
 import { chooseRunbook } from '../intake/choose-runbook';
 import { incidentIdFor, INCIDENT_WORKFLOW_TYPE } from './ids';
 import { factsFrom, resolveRunbook } from './resolve-runbook';
@@ -39,6 +41,8 @@ export interface IntakeOptions {
   activePeriods?: () => Promise<ActivePeriod[]>;
   /** Runs this intake saw running: their next alerts go as plain signals (client/running-incidents.ts). */
   running?: RunningIncidents;
+  /** Alerts for a run that queue behind a signal in flight go together (client/alert-batches.ts). */
+  batches?: AlertBatches;
 }
 
 const DEFAULT_TIMEOUT_MS = 8_000;
@@ -72,9 +76,14 @@ export async function openOrJoinIncident(
   const running = options.running?.get(incidentId);
   if (running) {
     try {
-      await withinTimeout(options, () =>
-        options.client.workflow.getHandle(incidentId, running.runId).signal(alertSignal, alert),
-      );
+      const handle = options.client.workflow.getHandle(incidentId, running.runId);
+      const sendAlerts = (alerts: Alert[]) =>
+        withinTimeout(options, () =>
+          alerts.length === 1 ? handle.signal(alertSignal, alerts[0]!) : handle.signal(alertsSignal, alerts),
+        );
+      await (options.batches
+        ? options.batches.send(`${incidentId}/${running.runId}`, alert, sendAlerts)
+        : sendAlerts([alert]));
       return { incidentId, opened: false, ...running };
     } catch (err) {
       // That run has ended: the signalWithStart below opens the incident again, or joins its new run.

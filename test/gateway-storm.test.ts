@@ -114,12 +114,20 @@ describe('alert storm through HTTP (dev server)', function () {
     );
     assert.deepEqual(ids.sort(), expected);
 
+    const signalNames: string[] = [];
     for (const id of expected) {
       const status = await incidentStatus(env.client, id);
       assert.equal(status.alertCount, ALERTS / FINGERPRINTS, id);
       assert.equal(status.alerts.length, 1, id);
       assert.equal(status.alerts[0]!.count, ALERTS / FINGERPRINTS, id);
+      const { events } = await env.client.workflow.getHandle(id).fetchHistory();
+      for (const e of events ?? [])
+        if (e.workflowExecutionSignaledEventAttributes)
+          signalNames.push(e.workflowExecutionSignaledEventAttributes.signalName!);
     }
+    // Alerts that queued behind a signal in flight went together (client/alert-batches.ts).
+    assert.ok(signalNames.includes('alerts'), 'some alerts went as one `alerts` signal');
+    assert.ok(signalNames.length < ALERTS, `${signalNames.length} signals recorded for ${ALERTS} alerts`);
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.equal(

@@ -27,6 +27,7 @@ import { AlertRejected, SOURCE_KINDS, type SourceKind } from '../../intake/sourc
 import { ALERT_FORMATS } from '../../intake/sources';
 import { incidentIdFor } from '../../client/ids';
 import { RunningIncidents } from '../../client/running-incidents';
+import { AlertBatches } from '../../client/alert-batches';
 
 export interface AlertRoutesOptions {
   intake: IntakeOptions;
@@ -60,10 +61,16 @@ const BATCH: Record<SourceKind, boolean> = {
 };
 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, given) => {
-  // Each gateway remembers the incidents it saw running, unless its caller shares one memory.
-  const options = given.intake.running
-    ? given
-    : { ...given, intake: { ...given.intake, running: new RunningIncidents() } };
+  // Each gateway remembers the incidents it saw running and batches their alerts, unless its
+  // caller shares one memory.
+  const options = {
+    ...given,
+    intake: {
+      ...given.intake,
+      running: given.intake.running ?? new RunningIncidents(),
+      batches: given.intake.batches ?? new AlertBatches(),
+    },
+  };
   // Signatures are over the bytes as sent, so alert bodies stay raw until they are authenticated.
   // (Only inside this plugin: other routes keep Fastify's JSON parsing.)
   app.removeContentTypeParser('application/json');

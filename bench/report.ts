@@ -29,6 +29,7 @@ const x = (ratio: number) => `${ratio}×`;
 
 export function formatTable(r: BenchResult): string {
   const { latency, storm, actions, memory } = r;
+  const perAlert = (signals: number, alerts: number) => (signals / alerts).toFixed(2);
   const exact = (side: StormResult['incident']) =>
     `${side.workflows}/${storm.fingerprints}${side.wrongCounts.length ? ` (${side.wrongCounts.length} wrong)` : ', exact'}`;
   const rows = [
@@ -72,6 +73,16 @@ export function formatTable(r: BenchResult): string {
       `${latency.encryption.shareOfP50}% of p50`,
     ],
     ['storm: workflows / fingerprints, counts', exact(storm.incident), exact(storm.baseline), ''],
+    ...(storm.incident.signals !== undefined
+      ? [
+          [
+            'storm: signals recorded per alert',
+            perAlert(storm.incident.signals, storm.alerts),
+            perAlert(storm.baseline.signals, storm.alerts),
+            '',
+          ],
+        ]
+      : []),
     ...(storm.twoGateways
       ? [
           [
@@ -81,6 +92,16 @@ export function formatTable(r: BenchResult): string {
             x(storm.twoGateways.ratio),
           ],
           ['storm through 2 gateways: workflows / fingerprints, counts', exact(storm.twoGateways), '', ''],
+          ...(storm.twoGateways.signals !== undefined
+            ? [
+                [
+                  'storm through 2 gateways: signals per alert',
+                  perAlert(storm.twoGateways.signals, storm.alerts),
+                  '',
+                  '',
+                ],
+              ]
+            : []),
         ]
       : []),
     [

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { queryStatus } from '../client/status';
 import type { BenchStack } from './stack';
 import { pool, ratio } from './stats';
@@ -18,6 +19,12 @@ export interface StormSide {
   workflows: number;
   /** Fingerprints whose count differed from what was sent (must be none). */
   wrongCounts: string[];
+  /**
+   * Signals the server recorded for the storm's alerts, over all its workflows: one per alert for
+   * bare signalWithStart; fewer for the gateway, which sends alerts that queued behind a signal in
+   * flight as one (client/alert-batches.ts).
+   */
+  signals: number;
 }
 
 export interface StormResult {
@@ -35,6 +42,18 @@ export interface StormResult {
 /** How many of the N alerts go to fingerprint k (alert n goes to n mod K). */
 function expectedCount(n: number, k: number, fingerprints: number): number {
   return Math.floor(n / fingerprints) + (k < n % fingerprints ? 1 : 0);
+}
+
+/** WorkflowExecutionSignaled events in the histories of these workflows. */
+async function signalsRecorded(client: Client, workflowIds: string[]): Promise<number> {
+  let signals = 0;
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    signals += (history.events ?? []).filter(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    ).length;
+  }
+  return signals;
 }
 
 async function workflowsWithPrefix(
@@ -136,26 +155,36 @@ export async function measureStorm(
     if (count !== expectedCount(alerts, k, fingerprints)) baselineWrong.push(`${k}: ${count}`);
   }
 
-  const side = (seconds: number, workflows: number, wrongCounts: string[]): StormSide => ({
+  const ids = (prefix: string) => Array.from({ length: fingerprints }, (_, k) => `${prefix}${k}`);
+  const side = async (
+    seconds: number,
+    workflows: number,
+    wrongCounts: string[],
+    workflowIds: string[],
+  ): Promise<StormSide> => ({
     alertsPerSecond: Math.round(alerts / seconds),
     seconds: Math.round(seconds * 10) / 10,
     workflows,
     wrongCounts,
+    signals: await signalsRecorded(stack.client, workflowIds),
   });
-  const incident = side(
+  const incident = await side(
     one.seconds,
     await workflowsWithPrefix(stack.client, queues.incident, `lockout-bench-${run}-storm-`, fingerprints),
     one.wrong,
+    ids(`lockout-bench-${run}-storm-`),
   );
-  const twoSide = side(
+  const twoSide = await side(
     two.seconds,
     await workflowsWithPrefix(stack.client, queues.incident, `lockout-bench-${run}-storm2-`, fingerprints),
     two.wrong,
+    ids(`lockout-bench-${run}-storm2-`),
   );
-  const baseline = side(
+  const baseline = await side(
     baselineSeconds,
     await workflowsWithPrefix(stack.client, queues.baseline, `bench-${run}-idle-storm-`, fingerprints),
     baselineWrong,
+    ids(`bench-${run}-idle-storm-`),
   );
   return {
     alerts,

@@ -1,14 +1,18 @@
 /**
- * (2) Alert storm: N alerts for K fingerprints through the gateway, as fast as it takes them;
+ * (2) Alert storm: N alerts for K fingerprints through the gateway, as fast as it takes them
+ * (sent from a worker thread: bench/storm-sender.ts);
  * then exactly K incidents must exist, each with its exact alert count. Then the same through
  * two gateways taking turns (on fresh fingerprints). Baseline: the same N
  * bare signalWithStarts over K ids of an empty workflow that counts its signals.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { queryStatus } from '../client/status';
 import type { BenchStack } from './stack';
+import type { StormSenderInput, StormSenderMessage } from './storm-sender';
 import { pool, ratio } from './stats';
 import { benchIdle, benchSignal, countQuery } from './workflows';
 
@@ -74,7 +78,11 @@ async function workflowsWithPrefix(
   return found;
 }
 
-/** The storm through `gateways` gateways, request n to gateway n mod G; then every count checked. */
+/**
+ * The storm through `gateways` gateways, request n to gateway n mod G, sent from a worker thread
+ * (bench/storm-sender.ts) so that the gateways have this thread's event loop to themselves;
+ * then every count checked.
+ */
 async function stormThroughGateways(
   stack: BenchStack,
   taskQueue: string,
@@ -85,29 +93,33 @@ async function stormThroughGateways(
   const gateways = await Promise.all(
     Array.from({ length: options.gateways }, () => stack.gateway(taskQueue)),
   );
-  let sent = 0;
-  const started = performance.now();
+  let seconds: number;
   try {
-    await pool(alerts, concurrency, async (n) => {
-      const gateway = gateways[n % gateways.length]!;
-      const response = await fetch(`${gateway.url}/alerts/generic`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` },
-        body: JSON.stringify({
-          title: `Salesforce sync locked out (${n % fingerprints})`,
-          fingerprint: `${prefix}${n % fingerprints}`,
-          pattern: 'acl-misconfiguration',
-          labels: { instance: `sync-${n % 13}` },
-        }),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 202) throw new Error(`storm alert ${n}: HTTP ${response.status}`);
-      if (++sent % Math.max(1, Math.floor(alerts / 10)) === 0) progress(sent);
+    const input: StormSenderInput = {
+      gateways: gateways.map((g) => ({ url: g.url, token: g.token })),
+      alerts,
+      fingerprints,
+      concurrency,
+      prefix,
+    };
+    // tsx's loader is not inherited by worker threads: the sender loads it itself.
+    const sender = new Worker(join(__dirname, 'storm-sender.ts'), {
+      workerData: input,
+      execArgv: ['--require', 'tsx/cjs'],
     });
+    seconds = await new Promise<number>((resolve, reject) => {
+      sender.on('message', (m: StormSenderMessage) => {
+        if (m.type === 'progress') progress(m.sent);
+        else if (m.type === 'done') resolve(m.seconds);
+        else reject(new Error(m.error));
+      });
+      sender.once('error', reject);
+      sender.once('exit', (code) => reject(new Error(`storm sender exited (code ${code})`)));
+    });
+    await sender.terminate();
   } finally {
     await Promise.all(gateways.map((g) => g.close()));
   }
-  const seconds = (performance.now() - started) / 1000;
   const wrong: string[] = [];
   for (let k = 0; k < fingerprints; k++) {
     const status = await queryStatus(stack.client, `lockout-${prefix}${k}`);

@@ -5,7 +5,9 @@
  * once for them. Nothing waits when nothing is in flight, so a lone alert goes at once as the
  * plain `alert` signal. Every caller hears the outcome of the signal that carried its alert:
  * recorded, or that signal's error (then nothing of the batch was recorded, and the caller may
- * retry it alone).
+ * retry it alone). Each alert keeps the deadline it arrived with, and a batch is sent with the
+ * earliest of its alerts': waiting in the queue never stretches the time a sender waits for an
+ * answer (after which it would send the alert again).
  */
 import type { Alert } from '../domain/alert';
 
@@ -13,11 +15,16 @@ import type { Alert } from '../domain/alert';
 export const MAX_BATCH_ALERTS = 100;
 export const MAX_BATCH_BYTES = 256 * 1024;
 
-/** Sends alerts to one run: one alert as `alert`, several as `alerts` (client/open-incident.ts). */
-export type SendAlerts = (alerts: Alert[]) => Promise<void>;
+/**
+ * Sends alerts to one run, giving up at `deadline` (epoch ms): one alert as `alert`, several as
+ * `alerts` (client/open-incident.ts). The first caller's function sends the batches that queue
+ * behind it: every caller for a run builds the same one.
+ */
+export type SendAlerts = (alerts: Alert[], deadline: number) => Promise<void>;
 
 interface Waiting {
   alert: Alert;
+  deadline: number;
   bytes: number;
   recorded: () => void;
   failed: (err: unknown) => void;
@@ -28,16 +35,16 @@ export class AlertBatches {
   private readonly waiting = new Map<string, Waiting[]>();
 
   /** Resolves once a signal carrying `alert` was accepted by the server; rejects with its error. */
-  async send(run: string, alert: Alert, sendAlerts: SendAlerts): Promise<void> {
+  async send(run: string, alert: Alert, deadline: number, sendAlerts: SendAlerts): Promise<void> {
     const queue = this.waiting.get(run);
     if (queue) {
       return new Promise<void>((recorded, failed) =>
-        queue.push({ alert, bytes: JSON.stringify(alert).length, recorded, failed }),
+        queue.push({ alert, deadline, bytes: JSON.stringify(alert).length, recorded, failed }),
       );
     }
     this.waiting.set(run, []);
     try {
-      await sendAlerts([alert]);
+      await sendAlerts([alert], deadline);
     } finally {
       void this.drain(run, sendAlerts);
     }
@@ -58,7 +65,10 @@ export class AlertBatches {
       }
       const batch = takeBatch(queue);
       try {
-        await sendAlerts(batch.map((w) => w.alert));
+        await sendAlerts(
+          batch.map((w) => w.alert),
+          Math.min(...batch.map((w) => w.deadline)),
+        );
         for (const w of batch) w.recorded();
       } catch (err) {
         for (const w of batch) w.failed(err);

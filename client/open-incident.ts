@@ -47,9 +47,12 @@ export interface IntakeOptions {
 
 const DEFAULT_TIMEOUT_MS = 8_000;
 
+function deadlineFor(options: IntakeOptions): number {
+  return Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
 function withinTimeout<T>(options: IntakeOptions, call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  return options.client.connection.withDeadline(deadline, call);
+  return options.client.connection.withDeadline(deadlineFor(options), call);
 }
 
 export interface IntakeResult {
@@ -77,13 +80,14 @@ export async function openOrJoinIncident(
   if (running) {
     try {
       const handle = options.client.workflow.getHandle(incidentId, running.runId);
-      const sendAlerts = (alerts: Alert[]) =>
-        withinTimeout(options, () =>
+      const sendAlerts = (alerts: Alert[], deadline: number) =>
+        options.client.connection.withDeadline(deadline, () =>
           alerts.length === 1 ? handle.signal(alertSignal, alerts[0]!) : handle.signal(alertsSignal, alerts),
         );
+      const deadline = deadlineFor(options);
       await (options.batches
-        ? options.batches.send(`${incidentId}/${running.runId}`, alert, sendAlerts)
-        : sendAlerts([alert]));
+        ? options.batches.send(`${incidentId}/${running.runId}`, alert, deadline, sendAlerts)
+        : sendAlerts([alert], deadline));
       return { incidentId, opened: false, ...running };
     } catch (err) {
       // That run has ended: the signalWithStart below opens the incident again, or joins its new run.

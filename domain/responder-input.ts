@@ -238,7 +238,7 @@ export function timeOutsideWindow(
   return undefined;
 }
 
-/** The most alerts one `alerts` signal may carry (the gateway sends far fewer: those that queued behind one signal). */
+/** The most alerts one `alerts` signal may carry (a gateway sends at most 100: client/alert-batches.ts). */
 export const MAX_ALERTS_PER_SIGNAL = 500;
 
 /**

@@ -21,21 +21,28 @@ function alert(n: number, extra = ''): Alert {
 
 /** A sender whose calls stay in flight until the test settles them, one by one, in order. */
 function heldSender() {
-  const calls: Array<{ titles: string[]; settle: (err?: Error) => void }> = [];
-  const send = (alerts: Alert[]) =>
+  const calls: Array<{ titles: string[]; deadline: number; settle: (err?: Error) => void }> = [];
+  const send = (alerts: Alert[], deadline: number) =>
     new Promise<void>((resolve, reject) =>
-      calls.push({ titles: alerts.map((a) => a.title), settle: (err) => (err ? reject(err) : resolve()) }),
+      calls.push({
+        titles: alerts.map((a) => a.title),
+        deadline,
+        settle: (err) => (err ? reject(err) : resolve()),
+      }),
     );
   return { calls, send };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A deadline no test reaches. */
+const LATER = Date.parse('2100-01-01T00:00:00Z');
+
 describe('alert batches (group commit per run)', () => {
   it('sends a lone alert at once, on its own', async () => {
     const batches = new AlertBatches();
     const { calls, send } = heldSender();
-    const sent = batches.send('run-1', alert(1), send);
+    const sent = batches.send('run-1', alert(1), LATER, send);
     assert.deepEqual(
       calls.map((c) => c.titles),
       [['alert 1']],
@@ -49,7 +56,7 @@ describe('alert batches (group commit per run)', () => {
   it('sends the alerts that queued behind a signal in flight together, in arrival order', async () => {
     const batches = new AlertBatches();
     const { calls, send } = heldSender();
-    const all = [1, 2, 3, 4].map((n) => batches.send('run-1', alert(n), send));
+    const all = [1, 2, 3, 4].map((n) => batches.send('run-1', alert(n), LATER, send));
     assert.equal(calls.length, 1, 'only the first is in flight');
     calls[0]!.settle();
     await tick();
@@ -61,11 +68,27 @@ describe('alert batches (group commit per run)', () => {
     assert.equal(batches.inFlight, 0);
   });
 
+  it('sends a batch with the earliest deadline of the alerts it carries', async () => {
+    const batches = new AlertBatches();
+    const { calls, send } = heldSender();
+    const first = batches.send('run-1', alert(1), 1_000, send);
+    const later = batches.send('run-1', alert(2), 5_000, send);
+    const earlier = batches.send('run-1', alert(3), 2_000, send);
+    assert.equal(calls[0]!.deadline, 1_000, 'the first goes with its own');
+    calls[0]!.settle();
+    await first;
+    await tick();
+    assert.deepEqual(calls[1]!.titles, ['alert 2', 'alert 3']);
+    assert.equal(calls[1]!.deadline, 2_000, 'waiting never stretches a sender’s deadline');
+    calls[1]!.settle();
+    await Promise.all([later, earlier]);
+  });
+
   it('keeps runs apart', async () => {
     const batches = new AlertBatches();
     const { calls, send } = heldSender();
-    const a = batches.send('run-a', alert(1), send);
-    const b = batches.send('run-b', alert(2), send);
+    const a = batches.send('run-a', alert(1), LATER, send);
+    const b = batches.send('run-b', alert(2), LATER, send);
     assert.equal(calls.length, 2, 'another run does not wait');
     for (const c of calls) c.settle();
     await Promise.all([a, b]);
@@ -74,13 +97,13 @@ describe('alert batches (group commit per run)', () => {
   it('a failed signal fails exactly the alerts it carried; the next batch still goes', async () => {
     const batches = new AlertBatches();
     const { calls, send } = heldSender();
-    const first = batches.send('run-1', alert(1), send);
-    const second = batches.send('run-1', alert(2), send);
-    const third = batches.send('run-1', alert(3), send);
+    const first = batches.send('run-1', alert(1), LATER, send);
+    const second = batches.send('run-1', alert(2), LATER, send);
+    const third = batches.send('run-1', alert(3), LATER, send);
     calls[0]!.settle();
     await first;
     await tick();
-    const fourth = batches.send('run-1', alert(4), send);
+    const fourth = batches.send('run-1', alert(4), LATER, send);
     calls[1]!.settle(new Error('workflow not found'));
     await assert.rejects(second, /workflow not found/);
     await assert.rejects(third, /workflow not found/);
@@ -93,8 +116,8 @@ describe('alert batches (group commit per run)', () => {
   it('the first alert hears its own failure, and what queued behind it is still sent', async () => {
     const batches = new AlertBatches();
     const { calls, send } = heldSender();
-    const first = batches.send('run-1', alert(1), send);
-    const second = batches.send('run-1', alert(2), send);
+    const first = batches.send('run-1', alert(1), LATER, send);
+    const second = batches.send('run-1', alert(2), LATER, send);
     calls[0]!.settle(new Error('unavailable'));
     await assert.rejects(first, /unavailable/);
     await tick();
@@ -112,8 +135,8 @@ describe('alert batches (group commit per run)', () => {
     };
     const big = 'x'.repeat(60 * 1024);
     await Promise.all([
-      ...Array.from({ length: MAX_BATCH_ALERTS + 6 }, (_, n) => batches.send('run-1', alert(n), send)),
-      ...Array.from({ length: 6 }, (_, n) => batches.send('run-1', alert(1000 + n, big), send)),
+      ...Array.from({ length: MAX_BATCH_ALERTS + 6 }, (_, n) => batches.send('run-1', alert(n), LATER, send)),
+      ...Array.from({ length: 6 }, (_, n) => batches.send('run-1', alert(1000 + n, big), LATER, send)),
     ]);
     assert.deepEqual(
       signals.map((s) => s.length),
@@ -144,7 +167,7 @@ describe('alert batches (group commit per run)', () => {
           const outcomes = await Promise.allSettled(
             arrivals.map(async ({ run, wait }, n) => {
               if (wait) await tick();
-              return batches.send(run, alert(n), send);
+              return batches.send(run, alert(n), LATER, send);
             }),
           );
           const titles = signals.flatMap((s) => s.titles);

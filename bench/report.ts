@@ -73,16 +73,12 @@ export function formatTable(r: BenchResult): string {
       `${latency.encryption.shareOfP50}% of p50`,
     ],
     ['storm: workflows / fingerprints, counts', exact(storm.incident), exact(storm.baseline), ''],
-    ...(storm.incident.signals !== undefined
-      ? [
-          [
-            'storm: signals recorded per alert',
-            perAlert(storm.incident.signals, storm.alerts),
-            perAlert(storm.baseline.signals, storm.alerts),
-            '',
-          ],
-        ]
-      : []),
+    [
+      'storm: signals recorded per alert',
+      perAlert(storm.incident.signals, storm.alerts),
+      perAlert(storm.baseline.signals, storm.alerts),
+      '',
+    ],
     ...(storm.twoGateways
       ? [
           [
@@ -92,16 +88,12 @@ export function formatTable(r: BenchResult): string {
             x(storm.twoGateways.ratio),
           ],
           ['storm through 2 gateways: workflows / fingerprints, counts', exact(storm.twoGateways), '', ''],
-          ...(storm.twoGateways.signals !== undefined
-            ? [
-                [
-                  'storm through 2 gateways: signals per alert',
-                  perAlert(storm.twoGateways.signals, storm.alerts),
-                  '',
-                  '',
-                ],
-              ]
-            : []),
+          [
+            'storm through 2 gateways: signals per alert',
+            perAlert(storm.twoGateways.signals, storm.alerts),
+            '',
+            '',
+          ],
         ]
       : []),
     [

@@ -246,9 +246,7 @@ export const MAX_ALERTS_PER_SIGNAL = 500;
  * Each element is checked as an `alert` signal would be; the caller counts the valid ones and
  * refuses the others one by one, so one bad element does not hide the rest.
  */
-export function checkAlerts(
-  payload: unknown,
-): Checked<Array<{ index: number; checked: ReturnType<typeof checkAlert> }>> {
+export function checkAlerts(payload: unknown): Checked<Array<ReturnType<typeof checkAlert>>> {
   if (!Array.isArray(payload) || payload.length === 0)
     return { ok: false, reason: 'payload: must be a non-empty list of alerts' };
   if (payload.length > MAX_ALERTS_PER_SIGNAL)
@@ -256,5 +254,5 @@ export function checkAlerts(
       ok: false,
       reason: `payload: at most ${MAX_ALERTS_PER_SIGNAL} alerts per signal (got ${payload.length})`,
     };
-  return { ok: true, value: payload.map((alert, index) => ({ index, checked: checkAlert(alert) })) };
+  return { ok: true, value: payload.map((alert) => checkAlert(alert)) };
 }

@@ -37,7 +37,7 @@ export function handleResponders(incident: IncidentState): void {
     guarded(incident, 'alerts', () => {
       const checked = input.checkAlerts(payload);
       if (!checked.ok) return void refuse(incident, 'alerts', checked.reason);
-      for (const { index, checked: one } of checked.value) countAlert(incident, `alerts[${index}]`, one);
+      for (const [i, one] of checked.value.entries()) countAlert(incident, `alerts[${i}]`, one);
     }),
   );
   setHandler(m.linkRefusedSignal, (payload) =>

@@ -159,7 +159,7 @@ export function formatTable(r: BenchResult): string {
         ]
       : []),
     `Actions per incident: ${breakdown} (${actions.lifecycle}); queries (lockout status, Web UI) add 1 each.`,
-    `Baselines: bare signalWithStart of a workflow running one no-op activity (latency), of a no-op workflow (actions), of an empty counting workflow (storm), ` +
+    `Baselines: bare signalWithStart of a workflow running one no-op activity (latency, timed before each cell's incidents), of a no-op workflow (actions), of an empty counting workflow (storm), ` +
       `${memory.open} open empty workflows (memory). Latency: the first message accepted by its provider (SMTP; configured: also Twilio and webhooks on loopback); storm: ${storm.concurrency} in flight.`,
     `Machine: ${r.machine.cpus} CPUs (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ` +
       `load at start ${r.machine.loadAverageAtStart.join(' ')}; Temporal CLI ${r.temporal.cli} (server ${r.temporal.server}); ${r.date}`,

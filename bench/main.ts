@@ -112,6 +112,15 @@ async function main(): Promise<void> {
     `workers' memory allocator: ${allocator.name === 'jemalloc' ? `jemalloc (${allocator.library})` : "the system's malloc"}`,
   );
   const stack = await startStack(opts.runbook, say, allocator);
+  // Stopped by hand (Ctrl-C, kill): the dev server and the workers go too.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => {
+      say(`${signal}: stopping the dev server and the workers`);
+      void stack.close().finally(() => process.exit(code));
+    });
   const started = new Date();
   try {
     say(`Temporal dev server ${stack.address} (CLI ${TEMPORAL_CLI_VERSION}, server ${stack.serverVersion})`);

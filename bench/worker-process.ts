@@ -54,6 +54,8 @@ async function settle(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // The bench went away without stopping this worker (killed, or crashed): do not outlive it.
+  process.once('disconnect', () => process.exit(1));
   const options = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessOptions;
   // Errors only: the bench reads its own figures.
   const logger = createLogger('error', `bench-${options.kind}-worker`);

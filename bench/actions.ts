@@ -11,6 +11,7 @@ import type { BenchStack } from './stack';
 import { ratio } from './stats';
 import { statusQuery } from '../workflows/messages';
 import { benchNoop, benchSignal } from './workflows';
+import { askUntilAnswered } from './busy-query';
 
 export interface ActionsResult {
   incidents: number;
@@ -24,7 +25,7 @@ export interface ActionsResult {
 /** The shipped runbook opens its post-incident review once the resolution's messages are out. */
 async function reviewOpened(client: Client, incidentId: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const status = await client.workflow.getHandle(incidentId).query(statusQuery);
+    const status = await askUntilAnswered(() => client.workflow.getHandle(incidentId).query(statusQuery));
     if (status.review?.state === 'open') return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -10,6 +10,7 @@ import { statusQuery } from '../workflows/messages';
 import type { BenchStack, WorkerHandle } from './stack';
 import { pool, ratio } from './stats';
 import { benchIdle, benchSignal, countQuery } from './workflows';
+import { askUntilAnswered } from './busy-query';
 
 export interface MemorySide {
   rssIdleMiB: number;
@@ -54,24 +55,10 @@ function side(idle: Measured, half: Measured, open: Measured, n: number, cache: 
   };
 }
 
-/**
- * Every workflow answered a query: its first workflow task ran and it sits in the worker's cache.
- * A workflow busy with a task holds one query at a time ("consistent query buffer is full"), and
- * a worker busy with many may not take one in time: that one is asked again.
- */
+/** Every workflow answered a query: its first workflow task ran and it sits in the worker's cache. */
 async function queryAll(client: Client, ids: string[], query: string): Promise<void> {
   await pool(ids.length, 16, async (i) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await client.workflow.getHandle(ids[i]!).query(query);
-        return;
-      } catch (err) {
-        const cause = (err as { cause?: { details?: string } }).cause;
-        const busy = /query buffer is full|query timed out before a worker could process it/;
-        if (attempt >= 40 || !busy.test(cause?.details ?? '')) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await askUntilAnswered(() => client.workflow.getHandle(ids[i]!).query(query));
   });
 }
 

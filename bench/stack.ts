@@ -276,6 +276,8 @@ export async function startStack(
                 }
               : {}),
             BENCH_WORKER: JSON.stringify(options),
+            // The run's own sent ledger and outbox: not the checkout's .data/, which grows run by run.
+            LOCKOUT_DATA_DIR: join(dir, 'data'),
             SMTP_URL: mail.url,
             ...(configured ? providers.env : {}),
             ...env,

@@ -14,6 +14,7 @@ import { queryStatus } from '../client/status';
 import type { BenchStack } from './stack';
 import type { StormSenderInput, StormSenderMessage } from './storm-sender';
 import { pool, ratio } from './stats';
+import { askUntilAnswered } from './busy-query';
 import { benchIdle, benchSignal, countQuery } from './workflows';
 
 export interface StormSide {
@@ -122,7 +123,7 @@ async function stormThroughGateways(
   }
   const wrong: string[] = [];
   for (let k = 0; k < fingerprints; k++) {
-    const status = await queryStatus(stack.client, `lockout-${prefix}${k}`);
+    const status = await askUntilAnswered(() => queryStatus(stack.client, `lockout-${prefix}${k}`));
     if (status.alertCount !== expectedCount(alerts, k, fingerprints))
       wrong.push(`${k}: ${status.alertCount}`);
   }
@@ -163,7 +164,9 @@ export async function measureStorm(
   const baselineSeconds = (performance.now() - baselineStarted) / 1000;
   const baselineWrong: string[] = [];
   for (let k = 0; k < fingerprints; k++) {
-    const count = await stack.client.workflow.getHandle(`bench-${run}-idle-storm-${k}`).query(countQuery);
+    const count = await askUntilAnswered(() =>
+      stack.client.workflow.getHandle(`bench-${run}-idle-storm-${k}`).query(countQuery),
+    );
     if (count !== expectedCount(alerts, k, fingerprints)) baselineWrong.push(`${k}: ${count}`);
   }
 

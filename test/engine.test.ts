@@ -8,7 +8,7 @@ import { loadDirectory } from '../comms/directory';
 import type { IncidentStatus } from '../domain/incident';
 import * as m from '../workflows/messages';
 import { testDeps } from './helpers/deps';
-import { incidentStatus, sendAlert } from './helpers/incidents';
+import { incidentStatus, sendAlert, statusWhen } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
 import { runbookFromYaml } from './helpers/runbooks';
 import { startTimeSkippingTemporal } from './helpers/temporal';
@@ -84,7 +84,14 @@ onResolve: { notify: [operations] }
       );
       const handle = env.client.workflow.getHandle(incidentId);
       await mail.waitFor((x) => x.headers.get('x-lockout-step') === 'notify-ops');
-      let s = await status(incidentId);
+      // The mail arrives before the activity's result reaches the workflow.
+      let s = await statusWhen(
+        env.client,
+        incidentId,
+        (x) => x.steps.some((st) => st.id === 'notify-ops' && st.state === 'done'),
+        'notify-ops recorded done',
+        50,
+      );
       assert.equal(clock(s, 'ops-alert').state, 'met');
       assert.equal(clock(s, 'contained').state, 'waiting');
       assert.equal(clock(s, 'gdpr').state, 'running');
@@ -208,11 +215,13 @@ onResolve: { notify: [operations] }
         /by: must be a non-empty string/,
       );
 
-      let s = await status(incidentId);
-      for (let i = 0; i < 50 && s.steps.find((x) => x.id === 'health-check')?.state !== 'done'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        s = await status(incidentId);
-      }
+      const s = await statusWhen(
+        env.client,
+        incidentId,
+        (x) => x.steps.find((st) => st.id === 'health-check')?.state === 'done',
+        'health-check done',
+        50,
+      );
       assert.equal(s.approvals[0]!.state, 'approved');
       assert.deepEqual(
         s.approvals[0]!.decisions.map((d) => `${d.decision}:${d.by}`),

@@ -44,12 +44,26 @@ export function incidentStatus(client: Client, incidentId: string): Promise<Inci
   return client.workflow.getHandle(incidentId).query(statusQuery);
 }
 
-/** Waits (real time, up to a minute) until the resolved incident's post-incident review is open. */
-export async function reviewOpen(client: Client, incidentId: string): Promise<void> {
+/**
+ * The incident's status once `ready` holds (real time, polled every 100 ms): what a provider has
+ * already received, the workflow records only when the activity's result comes back.
+ */
+export async function statusWhen(
+  client: Client,
+  incidentId: string,
+  ready: (status: IncidentStatus) => boolean,
+  what: string,
+  attempts = 600,
+): Promise<IncidentStatus> {
   for (let attempt = 0; ; attempt++) {
     const status = await incidentStatus(client, incidentId);
-    if (status.review?.state === 'open') return;
-    if (attempt > 600) throw new Error(`${incidentId} never opened its review (phase ${status.phase})`);
+    if (ready(status)) return status;
+    if (attempt > attempts) throw new Error(`${incidentId}: ${what} never happened (phase ${status.phase})`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Waits (real time, up to a minute) until the resolved incident's post-incident review is open. */
+export async function reviewOpen(client: Client, incidentId: string): Promise<void> {
+  await statusWhen(client, incidentId, (s) => s.review?.state === 'open', 'its review opening');
 }

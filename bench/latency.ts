@@ -15,6 +15,7 @@ import { benchNotifyOnce, benchSignal } from './workflows';
 import { incidentIdFor } from '../client/ids';
 import { hopsOf, summariseHops, type HopSummary } from './hops';
 import type { TracesResult } from './traces';
+import type { Runbook } from '../domain/runbook';
 
 export interface LatencyResult {
   incidents: number;
@@ -67,10 +68,15 @@ async function measureEncryption(
   };
 }
 
-/** One cell of the latency matrix: channels unconfigured or configured, so many alerts in flight. */
+/**
+ * One cell of the latency matrix: channels unconfigured or configured, so many alerts in flight,
+ * the bench's runbook or its opening only (bench/opening-runbook.ts).
+ */
 export interface LatencyCell {
   channels: Channels;
   concurrency: number;
+  /** The runbook the cell's incidents ran (absent in runs before 2026-12-02: the bench's runbook). */
+  runbook: string;
   incidents: number;
   incidentMs: Distribution;
   baselineMs: Distribution;
@@ -94,10 +100,12 @@ interface IncidentRun {
 async function alertUntilNotified(
   stack: BenchStack,
   taskQueue: string,
-  options: { count: number; concurrency: number; run: string; channels: Channels },
+  options: { count: number; concurrency: number; run: string; channels: Channels; runbook?: Runbook },
   progress: (done: number) => void,
 ): Promise<IncidentRun> {
-  const gateway = await stack.gateway(taskQueue);
+  const gateway = await stack.gateway(taskQueue, options.runbook ? { runbook: options.runbook } : {});
+  // Fresh fingerprints per runbook too: an earlier cell's incident id already has its first message.
+  const cell = `${options.channels}-${options.concurrency}${options.runbook ? `-${options.runbook.id}` : ''}`;
   const result: IncidentRun = { incidentMs: [], notified: [], times: new Map() };
   const firstAccepted = (id: string) =>
     options.channels === 'configured'
@@ -105,7 +113,7 @@ async function alertUntilNotified(
       : stack.mail.firstMessage(id);
   try {
     await pool(options.count, options.concurrency, async (i) => {
-      const fingerprint = `bench-${options.run}-latency-${options.channels}-${options.concurrency}-${i}`;
+      const fingerprint = `bench-${options.run}-latency-${cell}-${i}`;
       const id = incidentIdFor(fingerprint);
       const notified = firstAccepted(id);
       const sent = performance.now();
@@ -214,7 +222,7 @@ export async function measureLatency(
 export async function measureLatencyCell(
   stack: BenchStack,
   queues: { incident: string; baseline: string },
-  options: { count: number; concurrency: number; run: string; channels: Channels },
+  options: { count: number; concurrency: number; run: string; channels: Channels; runbook?: Runbook },
   progress: (done: number) => void,
 ): Promise<LatencyCell> {
   const baselineMs = await bareTemporalWhenQuiet(stack, queues.baseline, options);
@@ -227,6 +235,7 @@ export async function measureLatencyCell(
   return {
     channels: options.channels,
     concurrency: options.concurrency,
+    runbook: (options.runbook ?? stack.runbook).id,
     incidents: options.count,
     incidentMs,
     baselineMs,

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { TEMPORAL_CLI_VERSION } from '../temporal/binaries';
 import { measureActions } from './actions';
 import { measureLatency, measureLatencyCell, type LatencyCell } from './latency';
+import { openingOf } from './opening-runbook';
 import { measureMemory } from './memory';
 import { formatTable } from './report';
 import { startStack } from './stack';
@@ -155,19 +156,26 @@ async function main(): Promise<void> {
       {
         channels: 'unconfigured',
         concurrency: latency.concurrency,
+        runbook: stack.runbook.id,
         incidents: latency.incidents,
         incidentMs: latency.incidentMs,
         baselineMs: latency.baselineMs,
         ratio: latency.ratio,
       },
     ];
+    const opening = openingOf(stack.runbook);
     const cells = [
+      // The engine's share of the ratio: the same first notification, nothing of the runbook after it.
+      { channels: 'unconfigured', concurrency: opts.latencyConcurrency, runbook: opening },
       { channels: 'configured', concurrency: opts.latencyConcurrency },
       { channels: 'unconfigured', concurrency: opts.latencyBurst },
       { channels: 'configured', concurrency: opts.latencyBurst },
     ] as const;
     for (const cell of cells) {
-      say(`      channels ${cell.channels}, ${cell.concurrency} in flight`);
+      say(
+        `      channels ${cell.channels}, ${cell.concurrency} in flight` +
+          ('runbook' in cell ? `, runbook ${cell.runbook.id}` : ''),
+      );
       const measured = await measureLatencyCell(
         stack,
         {

@@ -1,6 +1,6 @@
 /** The bench's table: each measurement beside its bare-Temporal baseline, and their ratio. */
 import type { ActionsResult } from './actions';
-import type { LatencyResult } from './latency';
+import type { LatencyCell, LatencyResult } from './latency';
 import type { MemoryResult } from './memory';
 import type { StormResult } from './storm';
 import type { StatusPageResult } from './status-page';
@@ -14,6 +14,12 @@ export interface BenchResult {
   actions: ActionsResult;
   memory: MemoryResult;
   statusPage: StatusPageResult;
+}
+
+/** A latency cell's row label; a cell on another runbook than the first cell's names it. */
+function cellLabel(cell: LatencyCell, firstRunbook: string | undefined): string {
+  const runbook = cell.runbook !== firstRunbook ? `runbook ${cell.runbook}, ` : '';
+  return `${runbook}channels ${cell.channels}, ${cell.concurrency} in flight`;
 }
 
 function columns(rows: string[][]): string {
@@ -48,13 +54,13 @@ export function formatTable(r: BenchResult): string {
     ],
     ...(latency.matrix ?? []).slice(1).flatMap((cell) => [
       [
-        `  channels ${cell.channels}, ${cell.concurrency} in flight: p50 (ms)`,
+        `  ${cellLabel(cell, latency.matrix?.[0]?.runbook)}: p50 (ms)`,
         `${cell.incidentMs.p50}`,
         `${cell.baselineMs.p50}`,
         x(cell.ratio.p50),
       ],
       [
-        `  channels ${cell.channels}, ${cell.concurrency} in flight: p99 (ms)`,
+        `  ${cellLabel(cell, latency.matrix?.[0]?.runbook)}: p99 (ms)`,
         `${cell.incidentMs.p99}`,
         `${cell.baselineMs.p99}`,
         x(cell.ratio.p99),

@@ -109,12 +109,13 @@ export interface BenchStack {
   providers: Providers;
   runbook: Runbook;
   /**
-   * A gateway for one task queue; every alert runs the bench's runbook. With `statusPageAs`, it
-   * also serves the status page, to that one person named in an `x-forwarded-user` header.
+   * A gateway for one task queue; every alert runs the bench's runbook, or `runbook`. With
+   * `statusPageAs`, it also serves the status page, to that one person named in an
+   * `x-forwarded-user` header.
    */
   gateway(
     taskQueue: string,
-    options?: { statusPageAs?: string; client?: Client },
+    options?: { statusPageAs?: string; client?: Client; runbook?: Runbook },
   ): Promise<{ url: string; token: string; close(): Promise<void> }>;
   /**
    * `configured`: the worker sends SMS and webhooks to `providers` (else they go to the outbox);
@@ -188,9 +189,6 @@ export async function startStack(
     writeFileSync(bundles.incident, (await bundleWorkflows(WORKFLOWS_PATH)).code);
     writeFileSync(bundles.baseline, (await bundleWorkflows(require.resolve('./workflows'))).code);
 
-    const rules = ClassificationRules.parse({
-      rules: [{ name: 'bench-runbook', set: { runbook: runbookId } }],
-    });
     const logger = createLogger(
       'info',
       'gateway',
@@ -216,8 +214,13 @@ export async function startStack(
         const token = randomBytes(16).toString('hex');
         const webUiLink = (id: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`;
         const person = options.statusPageAs;
+        const chosen = options.runbook ?? runbook;
+        const known = runbooks.some((r) => r.id === chosen.id) ? runbooks : [...runbooks, chosen];
+        const rules = ClassificationRules.parse({
+          rules: [{ name: 'bench-runbook', set: { runbook: chosen.id } }],
+        });
         const app: FastifyInstance = buildGateway({
-          intake: { client: options.client ?? client, taskQueue, runbooks: () => runbooks, starts },
+          intake: { client: options.client ?? client, taskQueue, runbooks: () => known, starts },
           webUiLink,
           logger,
           sources: { generic: { mode: 'bearer', tokens: [token] } },

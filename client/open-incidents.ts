@@ -6,7 +6,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentStatus } from '../domain/incident';
 import * as sa from '../domain/search-attributes';
-import { queryStatus } from './status';
+import { queryStatusWhenFree } from './status';
 import { ANSWER_WITHIN_MS } from './actions';
 import { incidentsQuery } from './ids';
 
@@ -72,9 +72,8 @@ export async function readStatuses(client: Client, ids: readonly string[]): Prom
     while (next < ids.length) {
       const id = ids[next++]!;
       try {
-        const status = await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, () =>
-          queryStatus(client, id),
-        );
+        const deadline = Date.now() + ANSWER_WITHIN_MS;
+        const status = await client.withDeadline(deadline, () => queryStatusWhenFree(client, id, deadline));
         reads.set(id, { ok: true, status });
       } catch (err) {
         reads.set(id, { ok: false, reason: (err as Error).message.split('\n')[0] ?? 'no answer' });

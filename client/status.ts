@@ -1,4 +1,6 @@
 /** Reading one incident's status, with failures a page or a command can show (404, 410, 503). */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { IncidentStatus } from '../domain/incident';
 import { statusQuery } from '../workflows/messages';
@@ -14,6 +16,43 @@ export function isTemporalUnavailable(err: unknown): boolean {
 /** The incident's `status` query: its whole state as the status page and the CLI show it. */
 export function queryStatus(client: Client, incidentId: string): Promise<IncidentStatus> {
   return client.workflow.getHandle(incidentId).query(statusQuery);
+}
+
+/** How long to wait before asking a busy incident again. */
+const BUSY_PAUSE_MS = 250;
+
+/**
+ * The server holds one query at a time for a workflow whose task is in flight and refuses the
+ * next (RESOURCE_EXHAUSTED, "consistent query buffer is full"): in an alert storm, most reads of
+ * the incident. The workflow is fine and answers once its task is done.
+ */
+export function isBusyIncident(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return (
+    isGrpcServiceError(cause) &&
+    cause.code === grpcStatus.RESOURCE_EXHAUSTED &&
+    /query buffer is full/.test(cause.details)
+  );
+}
+
+/**
+ * The status query, asked again every quarter second while the incident is busy, until
+ * `deadline` (epoch ms) would pass; then the last refusal is thrown. A client without Temporal's
+ * gRPC retry (the gateway's, which answers alerts at once) needs this; with it, it costs nothing.
+ */
+export async function queryStatusWhenFree(
+  client: Client,
+  incidentId: string,
+  deadline: number,
+): Promise<IncidentStatus> {
+  for (;;) {
+    try {
+      return await queryStatus(client, incidentId);
+    } catch (err) {
+      if (!isBusyIncident(err) || Date.now() + BUSY_PAUSE_MS >= deadline) throw err;
+      await sleep(BUSY_PAUSE_MS);
+    }
+  }
 }
 
 /**
@@ -34,12 +73,13 @@ export async function statusOrResult(
 /** The running incident's status, or why it cannot be had. */
 export async function readIncident(client: Client, incidentId: string): Promise<IncidentRead> {
   const handle = client.workflow.getHandle(incidentId);
+  const deadline = Date.now() + ANSWER_WITHIN_MS;
   try {
-    return await client.withDeadline(Date.now() + ANSWER_WITHIN_MS, async () => {
+    return await client.withDeadline(deadline, async () => {
       const { status } = await handle.describe();
       if (status.name !== 'RUNNING')
         return { ok: false, httpStatus: 410, reason: `incident ${incidentId} is closed` } as const;
-      return { ok: true, status: await handle.query(statusQuery) } as const;
+      return { ok: true, status: await queryStatusWhenFree(client, incidentId, deadline) } as const;
     });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { connectClient } from '../client/connection';
 import { StartOutcomes } from '../client/start-outcomes';
 import { isBusyIncident, queryStatus, readIncident, statusOrResult } from '../client/status';
+import { loadConfig } from '../config/env';
 import { createClient } from '../temporal/encrypted';
 import { createIncidentWorker } from '../workers/worker';
-import { TEST_KEYS } from './helpers/codec-keys';
+import { FIXTURE_KEYS_FILE, TEST_KEYS } from './helpers/codec-keys';
 import { testDeps } from './helpers/deps';
 import { incidentStatus, sendAlert, terminateOpenIncidents } from './helpers/incidents';
 import { startMailCatcher, type MailCatcher } from './helpers/mail';
@@ -88,10 +93,15 @@ describe('reading a busy incident (status page, signed links)', function () {
   it("the CLI's client (Temporal's own gRPC retry) rides over it as well", async () => {
     const queue = uniqueTaskQueue('busy-read-cli');
     const { id, held } = await busyIncident(queue, 'busy-read-cli');
-    // As client/connection.ts connects the CLI: no interceptors given, so Temporal's retry.
-    const connection = await Connection.connect({ address: env.address });
+    // The CLI's own connection (cli/temporal.ts): no interceptors given, so Temporal's retry.
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: env.address,
+      LOCKOUT_DATA_DIR: mkdtempSync(join(tmpdir(), 'busy-read-cli-')),
+      LOCKOUT_CODEC_KEYS_FILE: FIXTURE_KEYS_FILE,
+    });
+    const cliClient = await connectClient(config, { keys: TEST_KEYS });
     try {
-      const read = statusOrResult(createClient({ connection }, TEST_KEYS), id);
+      const read = statusOrResult(cliClient, id);
       await sleep(1_000);
       await startWorker(queue);
       const found = await read;
@@ -99,7 +109,7 @@ describe('reading a busy incident (status page, signed links)', function () {
       assert.equal(found.status.incidentId, id);
       await held;
     } finally {
-      await connection.close();
+      await cliClient.connection.close();
       await terminateOpenIncidents(env.client, queue);
     }
   });

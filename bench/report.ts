@@ -35,6 +35,7 @@ const x = (ratio: number) => `${ratio}×`;
 
 export function formatTable(r: BenchResult): string {
   const { latency, storm, actions, memory } = r;
+  const firstRunbook = latency.matrix?.[0]?.runbook;
   const perAlert = (signals: number, alerts: number) => (signals / alerts).toFixed(2);
   const exact = (side: StormResult['incident']) =>
     `${side.workflows}/${storm.fingerprints}${side.wrongCounts.length ? ` (${side.wrongCounts.length} wrong)` : ', exact'}`;
@@ -54,13 +55,13 @@ export function formatTable(r: BenchResult): string {
     ],
     ...(latency.matrix ?? []).slice(1).flatMap((cell) => [
       [
-        `  ${cellLabel(cell, latency.matrix?.[0]?.runbook)}: p50 (ms)`,
+        `  ${cellLabel(cell, firstRunbook)}: p50 (ms)`,
         `${cell.incidentMs.p50}`,
         `${cell.baselineMs.p50}`,
         x(cell.ratio.p50),
       ],
       [
-        `  ${cellLabel(cell, latency.matrix?.[0]?.runbook)}: p99 (ms)`,
+        `  ${cellLabel(cell, firstRunbook)}: p99 (ms)`,
         `${cell.incidentMs.p99}`,
         `${cell.baselineMs.p99}`,
         x(cell.ratio.p99),
